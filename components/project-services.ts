@@ -1,0 +1,57 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+
+/** The Google APIs the stack can use, by short name, with the reason the stack enables each. */
+export const APIS = {
+  storage: { api: "storage.googleapis.com", why: "buckets for data, models and predictions" },
+  artifactregistry: { api: "artifactregistry.googleapis.com", why: "the Docker repository for the group's images" },
+  iam: { api: "iam.googleapis.com", why: "one service account per workload, workload identity pools" },
+  cloudresourcemanager: { api: "cloudresourcemanager.googleapis.com", why: "project-level role grants" },
+  iamcredentials: { api: "iamcredentials.googleapis.com", why: "GitHub Actions impersonating the CI accounts" },
+  sts: { api: "sts.googleapis.com", why: "exchanging GitHub's OIDC token for a Google token" },
+} as const;
+
+export type ApiName = keyof typeof APIS;
+
+/** Exactly the APIs a config needs: the always-present data and identity layer, plus what its options use. */
+export function requiredApis(config: StackConfig): ApiName[] {
+  const apis: ApiName[] = ["storage", "artifactregistry", "iam", "cloudresourcemanager"];
+  if (config.github) apis.push("iamcredentials", "sts");
+  return apis;
+}
+
+export interface ProjectServicesArgs {
+  project: string;
+  /** Short names of the APIs to enable (keys of APIS). */
+  apis: ApiName[];
+}
+
+/**
+ * Enables the project's APIs. They stay enabled on destroy (`disableOnDestroy: false`): disabling an API
+ * can break resources that other tools created, and re-enabling is slow.
+ */
+export class ProjectServices extends pulumi.ComponentResource {
+  readonly services: Partial<Record<ApiName, gcp.projects.Service>> = {};
+
+  constructor(name: string, args: ProjectServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:project:Services", name, {}, opts);
+    for (const api of args.apis) {
+      this.services[api] = new gcp.projects.Service(
+        `${name}-${api}`,
+        { project: args.project, service: APIS[api].api, disableOnDestroy: false, disableDependentServices: false },
+        { parent: this },
+      );
+    }
+    this.registerOutputs({ enabled: args.apis.map((a) => APIS[a].api) });
+  }
+
+  /** The enabled services a resource must wait for, so it never meets "API has not been used in project". */
+  need(...apis: ApiName[]): pulumi.Resource[] {
+    return apis.map((api) => {
+      const service = this.services[api];
+      if (!service) throw new Error(`API ${api} is used but not enabled; add it to requiredApis`);
+      return service;
+    });
+  }
+}

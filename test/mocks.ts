@@ -1,0 +1,133 @@
+/**
+ * The one mock of Google Cloud used by every test and by `npm run plan`: for each resource type the program
+ * creates it returns what GCP (or the provider) computes, and it answers the invokes the program makes.
+ * Values are derived from the stack, project and logical name, so plans are deterministic.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+type State = Record<string, unknown>;
+
+/** A deterministic stand-in for the project number Google assigns to a project id. */
+export function projectNumber(project: string): string {
+  const digits = BigInt(`0x${sha(project).slice(0, 12)}`).toString().padStart(12, "1");
+  return digits.slice(0, 12);
+}
+
+function sha(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A fake but well-formed image digest for an image reference. */
+export function fakeDigest(ref: string): string {
+  return `sha256:${sha(ref)}`;
+}
+
+export interface MockContext {
+  stack: string;
+  project: string;
+  region: string;
+}
+
+type Computer = (inputs: State, name: string, ctx: MockContext) => { id: string; state: State };
+
+const at = (inputs: State, key: string, fallback: string): string => (inputs[key] as string | undefined) ?? fallback;
+
+/** What GCP computes, by resource type. Types not listed echo their inputs with a name-based id. */
+const COMPUTED: Record<string, Computer> = {
+  "random:index/randomId:RandomId": (inputs, name, ctx) => {
+    const bytes = Buffer.from(sha(`${ctx.stack}/${name}`), "hex").subarray(0, Number(inputs.byteLength ?? 4));
+    const b64Url = bytes.toString("base64url");
+    return { id: b64Url, state: { hex: bytes.toString("hex"), b64Url, b64Std: bytes.toString("base64"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() } };
+  },
+  "gcp:projects/service:Service": (inputs, _name, ctx) => ({
+    id: `${at(inputs, "project", ctx.project)}/${String(inputs.service)}`,
+    state: { project: at(inputs, "project", ctx.project) },
+  }),
+  "gcp:storage/bucket:Bucket": (inputs, name) => {
+    const bucket = at(inputs, "name", name);
+    return { id: bucket, state: { url: `gs://${bucket}`, selfLink: `https://www.googleapis.com/storage/v1/b/${bucket}` } };
+  },
+  "gcp:serviceaccount/account:Account": (inputs, _name, ctx) => {
+    const project = at(inputs, "project", ctx.project);
+    const email = `${String(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
+    return {
+      id: `projects/${project}/serviceAccounts/${email}`,
+      state: { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: projectNumber(email) },
+    };
+  },
+  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": (inputs, _name, ctx) => {
+    const name = `projects/${projectNumber(at(inputs, "project", ctx.project))}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}`;
+    return { id: name, state: { name, state: "ACTIVE" } };
+  },
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (inputs, _name, ctx) => {
+    const name = `projects/${projectNumber(at(inputs, "project", ctx.project))}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}/providers/${String(inputs.workloadIdentityPoolProviderId)}`;
+    return { id: name, state: { name, state: "ACTIVE" } };
+  },
+  "gcp:artifactregistry/repository:Repository": (inputs, _name, ctx) => {
+    const project = at(inputs, "project", ctx.project);
+    const location = at(inputs, "location", ctx.region);
+    const name = `projects/${project}/locations/${location}/repositories/${String(inputs.repositoryId)}`;
+    return { id: name, state: { name, registryUri: `${location}-docker.pkg.dev/${project}/${String(inputs.repositoryId)}` } };
+  },
+  "gcp:secretmanager/secret:Secret": (inputs, _name, ctx) => {
+    const name = `projects/${projectNumber(at(inputs, "project", ctx.project))}/secrets/${String(inputs.secretId)}`;
+    return { id: name, state: { name } };
+  },
+  "gcp:secretmanager/secretVersion:SecretVersion": (inputs) => {
+    const name = `${String(inputs.secret)}/versions/1`;
+    return { id: name, state: { name, version: "1" } };
+  },
+  "gcp:cloudrunv2/service:Service": (inputs, name, ctx) => {
+    const service = at(inputs, "name", name);
+    const hash = sha(`${ctx.project}/${service}`).slice(0, 10);
+    const uri = `https://${service}-${hash}-${regionCode(at(inputs, "location", ctx.region))}.a.run.app`;
+    return { id: `projects/${ctx.project}/locations/${at(inputs, "location", ctx.region)}/services/${service}`, state: { uri, urls: [uri] } };
+  },
+  "gcp:compute/instance:Instance": (inputs, name, ctx) => {
+    const instance = at(inputs, "name", name);
+    const zone = at(inputs, "zone", `${ctx.region}-b`);
+    return {
+      id: `projects/${ctx.project}/zones/${zone}/instances/${instance}`,
+      state: { instanceId: projectNumber(`${ctx.project}/${instance}`), selfLink: `https://www.googleapis.com/compute/v1/projects/${ctx.project}/zones/${zone}/instances/${instance}` },
+    };
+  },
+  "docker:index/image:Image": (inputs) => {
+    const imageName = String(inputs.imageName);
+    const repo = imageName.replace(/:[^/:]+$/, "");
+    return { id: `${repo}@${fakeDigest(imageName)}`, state: { repoDigest: `${repo}@${fakeDigest(imageName)}` } };
+  },
+};
+
+/** Cloud Run's short region code in service URLs, e.g. europe-west1 → ew. */
+function regionCode(region: string): string {
+  return region.split("-").map((part) => part[0]).join("");
+}
+
+/** The mocks for one stack. */
+export function gcpMocks(ctx: MockContext): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      const compute = COMPUTED[args.type];
+      const computed = compute ? compute(args.inputs as State, args.name, ctx) : { id: `${args.name}-id`, state: {} };
+      return { id: computed.id, state: { ...args.inputs, ...computed.state } };
+    },
+    call(args) {
+      const inputs = args.inputs as State;
+      switch (args.token) {
+        case "gcp:organizations/getProject:getProject": {
+          const project = at(inputs, "projectId", ctx.project);
+          return { projectId: project, number: projectNumber(project), name: project, id: `projects/${project}` };
+        }
+        case "gcp:organizations/getClientConfig:getClientConfig":
+          return { accessToken: "mock-access-token", project: ctx.project, region: ctx.region, zone: `${ctx.region}-b`, id: "client" };
+        case "docker:index/getRegistryImage:getRegistryImage": {
+          const name = String(inputs.name);
+          return { name, sha256Digest: fakeDigest(name), id: name };
+        }
+        default:
+          throw new Error(`the mock does not answer invoke ${args.token}; add it to test/mocks.ts`);
+      }
+    },
+  };
+}
