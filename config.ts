@@ -54,7 +54,9 @@ export const StackConfigSchema = z.strictObject({
     .regex(gcp.ZONE, { error: "is not a zone; a region plus a letter, e.g. europe-west1-b" })
     .optional()
     .describe("Default zone for zonal resources (the training VM); must lie in gcp:region."),
-  "mlops:group": groupId.describe("Group id used in names and labels; defaults to the stack name without `group-`."),
+  "mlops:group": groupId
+    .meta({ defaultText: "stack name without `group-`" })
+    .describe("Group id used in resource names and labels."),
   "mlops:github": z
     .strictObject({
       repository: z
@@ -325,9 +327,9 @@ export function readStackFile(path: string): StackFileResult {
   } catch {
     return { ok: false, problems: [`${path}: cannot read the stack file`] };
   }
-  const doc = YAML.parseDocument(text, { prettyErrors: false });
+  const doc = YAML.parseDocument(text);
   if (doc.errors.length) {
-    return { ok: false, problems: doc.errors.map((e) => `${path}: YAML syntax error at line ${e.linePos?.[0].line ?? "?"}: ${e.code}`) };
+    return { ok: false, problems: doc.errors.map((e) => `${path}: YAML syntax error at line ${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`) };
   }
   const content = (doc.toJS() ?? {}) as Record<string, unknown>;
   const config = content.config ?? {};

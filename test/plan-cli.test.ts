@@ -1,0 +1,59 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./harness";
+
+const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+
+function plan(...args: string[]) {
+  const started = Date.now();
+  const run = spawnSync(tsx, ["tools/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, ms: Date.now() - started };
+}
+
+describe("npm run plan", () => {
+  it("prints one JSON document of the shape in DESIGN.md, in under 3 seconds", () => {
+    const run = plan("--stack", "group-140", "--json");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.ms).toBeLessThan(3000);
+    const doc = JSON.parse(run.stdout);
+    expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs"]);
+    expect(doc.stack).toBe("group-140");
+    for (const r of doc.resources) expect(Object.keys(r)).toEqual(["type", "name", "parent", "protect", "inputs"]);
+    expect(doc.resources.map((r: { type: string }) => r.type)).toContain("gcp:projects/service:Service");
+    expect(doc.outputs.project).toBe("dtu-mlops-140");
+  });
+
+  it("prints a tree grouped by component for people", () => {
+    const run = plan("--file", path.join(REPO_ROOT, "Pulumi.dev.yaml"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^stack dev\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-artifactregistry .*service=artifactregistry\.googleapis\.com/);
+  });
+
+  it("exits 2 on a stack file with three mistakes, one line per mistake on stderr and nothing on stdout", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    const file = path.join(dir, "Pulumi.broken.yaml");
+    fs.writeFileSync(
+      file,
+      ["config:", "  gcp:project: Dtu_Mlops", "  gcp:region: europe-west1", "  mlops:protectData: maybe", "  mlops:github: { repository: just-a-name }", ""].join("\n"),
+    );
+    const run = plan("--file", file);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    const lines = run.stderr.trim().split("\n").filter((l) => !l.startsWith("npm warn"));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^gcp:project: /);
+    expect(lines[1]).toMatch(/^mlops:github\.repository: /);
+    expect(lines[2]).toMatch(/^mlops:protectData: must be true or false/);
+  });
+
+  it("exits 2 with a usage line when neither --stack nor --file is given, or the file is missing", () => {
+    expect(plan().code).toBe(2);
+    const missing = plan("--stack", "no-such-stack");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/Pulumi\.no-such-stack\.yaml: cannot read the stack file/);
+    expect(missing.stdout).toBe("");
+  });
+});

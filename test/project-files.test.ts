@@ -1,0 +1,61 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import * as YAML from "yaml";
+import { StackConfigSchema } from "../config";
+import { configTable } from "../tools/config-docs";
+import { REPO_ROOT } from "./harness";
+
+const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+
+describe("Pulumi.yaml", () => {
+  const project = YAML.parse(read("Pulumi.yaml"));
+  const pkg = JSON.parse(read("package.json"));
+
+  it("names the project mlops on the nodejs runtime with index.ts", () => {
+    expect(project.name).toBe("mlops");
+    expect(project.runtime.name).toBe("nodejs");
+    expect(project.main).toBe("index.ts");
+  });
+
+  it("requires the Pulumi version of the pinned SDK", () => {
+    expect(pkg.dependencies["@pulumi/pulumi"]).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(project.requiredPulumiVersion).toBe(`>=${pkg.dependencies["@pulumi/pulumi"]} <4.0.0`);
+  });
+
+  it("declares each scalar project key with the default and description of config.ts", () => {
+    const shape = StackConfigSchema.shape as Record<string, { parse(v: unknown): unknown; description?: string }>;
+    expect(Object.keys(project.config).sort()).toEqual(["paused", "protectData"]);
+    for (const [key, decl] of Object.entries(project.config as Record<string, { type: string; default: unknown; description: string }>)) {
+      const schema = shape[`mlops:${key}`];
+      expect(schema, key).toBeDefined();
+      expect(schema.parse(undefined), key).toBe(decl.default);
+      expect(typeof decl.default).toBe(decl.type);
+      expect(decl.description).toBe(schema.description);
+    }
+  });
+});
+
+describe("package.json", () => {
+  it("pins every dependency to an exact version", () => {
+    const pkg = JSON.parse(read("package.json"));
+    for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
+      expect(version, name).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+});
+
+describe("README", () => {
+  const readme = read("README.md");
+
+  it("carries the config table generated from the schema (npm run config-docs)", () => {
+    expect(readme).toContain(configTable());
+  });
+
+  it("names the test command that .ci/run runs", () => {
+    const ci = read(".ci/run");
+    expect(ci).toMatch(/^npm ci\b/m);
+    expect(ci).toMatch(/^npm test$/m);
+    expect(readme).toContain("npm ci\nnpm test\n");
+  });
+});

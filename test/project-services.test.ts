@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { parseStackConfig } from "../config";
+import { planConfig } from "./harness";
+
+function configOf(raw: Record<string, unknown>) {
+  const parsed = parseStackConfig({ "gcp:project": "dtu-mlops-140", ...raw }, "group-140");
+  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+  return parsed.config;
+}
+
+async function enabledApis(raw: Record<string, unknown>): Promise<string[]> {
+  const plan = await planConfig(configOf(raw));
+  return plan.resources.filter((r) => r.type === "gcp:projects/service:Service").map((r) => String(r.inputs.service)).sort();
+}
+
+describe("project services", () => {
+  it("enable the data and identity APIs for a stack without CI access, and nothing else", async () => {
+    expect(await enabledApis({})).toEqual([
+      "artifactregistry.googleapis.com",
+      "cloudresourcemanager.googleapis.com",
+      "iam.googleapis.com",
+      "storage.googleapis.com",
+    ]);
+  });
+
+  it("add the token exchange and impersonation APIs when GitHub Actions may deploy", async () => {
+    const apis = await enabledApis({ "mlops:github": { repository: "owner/repo" } });
+    expect(apis).toContain("sts.googleapis.com");
+    expect(apis).toContain("iamcredentials.googleapis.com");
+  });
+
+  it("stay enabled on destroy and never disable dependent services", async () => {
+    const plan = await planConfig(configOf({}));
+    const services = plan.resources.filter((r) => r.type === "gcp:projects/service:Service");
+    expect(services.length).toBeGreaterThan(0);
+    for (const s of services) {
+      expect(s.inputs).toMatchObject({ project: "dtu-mlops-140", disableOnDestroy: false, disableDependentServices: false });
+      expect(s.parent).toBe("apis");
+    }
+  });
+
+  it("are planned stack after stack in one process without leaking resources between plans", async () => {
+    const first = await planConfig(configOf({ "mlops:github": { repository: "owner/repo" } }));
+    const second = await planConfig(configOf({}));
+    expect(first.resources.length - second.resources.length).toBe(2);
+  });
+});

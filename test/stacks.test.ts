@@ -1,0 +1,61 @@
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { planStackFile, REPO_ROOT, stackFilePath } from "./harness";
+import { compareInventory, inventoryOf, readGolden, regenerateCommand } from "./inventory";
+
+const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+
+describe("the stack files in the repository", () => {
+  it("are the default stack and one per group of GROUPS.md", () => {
+    expect(stacks.sort()).toEqual(["dev", "group-140", "group-43", "group-flowers", "group-foodseg", "group-xray"]);
+  });
+
+  describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
+    it("validates, plans, and matches its reviewed golden inventory", async () => {
+      const result = await planStackFile(stackFilePath(stack));
+      if (!result.ok) throw new Error(`invalid config:\n${result.problems.join("\n")}`);
+      expect(result.plan.resources.length).toBeGreaterThan(0);
+      const golden = readGolden(stack);
+      if (!golden) throw new Error(`no golden inventory; create it with: ${regenerateCommand(stack)}`);
+      const problems = compareInventory(golden, inventoryOf(result.plan));
+      if (problems.length) {
+        throw new Error(`plan differs from test/golden/${stack}.yaml:\n  ${problems.join("\n  ")}\nIf the change is intended: ${regenerateCommand(stack)}`);
+      }
+    });
+
+    it("labels every resource that takes labels with its group, stack and managed-by", async () => {
+      const result = await planStackFile(stackFilePath(stack));
+      if (!result.ok) throw new Error(result.problems.join("\n"));
+      for (const r of result.plan.resources) {
+        const labels = (r.inputs.labels ?? r.inputs.userLabels) as Record<string, string> | undefined;
+        if (labels) expect(labels, r.name).toMatchObject({ group: result.config.group, stack, "managed-by": "pulumi" });
+      }
+    });
+  });
+});
+
+describe("the golden comparison", () => {
+  it("fails on a changed value, a missing resource, a wrong count and a resource that must be absent", async () => {
+    const result = await planStackFile(stackFilePath("dev"));
+    if (!result.ok) throw new Error(result.problems.join("\n"));
+    const actual = inventoryOf(result.plan);
+    const problems = compareInventory(
+      {
+        counts: { "gcp:projects/service:Service": 99, "gcp:compute/instance:Instance": 0 },
+        values: {
+          "apis-storage": { inputs: { disableOnDestroy: true } },
+          "no-such-resource": { type: "gcp:storage/bucket:Bucket" },
+          "apis-iam": { inputs: { service: "__missing__" } },
+        },
+        outputs: {},
+      },
+      actual,
+    );
+    expect(problems).toEqual([
+      `counts.gcp:projects/service:Service: expected 99, got ${actual.counts["gcp:projects/service:Service"]}`,
+      "values.apis-storage.inputs.disableOnDestroy: expected true, got false",
+      'values.no-such-resource: expected {"type":"gcp:storage/bucket:Bucket"}, got undefined',
+      'values.apis-iam.inputs.service: expected absent, got "iam.googleapis.com"',
+    ]);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * `npm run config-docs`: the README's "Stack config" table, generated from the schema in config.ts (the
+ * single source of truth). A test fails when the README's copy differs.
+ */
+import type { z } from "zod";
+import { StackConfigSchema } from "../config";
+
+interface Row {
+  key: string;
+  type: string;
+  default: string;
+  description: string;
+}
+
+type Def = Record<string, unknown> & { type: string };
+const defOf = (s: z.core.$ZodType): Def => s._zod.def as unknown as Def;
+
+function rows(schema: z.core.$ZodType, key: string, out: Row[]): void {
+  let node = schema;
+  let description = (schema as z.ZodType).description ?? "";
+  let fallback = "";
+  let required = true;
+  for (;;) {
+    const def = defOf(node);
+    const meta = (node as z.ZodType).meta() as { defaultText?: string } | undefined;
+    if (meta?.defaultText) {
+      fallback = meta.defaultText;
+      required = false;
+    }
+    description ||= (node as z.ZodType).description ?? "";
+    if (def.type === "default") {
+      fallback = JSON.stringify(def.defaultValue);
+      required = false;
+    } else if (def.type === "optional") required = false;
+    if (def.innerType) node = def.innerType as z.core.$ZodType;
+    else if (def.type === "pipe") node = def.in as z.core.$ZodType;
+    else break;
+  }
+  const def = defOf(node);
+  const type =
+    def.type === "enum" ? "string (a region)" : def.type === "record" ? "map of string" : def.type === "union" ? "string" : def.type;
+  out.push({ key, type, default: fallback || (required ? "required" : "—"), description });
+  if (def.type === "object") {
+    for (const [child, childSchema] of Object.entries(def.shape as Record<string, z.core.$ZodType>)) {
+      rows(childSchema, `${key}.${child}`, out);
+    }
+  }
+}
+
+export function configTable(): string {
+  const out: Row[] = [];
+  for (const [key, schema] of Object.entries(StackConfigSchema.shape)) rows(schema as z.core.$ZodType, key, out);
+  const lines = ["| key | type | default | what it does |", "| --- | --- | --- | --- |"];
+  for (const r of out) lines.push(`| \`${r.key}\` | ${r.type} | ${r.default === "—" || r.default === "required" || !/^["{[\dtf]/.test(r.default) ? r.default : `\`${r.default}\``} | ${r.description} |`);
+  return lines.join("\n");
+}
+
+if (require.main === module) process.stdout.write(`${configTable()}\n`);

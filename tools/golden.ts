@@ -1,0 +1,31 @@
+/**
+ * `npm run golden -- --stack NAME` (or `--all`): writes the full inventory of a stack file to
+ * test/golden/NAME.yaml. The file is then reviewed like code: read the diff before committing it.
+ */
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { planStackFile, REPO_ROOT, stackFilePath } from "../test/harness";
+import { inventoryOf, writeGolden } from "../test/inventory";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { stack: { type: "string", multiple: true }, all: { type: "boolean" } } });
+  const stacks = values.all
+    ? fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
+    : (values.stack ?? []);
+  if (!stacks.length) {
+    process.stderr.write("usage: npm run golden -- --stack NAME [--stack NAME …] | --all\n");
+    return 2;
+  }
+  for (const stack of stacks) {
+    const result = await planStackFile(stackFilePath(stack));
+    if (!result.ok) {
+      process.stderr.write(`${stack}:\n  ${result.problems.join("\n  ")}\n`);
+      return 2;
+    }
+    writeGolden(stack, inventoryOf(result.plan));
+    process.stdout.write(`wrote test/golden/${stack}.yaml (${result.plan.resources.length} resources)\n`);
+  }
+  return 0;
+}
+
+main().then((code) => process.exit(code));
