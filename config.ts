@@ -36,6 +36,17 @@ const groupId = z
     }),
   );
 
+/** An integer setting within [min, max], with a message that names the range. */
+function intIn(min: number, max: number, what: string) {
+  return z.number({ error: `must be a whole number of ${what} from ${min} to ${max}` }).int({ error: `must be a whole number of ${what} from ${min} to ${max}` })
+    .min(min, { error: `must be at least ${min} ${what}; allowed ${min}–${max}` })
+    .max(max, { error: `must be at most ${max} ${what}; allowed ${min}–${max}` });
+}
+
+/** Secret names are environment-variable names, so a container sees the secret under the same name. */
+export const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
+const MEMBER = /^(user|group|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 /** The whole stack config, keyed by the config keys as they appear in `Pulumi.<stack>.yaml`. */
 export const StackConfigSchema = z.strictObject({
   "gcp:project": z
@@ -90,6 +101,56 @@ export const StackConfigSchema = z.strictObject({
     )
     .default({})
     .describe("Extra labels on every resource that takes labels (group, stack and managed-by are always set)."),
+  "mlops:storage": z
+    .strictObject({
+      keepVersions: intIn(1, 100, "versions")
+        .default(5)
+        .describe("Noncurrent versions kept per object in the data and models buckets (DVC's version_aware remote reads them); older ones are deleted."),
+      predictionsDays: intIn(1, 3650, "days")
+        .default(90)
+        .describe("Days a logged prediction stays in the predictions bucket before it is deleted."),
+    })
+    .prefault({})
+    .describe("The data, models and predictions buckets."),
+  "mlops:registry": z
+    .strictObject({
+      keepRecent: intIn(1, 100, "versions")
+        .default(5)
+        .describe("Most recent versions of each image that cleanup never deletes."),
+      untaggedDays: intIn(1, 365, "days").default(7).describe("Untagged image versions are deleted after this many days."),
+      olderThanDays: intIn(1, 3650, "days")
+        .default(30)
+        .describe("Tagged versions older than this are deleted unless they are among the most recent keepRecent."),
+    })
+    .prefault({})
+    .describe("The Artifact Registry Docker repository and its cleanup policies."),
+  "mlops:secrets": z
+    .record(
+      z.string().regex(SECRET_NAME, { error: "is not a secret name; use an environment-variable name such as WANDB_API_KEY" }),
+      z
+        .strictObject({
+          usedBy: z
+            .array(z.string(), { error: "must be a list of workloads, e.g. [trainer, backend]" })
+            .default([])
+            .describe("Workloads (trainer, a service name) whose accounts may read the secret; each sees it as an environment variable of the same name."),
+        })
+        .prefault({}),
+    )
+    .default({})
+    .describe("Secrets in Secret Manager, by name. Set each value with `pulumi config set --secret NAME <value>`; a value in plain text is rejected."),
+  "mlops:team": z
+    .strictObject({
+      members: z
+        .array(z.string().regex(MEMBER, { error: "must be user:EMAIL, group:EMAIL or serviceAccount:EMAIL" }), { error: "must be a list of members" })
+        .min(1, { error: "must name at least one member" })
+        .describe("The group's people, as user:EMAIL or group:EMAIL."),
+      roles: z
+        .array(z.string().regex(/^roles\/[A-Za-z0-9_.]+$/, { error: "must be a predefined role such as roles/editor" }), { error: "must be a list of roles" })
+        .min(1, { error: "must name at least one role, e.g. roles/editor" })
+        .describe("Project roles every member gets."),
+    })
+    .optional()
+    .describe("People of the group and the project roles they get."),
 });
 
 export type StackConfigInput = z.input<typeof StackConfigSchema>;
@@ -105,6 +166,7 @@ export interface Names {
   wifPoolBase: string;
   wifProviderBase: string;
   repositoryId: string;
+  secretId(name: string): string;
 }
 
 /** Length of the random suffix (hex of a 3-byte RandomId) that makes global names unique. */
@@ -121,6 +183,7 @@ export function deriveNames(project: string, group: string): Names {
     wifPoolBase: `${prefix}-github`,
     wifProviderBase: `${prefix}-gh`,
     repositoryId: `${prefix}-images`,
+    secretId: (name) => `${prefix}-${name.toLowerCase().replace(/_/g, "-")}`,
   };
 }
 
@@ -137,6 +200,18 @@ export interface StackConfig {
   /** Labels for every resource that takes labels, the group's own merged with ours. */
   labels: Record<string, string>;
   names: Names;
+  storage: { keepVersions: number; predictionsDays: number };
+  registry: { keepRecent: number; untaggedDays: number; olderThanDays: number };
+  /** Declared secrets; `value` is absent until the group sets it. */
+  secrets: Array<{ name: string; usedBy: string[]; value?: SecretValue }>;
+  team?: { members: string[]; roles: string[] };
+  /** The workloads the config runs, each with its own service account. */
+  workloads: string[];
+}
+
+/** The workloads a config runs (the trainer, each Cloud Run service), from its valid keys. */
+function workloadsFrom(_f: Fields): string[] {
+  return [];
 }
 
 export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: string[] };
@@ -144,19 +219,38 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; probl
 /** Validates raw config (keys as in the stack file) and reports every problem at once, one line each. */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): ParseResult {
   const input: Record<string, unknown> = {};
+  const secretValues: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const namespace = key.split(":")[0];
     if (PROVIDER_NAMESPACES.has(namespace) && !GCP_KEYS.has(key)) continue;
-    input[key] = value;
+    const secretName = /^mlops:([A-Z][A-Z0-9_]*)$/.exec(key)?.[1];
+    if (secretName) secretValues[secretName] = value;
+    else input[key] = value;
   }
   if (!("mlops:group" in input)) input["mlops:group"] = stack.replace(/^group-/, "");
 
   const result = StackConfigSchema.safeParse(input, { error: genericMessage });
   const problems = result.success ? [] : result.error.issues.flatMap(formatIssue);
   // Rules across keys still run on the keys that are valid on their own, so every problem shows at once.
-  problems.push(...crossChecks(validFields(input)));
+  const fields = validFields(input);
+  problems.push(...crossChecks(fields), ...secretChecks(fields["mlops:secrets"], secretValues));
   if (!result.success || problems.length) return { ok: false, problems: unique(problems) };
-  return { ok: true, config: toStackConfig(result.data, stack) };
+  return { ok: true, config: toStackConfig(result.data, stack, secretValues) };
+}
+
+/** Secret values live in their own keys (`mlops:NAME`), set with `pulumi config set --secret NAME`. */
+function secretChecks(declared: Parsed["mlops:secrets"] | undefined, values: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (declared && !(name in declared)) {
+      problems.push(`mlops:${name}: a value for a secret that mlops:secrets does not declare; declare it there or remove the key`);
+    } else if (!(value instanceof SecretValue)) {
+      problems.push(
+        `mlops:${name}: stored in plain text; remove it from the stack file and run \`pulumi config set --secret ${name} <value>\``,
+      );
+    }
+  }
+  return problems;
 }
 
 type Fields = { [K in keyof Parsed]?: Parsed[K] };
@@ -170,7 +264,7 @@ function validFields(input: Record<string, unknown>): Fields {
   return fields as Fields;
 }
 
-function toStackConfig(p: Parsed, stack: string): StackConfig {
+function toStackConfig(p: Parsed, stack: string, secretValues: Record<string, unknown>): StackConfig {
   const group = p["mlops:group"];
   return {
     stack,
@@ -183,6 +277,15 @@ function toStackConfig(p: Parsed, stack: string): StackConfig {
     paused: p["mlops:paused"],
     labels: { ...p["mlops:labels"], group, stack: sanitizeLabel(stack), "managed-by": "pulumi" },
     names: deriveNames(p["gcp:project"], group),
+    storage: p["mlops:storage"],
+    registry: p["mlops:registry"],
+    secrets: Object.entries(p["mlops:secrets"]).map(([name, s]) => ({
+      name,
+      usedBy: s.usedBy,
+      value: secretValues[name] as SecretValue | undefined,
+    })),
+    team: p["mlops:team"],
+    workloads: workloadsFrom(p),
   };
 }
 
@@ -194,13 +297,22 @@ function crossChecks(f: Fields): string[] {
   if (zone && region && gcp.regionOfZone(zone) !== region) {
     problems.push(`gcp:zone: "${zone}" is not in region ${region}; use a zone such as ${region}-b`);
   }
+  const workloads = workloadsFrom(f);
+  for (const [name, secret] of Object.entries(f["mlops:secrets"] ?? {})) {
+    secret.usedBy.forEach((w, i) => {
+      if (!workloads.includes(w)) {
+        const allowed = workloads.length ? `one of ${workloads.join(", ")}` : "none yet: the config runs no training and no services";
+        problems.push(`mlops:secrets.${name}.usedBy[${i}]: "${w}" is not a workload of this stack; allowed: ${allowed}`);
+      }
+    });
+  }
   const project = f["gcp:project"];
   const group = f["mlops:group"];
   if (!project || !group) return problems;
   const names = deriveNames(project, group);
   const suffix = "x".repeat(SUFFIX_LENGTH);
   const derived: Array<{ key: string; what: string; name: string; rule: gcp.NameRule }> = [
-    ...[...CI_WORKLOADS, "trainer"].map((w) => ({ key: "mlops:group", what: "service-account id", name: names.serviceAccountId(w), rule: gcp.SERVICE_ACCOUNT_ID })),
+    ...[...CI_WORKLOADS, ...workloads].map((w) => ({ key: "mlops:group", what: "service-account id", name: names.serviceAccountId(w), rule: gcp.SERVICE_ACCOUNT_ID })),
     ...BUCKETS.map((b) => ({ key: "gcp:project", what: "bucket name", name: `${names.bucketBase(b)}-${suffix}`, rule: gcp.BUCKET_NAME })),
     { key: "mlops:group", what: "repository id", name: names.repositoryId, rule: gcp.REPOSITORY_ID },
   ];

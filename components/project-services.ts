@@ -2,22 +2,63 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 
-/** The Google APIs the stack can use, by short name, with the reason the stack enables each. */
+/**
+ * The Google APIs the stack can use, by short name: why the stack enables each, and the roles that let the
+ * CI accounts manage (deploy) or read (preview) what the stack creates with it, so CI rights follow the APIs.
+ */
 export const APIS = {
-  storage: { api: "storage.googleapis.com", why: "buckets for data, models and predictions" },
-  artifactregistry: { api: "artifactregistry.googleapis.com", why: "the Docker repository for the group's images" },
-  iam: { api: "iam.googleapis.com", why: "one service account per workload, workload identity pools" },
-  cloudresourcemanager: { api: "cloudresourcemanager.googleapis.com", why: "project-level role grants" },
-  iamcredentials: { api: "iamcredentials.googleapis.com", why: "GitHub Actions impersonating the CI accounts" },
-  sts: { api: "sts.googleapis.com", why: "exchanging GitHub's OIDC token for a Google token" },
-} as const;
+  serviceusage: {
+    api: "serviceusage.googleapis.com",
+    why: "enabling the other APIs",
+    deployRoles: ["roles/serviceusage.serviceUsageAdmin"],
+    previewRoles: ["roles/serviceusage.serviceUsageViewer"],
+  },
+  storage: {
+    api: "storage.googleapis.com",
+    why: "buckets for data, models and predictions",
+    deployRoles: ["roles/storage.admin"],
+    previewRoles: ["roles/storage.bucketViewer"],
+  },
+  artifactregistry: {
+    api: "artifactregistry.googleapis.com",
+    why: "the Docker repository for the group's images",
+    deployRoles: ["roles/artifactregistry.admin"],
+    previewRoles: ["roles/artifactregistry.reader"],
+  },
+  iam: {
+    api: "iam.googleapis.com",
+    why: "one service account per workload, workload identity pools",
+    deployRoles: ["roles/iam.serviceAccountAdmin", "roles/iam.workloadIdentityPoolAdmin"],
+    previewRoles: ["roles/iam.serviceAccountViewer", "roles/iam.workloadIdentityPoolViewer"],
+  },
+  cloudresourcemanager: {
+    api: "cloudresourcemanager.googleapis.com",
+    why: "project-level role grants",
+    deployRoles: ["roles/resourcemanager.projectIamAdmin"],
+    previewRoles: ["roles/iam.securityReviewer"],
+  },
+  iamcredentials: {
+    api: "iamcredentials.googleapis.com",
+    why: "GitHub Actions impersonating the CI accounts",
+    deployRoles: [],
+    previewRoles: [],
+  },
+  sts: { api: "sts.googleapis.com", why: "exchanging GitHub's OIDC token for a Google token", deployRoles: [], previewRoles: [] },
+  secretmanager: {
+    api: "secretmanager.googleapis.com",
+    why: "the group's secrets (API keys) in Secret Manager",
+    deployRoles: ["roles/secretmanager.admin"],
+    previewRoles: ["roles/secretmanager.viewer"],
+  },
+} as const satisfies Record<string, { api: string; why: string; deployRoles: readonly string[]; previewRoles: readonly string[] }>;
 
 export type ApiName = keyof typeof APIS;
 
 /** Exactly the APIs a config needs: the always-present data and identity layer, plus what its options use. */
 export function requiredApis(config: StackConfig): ApiName[] {
-  const apis: ApiName[] = ["storage", "artifactregistry", "iam", "cloudresourcemanager"];
+  const apis: ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
   if (config.github) apis.push("iamcredentials", "sts");
+  if (config.secrets.length) apis.push("secretmanager");
   return apis;
 }
 

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { parseStackConfig, readStackFile, stackNameOfFile, type StackConfig } from "../config";
 import { createStack } from "../stack";
-import { gcpMocks } from "./mocks";
+import { gcpMocks, type MockContext } from "./mocks";
 
 export interface PlannedResource {
   /** Pulumi type token, e.g. gcp:storage/bucket:Bucket. */
@@ -102,9 +102,20 @@ export function planConfig(config: StackConfig): Promise<Plan> {
 }
 
 async function planNow(config: StackConfig): Promise<Plan> {
-  const monitor = new RecordingMonitor(gcpMocks({ stack: config.stack, project: config.project, region: config.region }));
-  pulumi.runtime.setMockOptions(monitor, "mlops", config.stack, false);
-  await pulumi.runtime.runInPulumiStack(async () => createStack(config));
+  return runProgram({ stack: config.stack, project: config.project, region: config.region }, () => createStack(config));
+}
+
+/** Runs any program (a component alone, in tests) under the mocks and records what it registers. */
+export function planProgram(ctx: MockContext, program: () => Record<string, unknown>): Promise<Plan> {
+  const run = queue.then(() => runProgram(ctx, program));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runProgram(ctx: MockContext, program: () => Record<string, unknown>): Promise<Plan> {
+  const monitor = new RecordingMonitor(gcpMocks(ctx));
+  pulumi.runtime.setMockOptions(monitor, "mlops", ctx.stack, false);
+  await pulumi.runtime.runInPulumiStack(async () => program());
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
   const names = new Map(monitor.recorded.map((r) => [r.urn, r.name]));
@@ -116,7 +127,7 @@ async function planNow(config: StackConfig): Promise<Plan> {
   const resources = [...monitor.recorded]
     .sort((a, b) => treePath(a).localeCompare(treePath(b)))
     .map(({ urn: _urn, parentUrn, ...r }) => ({ ...r, parent: names.get(parentUrn) ?? nameOfUrn(monitor.rootUrn) }));
-  return { stack: config.stack, resources, outputs: monitor.rootOutputs };
+  return { stack: ctx.stack, resources, outputs: monitor.rootOutputs };
 }
 
 /** Validates and plans a config given as raw keys (as in a stack file). */

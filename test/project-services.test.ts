@@ -19,8 +19,14 @@ describe("project services", () => {
       "artifactregistry.googleapis.com",
       "cloudresourcemanager.googleapis.com",
       "iam.googleapis.com",
+      "serviceusage.googleapis.com",
       "storage.googleapis.com",
     ]);
+  });
+
+  it("add Secret Manager only when the config declares secrets", async () => {
+    expect(await enabledApis({})).not.toContain("secretmanager.googleapis.com");
+    expect(await enabledApis({ "mlops:secrets": { WANDB_API_KEY: {} } })).toContain("secretmanager.googleapis.com");
   });
 
   it("add the token exchange and impersonation APIs when GitHub Actions may deploy", async () => {
@@ -42,6 +48,8 @@ describe("project services", () => {
   it("are planned stack after stack in one process without leaking resources between plans", async () => {
     const first = await planConfig(configOf({ "mlops:github": { repository: "owner/repo" } }));
     const second = await planConfig(configOf({}));
-    expect(first.resources.length - second.resources.length).toBe(2);
+    expect(first.resources.some((r) => r.name === "github-pool")).toBe(true);
+    expect(second.resources.some((r) => r.name.startsWith("github"))).toBe(false);
+    expect(new Set(second.resources.map((r) => r.name)).size).toBe(second.resources.length);
   });
 });

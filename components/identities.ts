@@ -1,0 +1,50 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+/** What every runtime account may do project-wide: write its logs and metrics, nothing more. */
+export const RUNTIME_PROJECT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"] as const;
+
+export interface IdentitiesArgs {
+  project: string;
+  /** Service-account id per workload (trainer, each Cloud Run service). */
+  accountIds: Record<string, string>;
+  /** The group's people and the project roles they get. */
+  team?: { members: string[]; roles: string[] };
+  /** Accounts survive `pulumi destroy --exclude-protected`, so a paused stack resumes as it was. */
+  protect: boolean;
+}
+
+/**
+ * One service account per workload, so each can be granted exactly the resources it uses (on the bucket,
+ * repository or secret, by the component that owns it). No keys are ever created: workloads use the
+ * account they run as, CI uses Workload Identity Federation.
+ */
+export class Identities extends pulumi.ComponentResource {
+  readonly accounts: Record<string, gcp.serviceaccount.Account> = {};
+
+  constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:identity:Identities", name, {}, opts);
+    const child = { parent: this, dependsOn: opts?.dependsOn };
+    for (const [workload, accountId] of Object.entries(args.accountIds)) {
+      const account = new gcp.serviceaccount.Account(
+        `${name}-${workload}`,
+        { project: args.project, accountId, displayName: `mlops ${workload}`, description: `Runs the ${workload} workload` },
+        { ...child, protect: args.protect },
+      );
+      this.accounts[workload] = account;
+      for (const role of RUNTIME_PROJECT_ROLES) {
+        new gcp.projects.IAMMember(
+          `${name}-${workload}-${role.split("/")[1]}`,
+          { project: args.project, role, member: account.member },
+          child,
+        );
+      }
+    }
+    for (const member of args.team?.members ?? []) {
+      for (const role of args.team?.roles ?? []) {
+        new gcp.projects.IAMMember(`${name}-team-${member.split(":")[1]}-${role.split("/")[1]}`, { project: args.project, role, member }, child);
+      }
+    }
+    this.registerOutputs({ emails: Object.fromEntries(Object.entries(this.accounts).map(([w, a]) => [w, a.email])) });
+  }
+}

@@ -1,0 +1,66 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export const SECRET_ACCESSOR = "roles/secretmanager.secretAccessor";
+
+export interface SecretSpec {
+  /** Environment-variable name, e.g. WANDB_API_KEY. */
+  name: string;
+  secretId: string;
+  /** The value, always a Pulumi secret; absent until the group sets it. */
+  value?: pulumi.Output<string>;
+  /** Accounts that may read it, by workload. */
+  accessors: Array<{ who: string; member: pulumi.Input<string> }>;
+}
+
+export interface SecretsArgs {
+  project: string;
+  labels: Record<string, string>;
+  secrets: SecretSpec[];
+  protect: boolean;
+}
+
+export interface CreatedSecret {
+  secret: gcp.secretmanager.Secret;
+  /** The version created from the stack's value; consumers pin to it. */
+  version?: gcp.secretmanager.SecretVersion;
+  /** Grants consumers must wait for, so the first revision or VM boot can read the secret. */
+  grants: gcp.secretmanager.SecretIamMember[];
+}
+
+/**
+ * Secrets in Secret Manager. Values come only from Pulumi secret config and stay secret in state; each
+ * secret is readable by exactly the accounts that use it.
+ */
+export class Secrets extends pulumi.ComponentResource {
+  readonly secrets: Record<string, CreatedSecret> = {};
+
+  constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:secrets:Secrets", name, {}, opts);
+    const child = { parent: this, dependsOn: opts?.dependsOn };
+    for (const spec of args.secrets) {
+      const secret = new gcp.secretmanager.Secret(
+        `${name}-${spec.name}`,
+        { project: args.project, secretId: spec.secretId, replication: { auto: {} }, labels: args.labels },
+        { ...child, protect: args.protect },
+      );
+      const version = spec.value
+        ? new gcp.secretmanager.SecretVersion(
+            `${name}-${spec.name}-version`,
+            { secret: secret.id, secretData: pulumi.secret(spec.value) },
+            { ...child, protect: args.protect },
+          )
+        : undefined;
+      const grants = spec.accessors.map(
+        (a) =>
+          new gcp.secretmanager.SecretIamMember(
+            `${name}-${spec.name}-${a.who}`,
+            { project: args.project, secretId: secret.secretId, role: SECRET_ACCESSOR, member: a.member },
+            child,
+          ),
+      );
+      this.secrets[spec.name] = { secret, version, grants };
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,105 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export const BUCKET_ROLES = { read: "roles/storage.objectViewer", write: "roles/storage.objectUser" } as const;
+export type BucketAccess = keyof typeof BUCKET_ROLES;
+
+export interface BucketGrant {
+  /** Who, for the resource name: a workload or CI account. */
+  who: string;
+  member: pulumi.Input<string>;
+  access: BucketAccess;
+}
+
+export interface BucketsArgs {
+  project: string;
+  location: string;
+  /** Bucket names before the suffix, by bucket (`data`, `models`, `predictions`). */
+  baseNames: Record<"data" | "models" | "predictions", string>;
+  /** Random hex that makes the names globally unique. */
+  suffix: pulumi.Input<string>;
+  labels: Record<string, string>;
+  /** Keep data through `pulumi destroy`: protected buckets, no force-destroy. */
+  protect: boolean;
+  /** Noncurrent versions kept per object in `data` and `models`. */
+  keepVersions: number;
+  /** Days a prediction log object lives. */
+  predictionsDays: number;
+  /** Object access per bucket, granted on the bucket. */
+  grants: Partial<Record<"data" | "models" | "predictions", BucketGrant[]>>;
+}
+
+/** Lifecycle rule shared by every bucket: a failed upload never lingers and bills. */
+const ABORT_UPLOADS = { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: 1 } };
+
+/**
+ * The group's buckets: `data` (the DVC remote), `models` and `predictions` (the input/output log that drift
+ * monitoring reads). Private by construction: uniform access, public access prevention enforced, IAM only
+ * on the bucket.
+ */
+export class Buckets extends pulumi.ComponentResource {
+  readonly buckets: Record<"data" | "models" | "predictions", gcp.storage.Bucket>;
+  readonly names: Record<"data" | "models" | "predictions", pulumi.Output<string>>;
+  /** Run once in the repository to make `data` the DVC remote (version-aware: DVC reads object versions). */
+  readonly dvcRemoteCommand: pulumi.Output<string>;
+
+  constructor(name: string, args: BucketsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:storage:Buckets", name, {}, opts);
+    const child = { parent: this, dependsOn: opts?.dependsOn };
+    const versioned = (bucket: string) => ({
+      versioning: { enabled: true },
+      lifecycleRules: [
+        // DVC's version_aware remote keeps old data in noncurrent versions; keep the newest few only.
+        { action: { type: "Delete" }, condition: { numNewerVersions: args.keepVersions, withState: "ARCHIVED" } },
+        ABORT_UPLOADS,
+      ],
+      labels: { ...args.labels, bucket },
+    });
+    const settings = {
+      data: versioned("data"),
+      models: versioned("models"),
+      predictions: {
+        versioning: { enabled: false },
+        lifecycleRules: [{ action: { type: "Delete" }, condition: { age: args.predictionsDays } }, ABORT_UPLOADS],
+        labels: { ...args.labels, bucket: "predictions" },
+      },
+    };
+
+    const make = (bucket: "data" | "models" | "predictions") =>
+      new gcp.storage.Bucket(
+        `${name}-${bucket}`,
+        {
+          project: args.project,
+          name: pulumi.interpolate`${args.baseNames[bucket]}-${args.suffix}`,
+          location: args.location,
+          storageClass: "STANDARD",
+          uniformBucketLevelAccess: true,
+          publicAccessPrevention: "enforced",
+          forceDestroy: !args.protect,
+          // Soft-deleted objects are billed for 7 days; without protection there is nothing to keep.
+          softDeletePolicy: args.protect ? undefined : { retentionDurationSeconds: 0 },
+          ...settings[bucket],
+        },
+        { ...child, protect: args.protect },
+      );
+    this.buckets = { data: make("data"), models: make("models"), predictions: make("predictions") };
+
+    for (const [bucket, grants] of Object.entries(args.grants) as Array<[keyof typeof this.buckets, BucketGrant[]]>) {
+      for (const grant of grants) {
+        new gcp.storage.BucketIAMMember(
+          `${name}-${bucket}-${grant.who}-${grant.access}`,
+          { bucket: this.buckets[bucket].name, role: BUCKET_ROLES[grant.access], member: grant.member },
+          child,
+        );
+      }
+    }
+
+    this.names = {
+      data: this.buckets.data.name,
+      models: this.buckets.models.name,
+      predictions: this.buckets.predictions.name,
+    };
+    this.dvcRemoteCommand = pulumi.interpolate`dvc remote add -d remote gs://${this.names.data} && dvc remote modify remote version_aware true`;
+    this.registerOutputs({ names: this.names, dvcRemoteCommand: this.dvcRemoteCommand });
+  }
+}
