@@ -3,11 +3,13 @@
  * defaults, its validation and the names derived from it. Only this file and index.ts read Pulumi config.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { closest } from "fastest-levenshtein";
 import * as YAML from "yaml";
 import { z } from "zod";
 import * as gcp from "./lib/gcp";
+import * as gpus from "./lib/gpus";
+import { formatIssue, genericMessage, intIn, unique } from "./lib/validation";
 
 /** A config value stored encrypted (`pulumi config set --secret`). `value` is absent when the stack file is
  * read offline without its passphrase or key. */
@@ -36,16 +38,29 @@ const groupId = z
     }),
   );
 
-/** An integer setting within [min, max], with a message that names the range. */
-function intIn(min: number, max: number, what: string) {
-  return z.number({ error: `must be a whole number of ${what} from ${min} to ${max}` }).int({ error: `must be a whole number of ${what} from ${min} to ${max}` })
-    .min(min, { error: `must be at least ${min} ${what}; allowed ${min}–${max}` })
-    .max(max, { error: `must be at most ${max} ${what}; allowed ${min}–${max}` });
-}
-
 /** Secret names are environment-variable names, so a container sees the secret under the same name. */
 export const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
 const MEMBER = /^(user|group|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "is not an environment variable name" });
+/** Google's public Cloud Run sample, so a service deploys before the group has a Dockerfile. */
+export const SAMPLE_IMAGE = "us-docker.pkg.dev/cloudrun/container/hello";
+/** Image references: [host[:port]/]path[:tag][@sha256:digest]. */
+export const IMAGE_REF = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9._-]+(?:\/[a-z0-9._-]+)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+const imageSource = z
+  .strictObject({
+    build: z.string().min(1).optional().describe("Directory (from the project root) with the Dockerfile."),
+    dockerfile: z.string().min(1).optional().describe("Dockerfile path, relative to the project root; default DIR/Dockerfile."),
+    buildArgs: z.record(z.string(), z.string()).optional().describe("Docker build arguments."),
+    ref: z.string().regex(IMAGE_REF, { error: "is not an image reference such as us-docker.pkg.dev/cloudrun/container/hello" }).optional()
+      .describe("A prebuilt image; its tag is resolved to a digest at deploy time."),
+  })
+  .refine((i) => (i.build === undefined) !== (i.ref === undefined), { error: "needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)" });
+
+const bucketAccess = z.partialRecord(
+  z.enum(["data", "models", "predictions"], { error: "is not a bucket; data, models or predictions" }),
+  z.enum(["read", "write"], { error: "must be read or write" }),
+);
 
 /** The whole stack config, keyed by the config keys as they appear in `Pulumi.<stack>.yaml`. */
 export const StackConfigSchema = z.strictObject({
@@ -125,19 +140,11 @@ export const StackConfigSchema = z.strictObject({
     .prefault({})
     .describe("The Artifact Registry Docker repository and its cleanup policies."),
   "mlops:secrets": z
-    .record(
-      z.string().regex(SECRET_NAME, { error: "is not a secret name; use an environment-variable name such as WANDB_API_KEY" }),
-      z
-        .strictObject({
-          usedBy: z
-            .array(z.string(), { error: "must be a list of workloads, e.g. [trainer, backend]" })
-            .default([])
-            .describe("Workloads (trainer, a service name) whose accounts may read the secret; each sees it as an environment variable of the same name."),
-        })
-        .prefault({}),
-    )
-    .default({})
-    .describe("Secrets in Secret Manager, by name. Set each value with `pulumi config set --secret NAME <value>`; a value in plain text is rejected."),
+    .array(z.string().regex(SECRET_NAME, { error: "is not a secret name; use an environment-variable name such as WANDB_API_KEY" }), {
+      error: "must be a list of secret names, e.g. [WANDB_API_KEY]",
+    })
+    .default([])
+    .describe("Secrets in Secret Manager, by name; workloads list the ones they read. Set each value with `pulumi config set --secret NAME <value>`; a value in plain text is rejected."),
   "mlops:team": z
     .strictObject({
       members: z
@@ -151,6 +158,83 @@ export const StackConfigSchema = z.strictObject({
     })
     .optional()
     .describe("People of the group and the project roles they get."),
+  "mlops:training": z
+    .strictObject({
+      kind: z
+        .enum(["vm", "vertex", "none"], { error: "must be vm (a Compute Engine VM), vertex (a Vertex AI custom job) or none" })
+        .default("none")
+        .describe("Where training runs: vm, vertex or none."),
+      machineType: z
+        .string()
+        .regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, { error: "is not a machine type such as n1-standard-4" })
+        .default("n1-standard-4")
+        .describe("Compute Engine machine type (also for Vertex AI)."),
+      gpu: z
+        .strictObject({
+          type: z.enum(gpus.GPU_TYPES, { error: `must be one of ${gpus.GPU_TYPES.join(", ")}` }).describe("GPU type, e.g. nvidia-tesla-t4."),
+          count: intIn(1, 16, "GPUs").default(1).describe("Number of GPUs."),
+        })
+        .optional()
+        .describe("A GPU; omit to train on CPU. Needs GPU quota in the region (see README)."),
+      spot: z.boolean({ error: "must be true or false" }).default(false).describe("Spot capacity: about a third of the price, may be stopped at any time."),
+      maxRunHours: intIn(1, 72, "hours").default(4).describe("The VM is stopped (or the job cancelled) after this many hours, whatever it is doing."),
+      zone: z
+        .string()
+        .regex(gcp.ZONE, { error: "is not a zone; a region plus a letter, e.g. europe-west1-b" })
+        .optional()
+        .describe("VM only: zone of the VM; defaults to gcp:zone, else the region's zone b."),
+      bootDiskGb: intIn(20, 2000, "GB").default(100).describe("VM only: boot disk size; images and data sets live here."),
+      imageFamily: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not an image family name" }).optional()
+        .describe("VM only: OS image family; defaults to a Deep Learning VM family with a GPU, Container-Optimized OS without."),
+      imageProject: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not a project id" }).optional()
+        .describe("VM only: project of imageFamily."),
+      powerOffWhenDone: z.boolean({ error: "must be true or false" }).default(true).describe("VM only: power the VM off when the training container exits."),
+      running: z.boolean({ error: "must be true or false" }).default(true)
+        .describe("VM only: false keeps the VM defined but stopped; true starts it once when created (it stops itself when done)."),
+      image: imageSource.prefault({ build: "services/trainer" }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
+      args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments passed to the training container."),
+      env: z.record(envName, z.string({ error: "must be a string" })).default({}).describe("Environment variables of the training container."),
+      buckets: bucketAccess.default({ data: "read", models: "write" }).describe("Bucket access of the trainer account: read or write per bucket."),
+      secrets: z.array(z.string(), { error: "must be a list of secret names" }).default([]).describe("Secrets (from mlops:secrets) the trainer reads."),
+    })
+    .prefault({})
+    .describe("Training on a Compute Engine VM or as a Vertex AI custom job."),
+  "mlops:services": z
+    .record(
+      z.string().regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, { error: "is not a service name; lowercase letters, digits and hyphens, starting with a letter" }),
+      z.strictObject({
+        image: imageSource.prefault({ ref: SAMPLE_IMAGE }).describe("{ build: DIR } or { ref: IMAGE }; default Google's sample image."),
+        port: z.number({ error: "must be a port number from 1 to 65535" }).int({ error: "must be a port number from 1 to 65535" }).min(1, { error: "must be a port number from 1 to 65535" }).max(65535, { error: "must be a port number from 1 to 65535" }).default(8080).describe("Port the container listens on (the course's API template uses 8000)."),
+        cpu: z
+          .union([z.enum(["1", "2", "4", "8"]), z.literal(1), z.literal(2), z.literal(4), z.literal(8)], { error: "must be 1, 2, 4 or 8 CPUs" })
+          .transform(String)
+          .default("1")
+          .describe("CPUs per instance: 1, 2, 4 or 8."),
+        memory: z
+          .string({ error: "must be a size such as 512Mi or 2Gi" })
+          .regex(/^\d+(Mi|Gi)$/, { error: "must be a size such as 512Mi or 2Gi" })
+          .default("512Mi")
+          .describe("Memory per instance, e.g. 512Mi or 2Gi; Cloud Run bounds it by the CPUs."),
+        minInstances: intIn(0, 10, "instances").default(0).describe("Instances kept warm; 0 scales to zero and costs nothing idle."),
+        maxInstances: intIn(1, 100, "instances").default(3).describe("Upper bound on instances, which caps what a traffic spike can cost."),
+        concurrency: intIn(1, 1000, "requests").default(80).describe("Requests one instance serves at once."),
+        timeoutSeconds: intIn(1, 3600, "seconds").default(300).describe("Request timeout."),
+        healthPath: z.string().regex(/^\/[\w./-]*$/, { error: "must be a path such as /health" }).optional()
+          .describe("HTTP path for the startup and liveness probes (and the uptime check of a public service)."),
+        env: z.record(envName, z.string({ error: "must be a string" })).default({})
+          .describe("Environment variables; values may use ${services.NAME.url}, ${buckets.NAME.name}, ${project}, ${region}."),
+        secrets: z.array(z.string(), { error: "must be a list of secret names" }).default([]).describe("Secrets (from mlops:secrets) the service reads, as env vars of the same name."),
+        buckets: bucketAccess.default({}).describe("Bucket access of the service's account: read or write per bucket."),
+        public: z.boolean({ error: "must be true or false" }).default(false).describe("Reachable by anyone on the internet; otherwise only by its callers."),
+        callers: z.array(z.string(), { error: "must be a list of service names" }).default([]).describe("Private services only: the services whose accounts may invoke this one."),
+      }),
+    )
+    .default({})
+    .describe("Cloud Run services, keyed by name (backend, frontend, monitor, …)."),
+  "mlops:publicInvoker": z
+    .enum(["allUsers", "invokerIamDisabled"], { error: "must be allUsers or invokerIamDisabled" })
+    .default("allUsers")
+    .describe("How public services admit everyone: an allUsers invoker, or invokerIamDisabled where an organisation policy forbids allUsers."),
 });
 
 export type StackConfigInput = z.input<typeof StackConfigSchema>;
@@ -167,6 +251,9 @@ export interface Names {
   wifProviderBase: string;
   repositoryId: string;
   secretId(name: string): string;
+  /** Cloud Run service name for a service key. */
+  serviceName(key: string): string;
+  trainerInstance: string;
 }
 
 /** Length of the random suffix (hex of a 3-byte RandomId) that makes global names unique. */
@@ -184,7 +271,56 @@ export function deriveNames(project: string, group: string): Names {
     wifProviderBase: `${prefix}-gh`,
     repositoryId: `${prefix}-images`,
     secretId: (name) => `${prefix}-${name.toLowerCase().replace(/_/g, "-")}`,
+    serviceName: (key) => `${prefix}-${key}`,
+    trainerInstance: `${prefix}-trainer`,
   };
+}
+
+export type BucketName = (typeof BUCKETS)[number];
+export type Access = "read" | "write";
+export type ImageSource = { build: string; dockerfile?: string; buildArgs?: Record<string, string> } | { ref: string };
+
+/** Training as the stack runs it, with every default resolved. */
+export interface TrainingConfig {
+  kind: "vm" | "vertex";
+  machineType: string;
+  gpu?: { type: gpus.GpuType; count: number };
+  spot: boolean;
+  maxRunHours: number;
+  /** VM zone (resolved: training.zone, gcp:zone, or the region's zone b). */
+  zone: string;
+  bootDiskGb: number;
+  imageFamily: string;
+  imageProject: string;
+  powerOffWhenDone: boolean;
+  running: boolean;
+  image: ImageSource;
+  args: string[];
+  env: Record<string, string>;
+  buckets: Partial<Record<BucketName, Access>>;
+  secrets: string[];
+}
+
+/** A Cloud Run service as the stack runs it. */
+export interface ServiceConfig {
+  /** The key in mlops:services; the name in the plan and in outputs. */
+  key: string;
+  /** The Cloud Run service name, `<prefix>-<key>`. */
+  name: string;
+  image: ImageSource;
+  port: number;
+  cpu: string;
+  memory: string;
+  minInstances: number;
+  maxInstances: number;
+  concurrency: number;
+  timeoutSeconds: number;
+  healthPath?: string;
+  env: Record<string, string>;
+  secrets: string[];
+  buckets: Partial<Record<BucketName, Access>>;
+  public: boolean;
+  callers: string[];
 }
 
 /** The validated config the stack is built from. */
@@ -203,15 +339,23 @@ export interface StackConfig {
   storage: { keepVersions: number; predictionsDays: number };
   registry: { keepRecent: number; untaggedDays: number; olderThanDays: number };
   /** Declared secrets; `value` is absent until the group sets it. */
-  secrets: Array<{ name: string; usedBy: string[]; value?: SecretValue }>;
+  secrets: Array<{ name: string; value?: SecretValue }>;
   team?: { members: string[]; roles: string[] };
-  /** The workloads the config runs, each with its own service account. */
+  training?: TrainingConfig;
+  /** Services in an order where every service comes after the services its env refers to. */
+  services: ServiceConfig[];
+  publicInvoker: "allUsers" | "invokerIamDisabled";
+  /** The workloads the config runs, each with its own service account: the trainer, then each service. */
   workloads: string[];
 }
 
+/** Workload names the stack keeps for itself. */
+const RESERVED_WORKLOADS = ["trainer", ...CI_WORKLOADS];
+
 /** The workloads a config runs (the trainer, each Cloud Run service), from its valid keys. */
-function workloadsFrom(_f: Fields): string[] {
-  return [];
+function workloadsFrom(f: Fields): string[] {
+  const training = f["mlops:training"];
+  return [...(training && training.kind !== "none" ? ["trainer"] : []), ...Object.keys(f["mlops:services"] ?? {})];
 }
 
 export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: string[] };
@@ -230,19 +374,24 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): P
   if (!("mlops:group" in input)) input["mlops:group"] = stack.replace(/^group-/, "");
 
   const result = StackConfigSchema.safeParse(input, { error: genericMessage });
-  const problems = result.success ? [] : result.error.issues.flatMap(formatIssue);
+  const problems = result.success ? [] : result.error.issues.flatMap((iss) => formatIssue(iss, StackConfigSchema));
   // Rules across keys still run on the keys that are valid on their own, so every problem shows at once.
   const fields = validFields(input);
-  problems.push(...crossChecks(fields), ...secretChecks(fields["mlops:secrets"], secretValues));
+  problems.push(
+    ...crossChecks(fields),
+    ...trainingChecks(fields, input["mlops:training"]),
+    ...serviceChecks(fields),
+    ...secretChecks(fields["mlops:secrets"], secretValues),
+  );
   if (!result.success || problems.length) return { ok: false, problems: unique(problems) };
   return { ok: true, config: toStackConfig(result.data, stack, secretValues) };
 }
 
 /** Secret values live in their own keys (`mlops:NAME`), set with `pulumi config set --secret NAME`. */
-function secretChecks(declared: Parsed["mlops:secrets"] | undefined, values: Record<string, unknown>): string[] {
+function secretChecks(declared: string[] | undefined, values: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(values)) {
-    if (declared && !(name in declared)) {
+    if (declared && !declared.includes(name)) {
       problems.push(`mlops:${name}: a value for a secret that mlops:secrets does not declare; declare it there or remove the key`);
     } else if (!(value instanceof SecretValue)) {
       problems.push(
@@ -264,8 +413,14 @@ function validFields(input: Record<string, unknown>): Fields {
   return fields as Fields;
 }
 
+/** Where the stack's relative paths (image build contexts) start: the Pulumi project folder. */
+export const PROJECT_ROOT = __dirname;
+
 function toStackConfig(p: Parsed, stack: string, secretValues: Record<string, unknown>): StackConfig {
   const group = p["mlops:group"];
+  const names = deriveNames(p["gcp:project"], group);
+  const t = p["mlops:training"];
+  const services = p["mlops:services"];
   return {
     stack,
     project: p["gcp:project"],
@@ -276,20 +431,38 @@ function toStackConfig(p: Parsed, stack: string, secretValues: Record<string, un
     protectData: p["mlops:protectData"],
     paused: p["mlops:paused"],
     labels: { ...p["mlops:labels"], group, stack: sanitizeLabel(stack), "managed-by": "pulumi" },
-    names: deriveNames(p["gcp:project"], group),
+    names,
     storage: p["mlops:storage"],
     registry: p["mlops:registry"],
-    secrets: Object.entries(p["mlops:secrets"]).map(([name, s]) => ({
-      name,
-      usedBy: s.usedBy,
-      value: secretValues[name] as SecretValue | undefined,
-    })),
+    secrets: p["mlops:secrets"].map((name) => ({ name, value: secretValues[name] as SecretValue | undefined })),
     team: p["mlops:team"],
+    training:
+      t.kind === "none"
+        ? undefined
+        : {
+            ...t,
+            kind: t.kind,
+            zone: trainingZone(t.zone, p["gcp:zone"], p["gcp:region"]),
+            imageFamily: t.imageFamily ?? (t.gpu ? gpus.GPU_IMAGE.family : gpus.CPU_IMAGE.family),
+            imageProject: t.imageProject ?? (t.gpu ? gpus.GPU_IMAGE.project : gpus.CPU_IMAGE.project),
+            image: t.image as ImageSource,
+          },
+    services: dependencyOrder(services).map((key) => ({
+      ...services[key],
+      key,
+      name: names.serviceName(key),
+      image: services[key].image as ImageSource,
+    })),
+    publicInvoker: p["mlops:publicInvoker"],
     workloads: workloadsFrom(p),
   };
 }
 
-/** Rules that span keys: zone inside region, and every derived name within Google's limits. */
+function trainingZone(zone: string | undefined, stackZone: string | undefined, region: string | undefined): string {
+  return zone ?? stackZone ?? `${region}-b`;
+}
+
+/** Rules that span keys: zone inside region, secrets that exist, every derived name within Google's limits. */
 function crossChecks(f: Fields): string[] {
   const problems: string[] = [];
   const region = f["gcp:region"];
@@ -297,22 +470,39 @@ function crossChecks(f: Fields): string[] {
   if (zone && region && gcp.regionOfZone(zone) !== region) {
     problems.push(`gcp:zone: "${zone}" is not in region ${region}; use a zone such as ${region}-b`);
   }
-  const workloads = workloadsFrom(f);
-  for (const [name, secret] of Object.entries(f["mlops:secrets"] ?? {})) {
-    secret.usedBy.forEach((w, i) => {
-      if (!workloads.includes(w)) {
-        const allowed = workloads.length ? `one of ${workloads.join(", ")}` : "none yet: the config runs no training and no services";
-        problems.push(`mlops:secrets.${name}.usedBy[${i}]: "${w}" is not a workload of this stack; allowed: ${allowed}`);
-      }
+  const declared = f["mlops:secrets"];
+  if (declared) {
+    const seen = new Set<string>();
+    declared.forEach((name, i) => {
+      if (seen.has(name)) problems.push(`mlops:secrets[${i}]: "${name}" is listed twice`);
+      seen.add(name);
     });
+    const uses: Array<[string, string[] | undefined]> = [
+      ["mlops:training.secrets", f["mlops:training"]?.secrets],
+      ...Object.entries(f["mlops:services"] ?? {}).map(([k, s]): [string, string[]] => [`mlops:services.${k}.secrets`, s.secrets]),
+    ];
+    for (const [key, names] of uses) {
+      names?.forEach((name, i) => {
+        if (!declared.includes(name)) {
+          problems.push(`${key}[${i}]: "${name}" is not declared in mlops:secrets; declared: ${declared.join(", ") || "none"}`);
+        }
+      });
+    }
   }
+
   const project = f["gcp:project"];
   const group = f["mlops:group"];
   if (!project || !group) return problems;
   const names = deriveNames(project, group);
   const suffix = "x".repeat(SUFFIX_LENGTH);
   const derived: Array<{ key: string; what: string; name: string; rule: gcp.NameRule }> = [
-    ...[...CI_WORKLOADS, ...workloads].map((w) => ({ key: "mlops:group", what: "service-account id", name: names.serviceAccountId(w), rule: gcp.SERVICE_ACCOUNT_ID })),
+    ...[...CI_WORKLOADS, ...workloadsFrom(f)].map((w) => ({
+      key: RESERVED_WORKLOADS.includes(w) ? "mlops:group" : `mlops:services.${w}`,
+      what: "service-account id",
+      name: names.serviceAccountId(w),
+      rule: gcp.SERVICE_ACCOUNT_ID,
+    })),
+    ...Object.keys(f["mlops:services"] ?? {}).map((k) => ({ key: `mlops:services.${k}`, what: "Cloud Run service name", name: names.serviceName(k), rule: gcp.CLOUD_RUN_NAME })),
     ...BUCKETS.map((b) => ({ key: "gcp:project", what: "bucket name", name: `${names.bucketBase(b)}-${suffix}`, rule: gcp.BUCKET_NAME })),
     { key: "mlops:group", what: "repository id", name: names.repositoryId, rule: gcp.REPOSITORY_ID },
   ];
@@ -324,87 +514,155 @@ function crossChecks(f: Fields): string[] {
   }
   for (const { key, what, name, rule } of derived) {
     const why = gcp.nameProblem(name, rule);
-    if (why) problems.push(`${key}: derived ${what} "${name}" ${why}; choose a shorter ${key.split(":")[1]}`);
+    if (why) problems.push(`${key}: derived ${what} "${name}" ${why}; choose a shorter ${key.startsWith("mlops:services.") ? "service name" : key.split(":")[1]}`);
   }
   return unique(problems);
 }
 
-function sanitizeLabel(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
+/** VM-only settings, GPU against machine family and zone, and the image to build. */
+function trainingChecks(f: Fields, raw: unknown): string[] {
+  const t = f["mlops:training"];
+  if (!t || t.kind === "none") return [];
+  const problems: string[] = [];
+  const key = "mlops:training";
+  if (t.kind === "vertex" && raw && typeof raw === "object") {
+    for (const vmOnly of ["zone", "bootDiskGb", "imageFamily", "imageProject", "powerOffWhenDone", "running"]) {
+      if (vmOnly in raw) problems.push(`${key}.${vmOnly}: applies to kind vm only; remove it for a Vertex AI job`);
+    }
+  }
+  if (t.imageProject && !t.imageFamily) problems.push(`${key}.imageProject: needs imageFamily; set both or neither`);
+  problems.push(...gpus.machineProblems(key, t.machineType, t.gpu));
+  const region = f["gcp:region"];
+  if (t.kind === "vm" && region) {
+    const zone = trainingZone(t.zone, f["gcp:zone"], region);
+    const where = t.zone ? `${key}.zone` : f["gcp:zone"] ? "gcp:zone" : `${key}.zone`;
+    if (gcp.regionOfZone(zone) !== region) {
+      problems.push(`${where}: "${zone}" is not in region ${region}; use a zone such as ${region}-b`);
+    } else if (t.gpu && !gpus.zonesOf(t.gpu.type).includes(zone)) {
+      const inRegion = gpus.zonesOf(t.gpu.type).filter((z) => gcp.regionOfZone(z) === region);
+      problems.push(
+        `${where}: ${zone} offers no ${t.gpu.type}; ${inRegion.length ? `zones of ${region} that do: ${inRegion.join(", ")}` : `no zone of ${region} does; choose another region`}`,
+      );
+    }
+  }
+  const services = Object.keys(f["mlops:services"] ?? {});
+  for (const [env, value] of Object.entries(t.env)) {
+    for (const ref of references(value)) {
+      const why = referenceProblem(ref, services);
+      if (why) problems.push(`${key}.env.${env}: \${${ref}} ${why}`);
+    }
+  }
+  problems.push(...imageChecks(`${key}.image`, t.image as ImageSource));
+  return problems;
 }
 
-function unique(lines: string[]): string[] {
-  return [...new Set(lines)];
+/** A build context must exist with its Dockerfile; a prebuilt image must come from a registry Cloud Run accepts. */
+function imageChecks(key: string, image: ImageSource, forCloudRun = false): string[] {
+  if ("build" in image) {
+    const dockerfile = image.dockerfile ?? path.join(image.build, "Dockerfile");
+    if (!fs.existsSync(path.join(PROJECT_ROOT, image.build))) return [`${key}.build: directory "${image.build}" does not exist in the project`];
+    if (!fs.existsSync(path.join(PROJECT_ROOT, dockerfile))) return [`${key}${image.dockerfile ? ".dockerfile" : ".build"}: no Dockerfile at "${dockerfile}"`];
+    return [];
+  }
+  const first = image.ref.split("/")[0];
+  const host = image.ref.includes("/") && /[.:]|^localhost$/.test(first) ? first : "docker.io";
+  if (forCloudRun && !/docker\.pkg\.dev$|(^|\.)gcr\.io$|^docker\.io$/.test(host)) {
+    return [`${key}.ref: Cloud Run runs images from *-docker.pkg.dev, gcr.io or docker.io only; push it to the group's Artifact Registry`];
+  }
+  return [];
 }
 
-// ---- messages -----------------------------------------------------------------------------------------
-
-function describeValue(v: unknown): string {
-  if (v === undefined) return "nothing";
-  if (v === null) return "null";
-  if (v instanceof SecretValue) return "a secret";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "an object";
-  return `${typeof v} ${JSON.stringify(v)}`;
+/** Cloud Run limits, callers, references between services. */
+function serviceChecks(f: Fields): string[] {
+  const services = f["mlops:services"];
+  if (!services) return [];
+  const problems: string[] = [];
+  const keys = Object.keys(services);
+  for (const [name, s] of Object.entries(services)) {
+    const key = `mlops:services.${name}`;
+    if (RESERVED_WORKLOADS.includes(name)) problems.push(`${key}: "${name}" is reserved for the stack's own accounts; choose another service name`);
+    const memoryProblem = gcp.cloudRunMemoryProblem(s.cpu, s.memory);
+    if (memoryProblem) problems.push(`${key}.memory: ${memoryProblem}`);
+    if (s.minInstances > s.maxInstances) problems.push(`${key}.minInstances: ${s.minInstances} is above maxInstances ${s.maxInstances}`);
+    s.callers.forEach((caller, i) => {
+      if (s.public) problems.push(`${key}.callers: a public service admits everyone; callers apply to private services only`);
+      else if (caller === name) problems.push(`${key}.callers[${i}]: a service does not need to call itself`);
+      else if (!keys.includes(caller)) problems.push(`${key}.callers[${i}]: "${caller}" is not a service; services: ${keys.join(", ")}`);
+    });
+    for (const [env, value] of Object.entries(s.env)) {
+      for (const ref of references(value)) {
+        const why = referenceProblem(ref, keys);
+        if (why) problems.push(`${key}.env.${env}: \${${ref}} ${why}`);
+      }
+    }
+    problems.push(...imageChecks(`${key}.image`, s.image as ImageSource, true));
+  }
+  const cycle = findCycle(services);
+  if (cycle) {
+    const [first, second] = cycle;
+    const env = Object.entries(services[first].env).find(([, v]) => references(v).includes(`services.${second}.url`))?.[0];
+    problems.push(`mlops:services.${first}.env.${env}: reference cycle ${cycle.join(" → ")}; a service cannot wait for a service that waits for it`);
+  }
+  return problems;
 }
 
-const genericMessage: z.core.$ZodErrorMap = (iss) => {
-  if (iss.code === "invalid_type") {
-    if (iss.input === undefined) return "is required";
-    const expected = iss.expected === "object" ? "an object (a map of keys)" : iss.expected === "array" ? "a list" : `a ${iss.expected}`;
-    return `must be ${expected}, got ${describeValue(iss.input)}`;
+/** The `${…}` references in an env value. */
+export function references(value: string): string[] {
+  return [...value.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+}
+
+function referenceProblem(ref: string, services: string[]): string | undefined {
+  if (ref === "project" || ref === "region") return undefined;
+  const service = /^services\.([^.]+)\.url$/.exec(ref);
+  if (service) return services.includes(service[1]) ? undefined : `names no service; services: ${services.join(", ")}`;
+  const bucket = /^buckets\.([^.]+)\.name$/.exec(ref);
+  if (bucket) return (BUCKETS as readonly string[]).includes(bucket[1]) ? undefined : `names no bucket; buckets: ${BUCKETS.join(", ")}`;
+  return "is not a reference; use ${services.NAME.url}, ${buckets.NAME.name}, ${project} or ${region}";
+}
+
+type ServiceRefs = Record<string, { env: Record<string, string> }>;
+
+const dependenciesOf = (services: ServiceRefs, key: string): string[] =>
+  Object.values(services[key].env)
+    .flatMap(references)
+    .flatMap((r) => /^services\.([^.]+)\.url$/.exec(r)?.[1] ?? [])
+    .filter((s) => s in services);
+
+/** A cycle of services that refer to each other's URLs, as [a, b, …, a], if there is one. */
+function findCycle(services: ServiceRefs): string[] | undefined {
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (key: string, trail: string[]): string[] | undefined => {
+    if (state.get(key) === "visiting") return [...trail.slice(trail.indexOf(key)), key];
+    if (state.get(key) === "done") return undefined;
+    state.set(key, "visiting");
+    for (const dep of dependenciesOf(services, key)) {
+      const cycle = visit(dep, [...trail, key]);
+      if (cycle) return cycle;
+    }
+    state.set(key, "done");
+    return undefined;
+  };
+  for (const key of Object.keys(services)) {
+    const cycle = visit(key, []);
+    if (cycle) return cycle;
   }
   return undefined;
-};
-
-function formatPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-function formatIssue(iss: z.core.$ZodIssue): string[] {
-  const where = formatPath(iss.path);
-  if (iss.code === "unrecognized_keys") {
-    const allowed = allowedKeysAt(StackConfigSchema, iss.path);
-    return iss.keys.map((key) => {
-      const full = where ? (iss.path.length === 0 ? key : `${where}.${key}`) : key;
-      const hint = allowed.length ? ` did you mean "${closest(key, allowed)}"?` : "";
-      const list = allowed.length ? ` Allowed: ${allowed.join(", ")}.` : "";
-      return `${full}: unknown key;${hint}${list}`;
-    });
-  }
-  if (iss.code === "invalid_key" && iss.issues.length) {
-    return iss.issues.map((inner) => `${where}: key ${inner.message}`);
-  }
-  if (iss.code === "invalid_union" && iss.errors.length && iss.message === "Invalid input") {
-    return iss.errors.flat().map((inner) => `${where}: ${inner.message}`);
-  }
-  return [`${where}: ${iss.message}`];
+/** Service keys ordered so each comes after the services it refers to (the config has no cycles). */
+function dependencyOrder(services: ServiceRefs): string[] {
+  const order: string[] = [];
+  const add = (key: string): void => {
+    if (order.includes(key)) return;
+    dependenciesOf(services, key).forEach(add);
+    order.push(key);
+  };
+  Object.keys(services).forEach(add);
+  return order;
 }
 
-/** The keys an object schema accepts at `path`, to suggest the nearest one for an unknown key. */
-function allowedKeysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
-  let node: z.core.$ZodType | undefined = unwrap(schema);
-  for (const part of path) {
-    if (!node) return [];
-    const def = node._zod.def as unknown as Record<string, unknown>;
-    if (def.type === "object") node = unwrap((def.shape as Record<string, z.core.$ZodType>)[String(part)]);
-    else if (def.type === "record") node = unwrap(def.valueType as z.core.$ZodType);
-    else if (def.type === "array") node = unwrap(def.element as z.core.$ZodType);
-    else return [];
-  }
-  const def = node?._zod.def as unknown as Record<string, unknown> | undefined;
-  return def?.type === "object" ? Object.keys(def.shape as object) : [];
-}
-
-function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
-  let node = schema;
-  for (;;) {
-    const def = node?._zod.def as unknown as Record<string, unknown> | undefined;
-    if (!def) return node;
-    if (def.innerType) node = def.innerType as z.core.$ZodType;
-    else if (def.type === "pipe") node = def.in as z.core.$ZodType;
-    else return node;
-  }
+function sanitizeLabel(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
 }
 
 // ---- sources of raw config ----------------------------------------------------------------------------

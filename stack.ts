@@ -2,17 +2,31 @@
  * The stack as one function of a validated config. index.ts calls it under Pulumi; the tests and the plan
  * tool call it under mocks, once per stack file, in one process.
  */
+import * as docker from "@pulumi/docker";
+import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ArtifactRegistry } from "./components/artifact-registry";
+import { CloudRunService } from "./components/cloud-run-service";
+import { ContainerImage } from "./components/container-image";
 import { GithubCi } from "./components/github-ci";
 import { Identities } from "./components/identities";
 import { APIS, ProjectServices, requiredApis } from "./components/project-services";
 import { Secrets } from "./components/secrets";
-import { Buckets } from "./components/storage";
-import { CI_WORKLOADS, SUFFIX_LENGTH, type StackConfig } from "./config";
+import { Buckets, type BucketGrant } from "./components/storage";
+import { startupScript, TrainingVm } from "./components/training-vm";
+import { VertexJob } from "./components/vertex-job";
+import { BUCKETS, CI_WORKLOADS, SUFFIX_LENGTH, type BucketName, type ImageSource, type StackConfig } from "./config";
+import { BUNDLED_GPUS, GPUS } from "./lib/gpus";
 
 export type StackOutputs = Record<string, pulumi.Input<unknown>>;
+
+/** What each workload may touch: buckets and secrets, from its own section of the config. */
+interface WorkloadNeeds {
+  who: string;
+  buckets: Partial<Record<BucketName, "read" | "write">>;
+  secrets: string[];
+}
 
 export function createStack(config: StackConfig): StackOutputs {
   const { project, region, names, labels, protectData: protect } = config;
@@ -33,6 +47,10 @@ export function createStack(config: StackConfig): StackOutputs {
     { dependsOn: apis.need("iam", "cloudresourcemanager") },
   );
   const member = (workload: string) => identities.accounts[workload].member;
+  const needs: WorkloadNeeds[] = [
+    ...(config.training ? [{ who: "trainer", buckets: config.training.buckets, secrets: config.training.secrets }] : []),
+    ...config.services.map((s) => ({ who: s.key, buckets: s.buckets, secrets: s.secrets })),
+  ];
 
   const ci = config.github
     ? new GithubCi(
@@ -65,7 +83,12 @@ export function createStack(config: StackConfig): StackOutputs {
       protect,
       keepVersions: config.storage.keepVersions,
       predictionsDays: config.storage.predictionsDays,
-      grants: {},
+      grants: Object.fromEntries(
+        BUCKETS.map((b) => [
+          b,
+          needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: member(n.who), access: n.buckets[b] }] : [])),
+        ]),
+      ),
     },
     { dependsOn: apis.need("storage") },
   );
@@ -79,7 +102,8 @@ export function createStack(config: StackConfig): StackOutputs {
       labels,
       protect,
       ...config.registry,
-      grants: [],
+      // The training VM pulls its image itself; Cloud Run and Vertex AI pull with their own service agents.
+      grants: config.training?.kind === "vm" ? [{ who: "trainer", member: member("trainer"), access: "read" }] : [],
     },
     { dependsOn: apis.need("artifactregistry") },
   );
@@ -96,7 +120,7 @@ export function createStack(config: StackConfig): StackOutputs {
             secretId: names.secretId(s.name),
             // Offline plans read stack files without their key: the value is known to exist, not what it is.
             value: s.value ? pulumi.secret(s.value.value ?? "") : undefined,
-            accessors: s.usedBy.map((w) => ({ who: w, member: member(w) })),
+            accessors: needs.filter((n) => n.secrets.includes(s.name)).map((n) => ({ who: n.who, member: member(n.who) })),
           })),
         },
         { dependsOn: apis.need("secretmanager") },
@@ -105,13 +129,157 @@ export function createStack(config: StackConfig): StackOutputs {
   for (const s of config.secrets.filter((s) => !s.value)) {
     pulumi.log.warn(`secret ${s.name} has no value yet; set it with \`pulumi config set --secret ${s.name} <value>\` and run pulumi up again`);
   }
+  /** Secret Manager version each workload pins, and what it must wait for. */
+  const secretRef = (name: string) => {
+    const created = secrets?.secrets[name];
+    if (!created) throw new Error(`secret ${name} is used but not declared`);
+    return {
+      secret: created.secret.secretId,
+      version: created.version?.version ?? pulumi.output("latest"),
+      versionName: created.version?.name ?? pulumi.interpolate`${created.secret.name}/versions/latest`,
+      waitFor: [...(created.version ? [created.version] : []), ...created.grants],
+    };
+  };
+
+  // Paused: nothing that costs money while idle or running; data, images, secrets and identities stay.
+  const running = !config.paused;
+  const registryHost = `${region}-docker.pkg.dev`;
+  const token = gcp.organizations.getClientConfigOutput().accessToken;
+  const dockerProvider = new docker.Provider("docker", {
+    registryAuth: [{ address: registryHost, username: "oauth2accesstoken", password: pulumi.secret(token) }],
+  });
+  const image = (key: string, source: ImageSource) =>
+    new ContainerImage(
+      `image-${key}`,
+      { source, name: key, repositoryUrl: registry.imagePrefix, registryServer: registryHost, accessToken: token, provider: dockerProvider },
+      { dependsOn: [registry] },
+    );
+  const bucketNames = buckets.names;
+  const serviceUrls: Record<string, pulumi.Output<string>> = {};
+  const resolve = (value: string): pulumi.Output<string> => resolveReferences(value, { project, region, buckets: bucketNames, services: serviceUrls });
+  const bucketEnv = (granted: Partial<Record<BucketName, unknown>>) =>
+    Object.fromEntries(BUCKETS.filter((b) => granted[b]).map((b) => [`${b.toUpperCase()}_BUCKET`, bucketNames[b]]));
+
+  const outputs: StackOutputs = {};
+  if (running) {
+    const images: Record<string, pulumi.Output<string>> = {};
+    for (const s of config.services) {
+      const serviceImage = image(s.key, s.image);
+      const secretRefs = Object.fromEntries(s.secrets.map((name) => [name, secretRef(name)]));
+      const service = new CloudRunService(s.key, {
+        project,
+        region,
+        serviceName: s.name,
+        image: serviceImage.ref,
+        port: s.port,
+        cpu: s.cpu,
+        memory: s.memory,
+        minInstances: s.minInstances,
+        maxInstances: s.maxInstances,
+        concurrency: s.concurrency,
+        timeoutSeconds: s.timeoutSeconds,
+        healthPath: s.healthPath,
+        env: mapValues(s.env, resolve),
+        secrets: secretRefs,
+        serviceAccountEmail: identities.accounts[s.key].email,
+        access: s.public ? config.publicInvoker : "private",
+        invokers: s.callers.map((c) => ({ who: c, member: member(c) })),
+        labels,
+        needs: [
+          ...apis.need("run"),
+          ...buckets.grantsOf(s.key),
+          ...identities.grantsOf(s.key),
+          ...Object.values(secretRefs).flatMap((r) => r.waitFor),
+        ],
+      });
+      serviceUrls[s.key] = service.url;
+      images[s.key] = serviceImage.ref;
+    }
+    if (config.services.length) {
+      outputs.serviceUrls = serviceUrls;
+      outputs.serviceImages = images;
+      outputs.curlCommands = Object.fromEntries(
+        config.services.filter((s) => s.public).map((s) => [s.key, pulumi.interpolate`curl -fsS ${serviceUrls[s.key]}${s.healthPath ?? "/"}`]),
+      );
+    }
+  }
+
+  const training = config.training;
+  if (training && running) {
+    const trainingImage = image("trainer", training.image);
+    const env = { ...bucketEnv(training.buckets), ...mapValues(training.env, resolve) };
+    const secretRefs = Object.fromEntries(training.secrets.map((name) => [name, secretRef(name)]));
+    const waitFor = [...buckets.grantsOf("trainer"), ...identities.grantsOf("trainer"), ...Object.values(secretRefs).flatMap((r) => r.waitFor)];
+    outputs.trainingImage = trainingImage.ref;
+    if (training.kind === "vm") {
+      const bundled = BUNDLED_GPUS[training.machineType] !== undefined;
+      const vm = new TrainingVm(
+        "training",
+        {
+          project,
+          zone: training.zone,
+          instanceName: names.trainerInstance,
+          machineType: training.machineType,
+          accelerators: training.gpu && !bundled ? training.gpu : undefined,
+          hasGpu: training.gpu !== undefined,
+          spot: training.spot,
+          maxRunHours: training.maxRunHours,
+          bootDiskGb: training.bootDiskGb,
+          image: { project: training.imageProject, family: training.imageFamily },
+          running: training.running,
+          serviceAccountEmail: identities.accounts.trainer.email,
+          startupScript: pulumi
+            .all([trainingImage.ref, pulumi.all(env), pulumi.all(mapValues(secretRefs, (r) => r.versionName))])
+            .apply(([ref, plainEnv, secretVersions]) =>
+              startupScript({
+                image: ref,
+                registryHost,
+                gpu: training.gpu !== undefined,
+                env: plainEnv,
+                secrets: secretVersions,
+                args: training.args,
+                powerOff: training.powerOffWhenDone,
+              }),
+            ),
+          labels,
+        },
+        { dependsOn: [...apis.need("compute"), ...waitFor, ...registry.grants] },
+      );
+      outputs.trainingInstance = names.trainerInstance;
+      outputs.trainingCommands = vm.commands;
+    } else {
+      const job = new VertexJob(
+        "training",
+        {
+          region,
+          displayName: `${names.prefix}-train`,
+          machineType: training.machineType,
+          accelerator: training.gpu && { type: GPUS[training.gpu.type].vertex, count: training.gpu.count },
+          spot: training.spot,
+          maxRunHours: training.maxRunHours,
+          image: trainingImage.ref,
+          args: training.args,
+          // The container reads each secret through the version named in NAME_SECRET; the trainer account may.
+          env: pulumi.all({ ...env, ...Object.fromEntries(Object.entries(secretRefs).map(([n, r]) => [`${n}_SECRET`, r.versionName])) }),
+          serviceAccountEmail: identities.accounts.trainer.email,
+          bucket: bucketNames.models,
+          labels,
+        },
+        { dependsOn: [...apis.need("aiplatform"), ...waitFor] },
+      );
+      outputs.vertexJobSpec = job.spec;
+      outputs.vertexJobSpecUri = job.specUri;
+      outputs.vertexSubmitCommand = job.submitCommand;
+    }
+  }
 
   return {
     project,
     region,
     group: config.group,
+    paused: config.paused,
     enabledApis: Object.values(apis.services).map((s) => s.service),
-    buckets: buckets.names,
+    buckets: bucketNames,
     dvcRemoteCommand: buckets.dvcRemoteCommand,
     imagePrefix: registry.imagePrefix,
     serviceAccounts: Object.fromEntries(Object.entries(identities.accounts).map(([w, a]) => [w, a.email])),
@@ -122,5 +290,30 @@ export function createStack(config: StackConfig): StackOutputs {
       ciDeployServiceAccount: ci.deployAccount.email,
       githubAuthStep: ci.authStep,
     }),
+    ...outputs,
   };
+}
+
+function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
+/** Resolves `${services.NAME.url}`, `${buckets.NAME.name}`, `${project}` and `${region}` in an env value. */
+export function resolveReferences(
+  value: string,
+  ctx: { project: string; region: string; buckets: Record<BucketName, pulumi.Output<string>>; services: Record<string, pulumi.Output<string>> },
+): pulumi.Output<string> {
+  const parts = value.split(/(\$\{[^}]*\})/).map((part): pulumi.Input<string> => {
+    const ref = /^\$\{([^}]*)\}$/.exec(part)?.[1];
+    if (ref === undefined) return part;
+    if (ref === "project") return ctx.project;
+    if (ref === "region") return ctx.region;
+    const service = /^services\.([^.]+)\.url$/.exec(ref)?.[1];
+    if (service && ctx.services[service]) return ctx.services[service];
+    const bucket = /^buckets\.([^.]+)\.name$/.exec(ref)?.[1] as BucketName | undefined;
+    if (bucket && ctx.buckets[bucket]) return ctx.buckets[bucket];
+    // Validation rejects unknown references and cycles, so this is a program error, not a user's.
+    throw new Error(`unresolvable reference \${${ref}}`);
+  });
+  return pulumi.all(parts).apply((resolved) => resolved.join(""));
 }

@@ -35,6 +35,7 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
   readonly repository: gcp.artifactregistry.Repository;
   /** Prefix of every image: REGION-docker.pkg.dev/PROJECT/REPO. */
   readonly imagePrefix: pulumi.Output<string>;
+  readonly grants: gcp.artifactregistry.RepositoryIamMember[];
 
   constructor(name: string, args: ArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:registry:ArtifactRegistry", name, {}, opts);
@@ -57,8 +58,9 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
       },
       { ...child, protect: args.protect },
     );
-    for (const grant of args.grants) {
-      new gcp.artifactregistry.RepositoryIamMember(
+    this.grants = args.grants.map(
+      (grant) =>
+        new gcp.artifactregistry.RepositoryIamMember(
         `${name}-${grant.who}-${grant.access}`,
         {
           project: args.project,
@@ -68,8 +70,8 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
           member: grant.member,
         },
         child,
-      );
-    }
+      ),
+    );
     this.imagePrefix = pulumi.interpolate`${args.location}-docker.pkg.dev/${args.project}/${this.repository.repositoryId}`;
     this.registerOutputs({ imagePrefix: this.imagePrefix });
   }

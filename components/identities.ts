@@ -21,6 +21,7 @@ export interface IdentitiesArgs {
  */
 export class Identities extends pulumi.ComponentResource {
   readonly accounts: Record<string, gcp.serviceaccount.Account> = {};
+  private readonly roles: Record<string, gcp.projects.IAMMember[]> = {};
 
   constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:identity:Identities", name, {}, opts);
@@ -32,13 +33,9 @@ export class Identities extends pulumi.ComponentResource {
         { ...child, protect: args.protect },
       );
       this.accounts[workload] = account;
-      for (const role of RUNTIME_PROJECT_ROLES) {
-        new gcp.projects.IAMMember(
-          `${name}-${workload}-${role.split("/")[1]}`,
-          { project: args.project, role, member: account.member },
-          child,
-        );
-      }
+      this.roles[workload] = RUNTIME_PROJECT_ROLES.map(
+        (role) => new gcp.projects.IAMMember(`${name}-${workload}-${role.split("/")[1]}`, { project: args.project, role, member: account.member }, child),
+      );
     }
     for (const member of args.team?.members ?? []) {
       for (const role of args.team?.roles ?? []) {
@@ -46,5 +43,10 @@ export class Identities extends pulumi.ComponentResource {
       }
     }
     this.registerOutputs({ emails: Object.fromEntries(Object.entries(this.accounts).map(([w, a]) => [w, a.email])) });
+  }
+
+  /** A workload's project roles (logs, metrics), for what must not start before them. */
+  grantsOf(workload: string): gcp.projects.IAMMember[] {
+    return this.roles[workload] ?? [];
   }
 }

@@ -50,6 +50,24 @@ export const APIS = {
     deployRoles: ["roles/secretmanager.admin"],
     previewRoles: ["roles/secretmanager.viewer"],
   },
+  compute: {
+    api: "compute.googleapis.com",
+    why: "the training VM",
+    deployRoles: ["roles/compute.instanceAdmin.v1"],
+    previewRoles: ["roles/compute.viewer"],
+  },
+  aiplatform: {
+    api: "aiplatform.googleapis.com",
+    why: "Vertex AI custom training jobs",
+    deployRoles: ["roles/aiplatform.user"],
+    previewRoles: ["roles/aiplatform.viewer"],
+  },
+  run: {
+    api: "run.googleapis.com",
+    why: "the Cloud Run services",
+    deployRoles: ["roles/run.admin"],
+    previewRoles: ["roles/run.viewer"],
+  },
 } as const satisfies Record<string, { api: string; why: string; deployRoles: readonly string[]; previewRoles: readonly string[] }>;
 
 export type ApiName = keyof typeof APIS;
@@ -59,6 +77,9 @@ export function requiredApis(config: StackConfig): ApiName[] {
   const apis: ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
   if (config.github) apis.push("iamcredentials", "sts");
   if (config.secrets.length) apis.push("secretmanager");
+  if (config.training?.kind === "vm") apis.push("compute");
+  if (config.training?.kind === "vertex") apis.push("aiplatform");
+  if (config.services.length) apis.push("run");
   return apis;
 }
 

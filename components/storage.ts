@@ -40,6 +40,7 @@ const ABORT_UPLOADS = { action: { type: "AbortIncompleteMultipartUpload" }, cond
 export class Buckets extends pulumi.ComponentResource {
   readonly buckets: Record<"data" | "models" | "predictions", gcp.storage.Bucket>;
   readonly names: Record<"data" | "models" | "predictions", pulumi.Output<string>>;
+  private readonly grants: Array<{ who: string; grant: gcp.storage.BucketIAMMember }> = [];
   /** Run once in the repository to make `data` the DVC remote (version-aware: DVC reads object versions). */
   readonly dvcRemoteCommand: pulumi.Output<string>;
 
@@ -86,11 +87,12 @@ export class Buckets extends pulumi.ComponentResource {
 
     for (const [bucket, grants] of Object.entries(args.grants) as Array<[keyof typeof this.buckets, BucketGrant[]]>) {
       for (const grant of grants) {
-        new gcp.storage.BucketIAMMember(
+        const iam = new gcp.storage.BucketIAMMember(
           `${name}-${bucket}-${grant.who}-${grant.access}`,
           { bucket: this.buckets[bucket].name, role: BUCKET_ROLES[grant.access], member: grant.member },
           child,
         );
+        this.grants.push({ who: grant.who, grant: iam });
       }
     }
 
@@ -101,5 +103,10 @@ export class Buckets extends pulumi.ComponentResource {
     };
     this.dvcRemoteCommand = pulumi.interpolate`dvc remote add -d remote gs://${this.names.data} && dvc remote modify remote version_aware true`;
     this.registerOutputs({ names: this.names, dvcRemoteCommand: this.dvcRemoteCommand });
+  }
+
+  /** The bucket grants of one workload, for what must not start before them. */
+  grantsOf(who: string): gcp.storage.BucketIAMMember[] {
+    return this.grants.filter((g) => g.who === who).map((g) => g.grant);
   }
 }

@@ -74,3 +74,32 @@ export function nameProblem(name: string, rule: NameRule): string | undefined {
   if (name.includes("google") || name.startsWith("goog")) return `must not contain "google" or start with "goog"`;
   return undefined;
 }
+
+/** Cloud Run memory bounds per CPU count, in MiB, for the second-generation execution environment the stack
+ * always uses (at least 512 MiB) (https://cloud.google.com/run/docs/configuring/services/memory-limits,
+ * https://cloud.google.com/run/docs/configuring/services/cpu). */
+export const CLOUD_RUN_MEMORY: Record<string, { min: number; max: number }> = {
+  "1": { min: 512, max: 4096 },
+  "2": { min: 512, max: 8192 },
+  "4": { min: 2048, max: 16384 },
+  "8": { min: 4096, max: 32768 },
+};
+
+export function mebibytes(size: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(size);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+}
+
+const showSize = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`);
+
+/** Why `memory` does not fit `cpu` CPUs on Cloud Run, or undefined. */
+export function cloudRunMemoryProblem(cpu: string, memory: string): string | undefined {
+  const bounds = CLOUD_RUN_MEMORY[cpu];
+  const mib = mebibytes(memory);
+  if (!bounds || Number.isNaN(mib)) return undefined;
+  if (mib < bounds.min || mib > bounds.max) {
+    return `${memory} does not fit ${cpu} CPU${cpu === "1" ? "" : "s"}; Cloud Run allows ${showSize(bounds.min)}–${showSize(bounds.max)} with ${cpu} CPU${cpu === "1" ? "" : "s"}`;
+  }
+  return undefined;
+}

@@ -207,7 +207,7 @@ describe("keyless CI through Workload Identity Federation", () => {
 
 describe("secrets", () => {
   it("create a protected secret and a version whose value stays secret", async () => {
-    const plan = await planOf({ "mlops:secrets": { WANDB_API_KEY: {} }, "mlops:WANDB_API_KEY": new SecretValue("wandb-123") });
+    const plan = await planOf({ "mlops:secrets": ["WANDB_API_KEY"], "mlops:WANDB_API_KEY": new SecretValue("wandb-123") });
     const secret = byName(plan, "secrets-WANDB_API_KEY");
     expect(secret.inputs).toMatchObject({ secretId: "g140-wandb-api-key", replication: { auto: {} } });
     expect(secret.protect).toBe(true);
@@ -217,8 +217,21 @@ describe("secrets", () => {
     expect(byName(plan, "apis-secretmanager").inputs.service).toBe("secretmanager.googleapis.com");
   });
 
+  it("are readable by exactly the workloads that list them, each on the secret itself", async () => {
+    const plan = await planOf({
+      "mlops:secrets": ["WANDB_API_KEY"],
+      "mlops:WANDB_API_KEY": new SecretValue("k"),
+      "mlops:training": { kind: "vertex" },
+      "mlops:services": { backend: { secrets: ["WANDB_API_KEY"] }, frontend: {} },
+    });
+    const accessors = ofType(plan, "gcp:secretmanager/secretIamMember:SecretIamMember");
+    expect(accessors.map((a) => [a.inputs.secretId, a.inputs.role, a.inputs.member])).toEqual([
+      ["g140-wandb-api-key", "roles/secretmanager.secretAccessor", "serviceAccount:g140-backend@dtu-mlops-140.iam.gserviceaccount.com"],
+    ]);
+  });
+
   it("without a value yet: the secret exists, no version, and the group is told how to set it", async () => {
-    const plan = await planOf({ "mlops:secrets": { HF_TOKEN: {} } });
+    const plan = await planOf({ "mlops:secrets": ["HF_TOKEN"] });
     expect(byName(plan, "secrets-HF_TOKEN")).toBeDefined();
     expect(plan.resources.find((r) => r.name === "secrets-HF_TOKEN-version")).toBeUndefined();
   });
@@ -243,10 +256,11 @@ describe("invalid data and identity settings", () => {
 
   it.each([
     ["a repository not of the form owner/name", { "mlops:github": { repository: "owner/name/extra" } }, "mlops:github.repository: must be a GitHub repository as owner/name"],
-    ["a secret value in plain text", { "mlops:secrets": { WANDB_API_KEY: {} }, "mlops:WANDB_API_KEY": "abc123" }, "mlops:WANDB_API_KEY: stored in plain text; remove it from the stack file and run `pulumi config set --secret WANDB_API_KEY <value>`"],
+    ["a secret value in plain text", { "mlops:secrets": ["WANDB_API_KEY"], "mlops:WANDB_API_KEY": "abc123" }, "mlops:WANDB_API_KEY: stored in plain text; remove it from the stack file and run `pulumi config set --secret WANDB_API_KEY <value>`"],
     ["a secret value nobody declared", { "mlops:HF_TOKEN": new SecretValue("x") }, "mlops:HF_TOKEN: a value for a secret that mlops:secrets does not declare"],
-    ["a secret name that is not an environment-variable name", { "mlops:secrets": { "wandb-key": {} } }, "mlops:secrets.wandb-key: key is not a secret name; use an environment-variable name such as WANDB_API_KEY"],
-    ["a secret used by a workload the stack does not run", { "mlops:secrets": { WANDB_API_KEY: { usedBy: ["backend"] } } }, 'mlops:secrets.WANDB_API_KEY.usedBy[0]: "backend" is not a workload of this stack'],
+    ["a secret name that is not an environment-variable name", { "mlops:secrets": ["wandb-key"] }, "mlops:secrets[0]: is not a secret name; use an environment-variable name such as WANDB_API_KEY"],
+    ["a secret a workload reads but nobody declared", { "mlops:services": { backend: { secrets: ["WANDB_API_KEY"] } } }, 'mlops:services.backend.secrets[0]: "WANDB_API_KEY" is not declared in mlops:secrets; declared: none'],
+    ["a secret listed twice", { "mlops:secrets": ["HF_TOKEN", "HF_TOKEN"] }, 'mlops:secrets[1]: "HF_TOKEN" is listed twice'],
     ["zero noncurrent versions", { "mlops:storage": { keepVersions: 0 } }, "mlops:storage.keepVersions: must be at least 1 versions; allowed 1–100"],
     ["predictions kept for ten years and a day", { "mlops:storage": { predictionsDays: 3651 } }, "mlops:storage.predictionsDays: must be at most 3650 days; allowed 1–3650"],
     ["a fractional number of kept images", { "mlops:registry": { keepRecent: 2.5 } }, "mlops:registry.keepRecent: must be a whole number of versions from 1 to 100"],

@@ -26,7 +26,7 @@ describe("project services", () => {
 
   it("add Secret Manager only when the config declares secrets", async () => {
     expect(await enabledApis({})).not.toContain("secretmanager.googleapis.com");
-    expect(await enabledApis({ "mlops:secrets": { WANDB_API_KEY: {} } })).toContain("secretmanager.googleapis.com");
+    expect(await enabledApis({ "mlops:secrets": ["WANDB_API_KEY"] })).toContain("secretmanager.googleapis.com");
   });
 
   it("add the token exchange and impersonation APIs when GitHub Actions may deploy", async () => {

@@ -1,0 +1,99 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export const INVOKER = "roles/run.invoker";
+
+export interface CloudRunServiceArgs {
+  project: string;
+  region: string;
+  /** Cloud Run service name. */
+  serviceName: string;
+  image: pulumi.Input<string>;
+  port: number;
+  cpu: string;
+  memory: string;
+  minInstances: number;
+  maxInstances: number;
+  concurrency: number;
+  timeoutSeconds: number;
+  healthPath?: string;
+  /** Env values, references already resolved. */
+  env: Record<string, pulumi.Input<string>>;
+  /** Secrets by env name: the secret id and the version to pin. */
+  secrets: Record<string, { secret: pulumi.Input<string>; version: pulumi.Input<string> }>;
+  serviceAccountEmail: pulumi.Input<string>;
+  /** allUsers: anyone may invoke; invokerIamDisabled: no IAM check at all; private: only the callers. */
+  access: "allUsers" | "invokerIamDisabled" | "private";
+  /** Members that may invoke a private service (the callers' service accounts). */
+  invokers: Array<{ who: string; member: pulumi.Input<string> }>;
+  labels: Record<string, string>;
+  /** What the first revision needs (its API, bucket and secret grants, secret versions): the service waits for them. */
+  needs: pulumi.Resource[];
+}
+
+/**
+ * One Cloud Run service: scale to zero by default, a capped instance count, its own account, probes on the
+ * health path, secrets only as Secret Manager references, and `deletionProtection: false` from the first
+ * deploy so `pulumi destroy` can remove it.
+ */
+export class CloudRunService extends pulumi.ComponentResource {
+  readonly service: gcp.cloudrunv2.Service;
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: CloudRunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:serving:CloudRunService", name, {}, opts);
+    const probe = args.healthPath ? { httpGet: { path: args.healthPath, port: args.port } } : undefined;
+    this.service = new gcp.cloudrunv2.Service(
+      `${name}-service`,
+      {
+        project: args.project,
+        location: args.region,
+        name: args.serviceName,
+        // The value in state is what destroy checks, so it is false from the very first deploy.
+        deletionProtection: false,
+        ingress: "INGRESS_TRAFFIC_ALL",
+        invokerIamDisabled: args.access === "invokerIamDisabled",
+        labels: args.labels,
+        template: {
+          serviceAccount: args.serviceAccountEmail,
+          executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+          scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
+          maxInstanceRequestConcurrency: args.concurrency,
+          timeout: `${args.timeoutSeconds}s`,
+          labels: args.labels,
+          containers: [
+            {
+              name: "app",
+              image: args.image,
+              ports: { containerPort: args.port },
+              resources: { limits: { cpu: args.cpu, memory: args.memory }, cpuIdle: true, startupCpuBoost: true },
+              envs: [
+                ...Object.entries(args.env).map(([name, value]) => ({ name, value })),
+                ...Object.entries(args.secrets).map(([name, s]) => ({
+                  name,
+                  valueSource: { secretKeyRef: { secret: s.secret, version: s.version } },
+                })),
+              ],
+              ...(probe && {
+                startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
+                livenessProbe: { ...probe, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+              }),
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: args.needs },
+    );
+    const members =
+      args.access === "allUsers" ? [{ who: "public", member: "allUsers" }] : args.access === "private" ? args.invokers : [];
+    for (const m of members) {
+      new gcp.cloudrunv2.ServiceIamMember(
+        `${name}-invoker-${m.who}`,
+        { project: args.project, location: args.region, name: this.service.name, role: INVOKER, member: m.member },
+        { parent: this },
+      );
+    }
+    this.url = this.service.uri;
+    this.registerOutputs({ url: this.url });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Turning zod's issues into the lines people read: `<key.path>: <what is wrong; what is allowed>`, with a
+ * "did you mean" for unknown keys.
+ */
+import { closest } from "fastest-levenshtein";
+import { z } from "zod";
+
+/** An integer setting within [min, max], with a message that names the range. */
+export function intIn(min: number, max: number, what: string) {
+  return z.number({ error: `must be a whole number of ${what} from ${min} to ${max}` }).int({ error: `must be a whole number of ${what} from ${min} to ${max}` })
+    .min(min, { error: `must be at least ${min} ${what}; allowed ${min}–${max}` })
+    .max(max, { error: `must be at most ${max} ${what}; allowed ${min}–${max}` });
+}
+
+
+export function unique(lines: string[]): string[] {
+  return [...new Set(lines)];
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+export const genericMessage: z.core.$ZodErrorMap = (iss) => {
+  if (iss.code === "invalid_type") {
+    if (iss.input === undefined) return "is required";
+    const expected = iss.expected === "object" ? "an object (a map of keys)" : iss.expected === "array" ? "a list" : `a ${iss.expected}`;
+    return `must be ${expected}, got ${describeValue(iss.input)}`;
+  }
+  return undefined;
+};
+
+function formatPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}
+
+export function formatIssue(iss: z.core.$ZodIssue, root: z.core.$ZodType): string[] {
+  const where = formatPath(iss.path);
+  if (iss.code === "unrecognized_keys") {
+    const allowed = allowedKeysAt(root, iss.path);
+    return iss.keys.map((key) => {
+      const full = where ? (iss.path.length === 0 ? key : `${where}.${key}`) : key;
+      const hint = allowed.length ? ` did you mean "${closest(key, allowed)}"?` : "";
+      const list = allowed.length ? ` Allowed: ${allowed.join(", ")}.` : "";
+      return `${full}: unknown key;${hint}${list}`;
+    });
+  }
+  if (iss.code === "invalid_key" && iss.issues.length) {
+    return iss.issues.map((inner) => `${where}: key ${inner.message}`);
+  }
+  if (iss.code === "invalid_union" && iss.errors.length && iss.message === "Invalid input") {
+    return iss.errors.flat().map((inner) => `${where}: ${inner.message}`);
+  }
+  return [`${where}: ${iss.message}`];
+}
+
+/** The keys an object schema accepts at `path`, to suggest the nearest one for an unknown key. */
+function allowedKeysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
+  let node: z.core.$ZodType | undefined = unwrap(schema);
+  for (const part of path) {
+    if (!node) return [];
+    const def = node._zod.def as unknown as Record<string, unknown>;
+    if (def.type === "object") node = unwrap((def.shape as Record<string, z.core.$ZodType>)[String(part)]);
+    else if (def.type === "record") node = unwrap(def.valueType as z.core.$ZodType);
+    else if (def.type === "array") node = unwrap(def.element as z.core.$ZodType);
+    else return [];
+  }
+  const def = node?._zod.def as unknown as Record<string, unknown> | undefined;
+  return def?.type === "object" ? Object.keys(def.shape as object) : [];
+}
+
+function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  let node = schema;
+  for (;;) {
+    const def = node?._zod.def as unknown as Record<string, unknown> | undefined;
+    if (!def) return node;
+    if (def.innerType) node = def.innerType as z.core.$ZodType;
+    else if (def.type === "pipe") node = def.in as z.core.$ZodType;
+    else return node;
+  }
+}
+

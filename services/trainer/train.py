@@ -1,0 +1,125 @@
+"""Batch training job: fit a LogisticRegression and publish it to GCS.
+
+Data: gs://$DATA_BUCKET/train.csv when it exists (header row, numeric
+feature columns, last column = label), otherwise scikit-learn's built-in
+Iris data set. Output: model.joblib + reference.json under
+gs://$MODELS_BUCKET/models/<UTC timestamp>/ and gs://$MODELS_BUCKET/models/latest/,
+plus $AIP_MODEL_DIR when Vertex AI sets it.
+"""
+
+import csv
+import io
+import json
+import os
+import sys
+import traceback
+from datetime import datetime, timezone
+
+import joblib
+import numpy as np
+import sklearn
+from google.api_core.exceptions import NotFound
+from google.cloud import storage
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+def load_csv(text, source):
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    if len(rows) < 2 or len(rows[0]) < 2:
+        raise ValueError("train.csv needs a header row, at least one feature column and data rows")
+    header = [name.strip() for name in rows[0]]
+    X = np.array([[float(v) for v in row[:-1]] for row in rows[1:]], dtype=float)
+    y = np.array([row[-1].strip() for row in rows[1:]])
+    if X.shape[1] != len(header) - 1:
+        raise ValueError("train.csv rows do not match the header width")
+    return X, y, header[:-1], source
+
+
+def load_data(client):
+    bucket_name = os.environ.get("DATA_BUCKET")
+    if bucket_name:
+        try:
+            text = client.bucket(bucket_name).blob("train.csv").download_as_text()
+        except NotFound:
+            print(f"gs://{bucket_name}/train.csv not found, using the built-in Iris data set")
+        else:
+            return load_csv(text, f"gs://{bucket_name}/train.csv")
+    iris = load_iris()
+    # Train on the class names so the model predicts names directly.
+    y = np.asarray(iris.target_names)[iris.target]
+    return iris.data, y, list(iris.feature_names), "sklearn.datasets.load_iris"
+
+
+def split(X, y):
+    try:
+        return train_test_split(X, y, test_size=0.2, random_state=42, stratify=y)
+    except ValueError:  # a class too small to stratify
+        return train_test_split(X, y, test_size=0.2, random_state=42)
+
+
+def upload(client, bucket_name, prefix, files):
+    bucket = client.bucket(bucket_name)
+    for name, (data, content_type) in files.items():
+        path = f"{prefix.strip('/')}/{name}" if prefix.strip("/") else name
+        bucket.blob(path).upload_from_string(data, content_type=content_type)
+        print(f"wrote gs://{bucket_name}/{path}")
+
+
+def main():
+    models_bucket = os.environ.get("MODELS_BUCKET")
+    aip_model_dir = os.environ.get("AIP_MODEL_DIR", "")
+    if not models_bucket and not aip_model_dir.startswith("gs://"):
+        raise RuntimeError("nowhere to save the model: set MODELS_BUCKET (or AIP_MODEL_DIR=gs://...)")
+
+    client = storage.Client()
+    X, y, feature_names, source = load_data(client)
+    print(f"data: {source}, {X.shape[0]} rows, {X.shape[1]} features")
+
+    X_train, X_test, y_train, y_test = split(X, y)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    model.fit(X_train, y_train)
+    accuracy = float(accuracy_score(y_test, model.predict(X_test)))
+    print(f"test accuracy: {accuracy:.4f}")
+
+    version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    reference = {
+        "model_version": version,
+        "data_source": source,
+        "feature_names": feature_names,
+        "class_names": [str(c) for c in model.classes_],
+        "mean": X_train.mean(axis=0).tolist(),
+        "std": X_train.std(axis=0).tolist(),
+        "accuracy": accuracy,
+        "n_train": int(X_train.shape[0]),
+        "n_test": int(X_test.shape[0]),
+        "sklearn_version": sklearn.__version__,
+    }
+    model_bytes = io.BytesIO()
+    joblib.dump(model, model_bytes)
+    files = {
+        "model.joblib": (model_bytes.getvalue(), "application/octet-stream"),
+        "reference.json": (json.dumps(reference, indent=2), "application/json"),
+    }
+
+    if models_bucket:
+        upload(client, models_bucket, f"models/{version}", files)
+        upload(client, models_bucket, "models/latest", files)
+    else:
+        print("MODELS_BUCKET not set, writing to AIP_MODEL_DIR only")
+    if aip_model_dir.startswith("gs://"):
+        bucket_name, _, prefix = aip_model_dir[len("gs://"):].partition("/")
+        upload(client, bucket_name, prefix, files)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception:  # report and exit non-zero so the job shows as failed
+        traceback.print_exc()
+        print("training failed", file=sys.stderr)
+        sys.exit(1)
