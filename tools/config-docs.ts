@@ -2,6 +2,8 @@
  * `npm run config-docs`: the README's "Stack config" table, generated from the schema in config.ts (the
  * single source of truth). A test fails when the README's copy differs.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { z } from "zod";
 import { StackConfigSchema } from "../config";
 
@@ -55,4 +57,17 @@ export function configTable(): string {
   return lines.join("\n");
 }
 
-if (require.main === module) process.stdout.write(`${configTable()}\n`);
+/** Replaces the table in README.md (the block under the config-docs marker) with a fresh one. */
+function writeReadme(): void {
+  const file = path.join(__dirname, "..", "README.md");
+  const text = fs.readFileSync(file, "utf8");
+  const start = text.indexOf("| key | type | default | what it does |");
+  const end = text.indexOf("\n\n", start);
+  if (start < 0 || end < 0) throw new Error("README.md has no config table to replace");
+  fs.writeFileSync(file, text.slice(0, start) + configTable() + text.slice(end));
+}
+
+if (require.main === module) {
+  if (process.argv.includes("--write")) writeReadme();
+  else process.stdout.write(`${configTable()}\n`);
+}
