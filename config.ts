@@ -183,7 +183,7 @@ export const StackConfigSchema = z.strictObject({
         .regex(gcp.ZONE, { error: "is not a zone; a region plus a letter, e.g. europe-west1-b" })
         .optional()
         .describe("VM only: zone of the VM; defaults to gcp:zone, else the region's zone b."),
-      bootDiskGb: intIn(20, 2000, "GB").default(100).describe("VM only: boot disk size; images and data sets live here."),
+      bootDiskGb: intIn(20, 2000, "GB").default(50).describe("VM only: boot disk size; images and data sets live here."),
       imageFamily: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not an image family name" }).optional()
         .describe("VM only: OS image family; defaults to a Deep Learning VM family with a GPU, Container-Optimized OS without."),
       imageProject: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not a project id" }).optional()
@@ -227,10 +227,52 @@ export const StackConfigSchema = z.strictObject({
         buckets: bucketAccess.default({}).describe("Bucket access of the service's account: read or write per bucket."),
         public: z.boolean({ error: "must be true or false" }).default(false).describe("Reachable by anyone on the internet; otherwise only by its callers."),
         callers: z.array(z.string(), { error: "must be a list of service names" }).default([]).describe("Private services only: the services whose accounts may invoke this one."),
+        metrics: z
+          .strictObject({
+            port: z.number({ error: "must be a port number from 1 to 65535" }).int({ error: "must be a port number from 1 to 65535" })
+              .min(1, { error: "must be a port number from 1 to 65535" }).max(65535, { error: "must be a port number from 1 to 65535" })
+              .describe("Port of the Prometheus endpoint inside the container."),
+            path: z.string().regex(/^\/[\w./-]*$/, { error: "must be a path such as /metrics" }).default("/metrics").describe("Path of the Prometheus endpoint."),
+          })
+          .optional()
+          .describe("A Prometheus endpoint to scrape: adds the Managed Prometheus sidecar, so the metrics reach Cloud Monitoring."),
       }),
     )
     .default({})
     .describe("Cloud Run services, keyed by name (backend, frontend, monitor, …)."),
+  "mlops:alerts": z
+    .strictObject({
+      emails: z
+        .array(z.email({ error: "must be an email address" }), { error: "must be a list of email addresses" })
+        .default([])
+        .describe("Who gets alerts (one email notification channel each); without any, no alert policies are created."),
+      errorRatio: z
+        .number({ error: "must be a fraction such as 0.05" })
+        .gt(0, { error: "must be above 0 and at most 1, e.g. 0.05 for 5 %" })
+        .max(1, { error: "must be above 0 and at most 1, e.g. 0.05 for 5 %" })
+        .default(0.05)
+        .describe("Alert when more than this share of a service's requests fail with 5xx for 5 minutes."),
+      latencyP95Ms: intIn(100, 60000, "ms").default(2000).describe("Alert when a service's 95th percentile latency stays above this for 5 minutes."),
+      trainingHours: intIn(1, 71, "hours").optional()
+        .describe("Alert when the training VM has run this long; default half of training.maxRunHours, rounded up."),
+    })
+    .prefault({})
+    .describe("Alert policies: uptime of public services, 5xx share, p95 latency, long-running training VM."),
+  "mlops:budget": z
+    .strictObject({
+      billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, { error: "must be a billing account id such as 012345-6789AB-CDEF01" })
+        .describe("Billing account the project is billed to (needs Billing Account Administrator or Costs Manager)."),
+      amount: z.number({ error: "must be an amount such as 50" }).positive({ error: "must be above 0" }).describe("Monthly budget."),
+      currency: z.string().regex(/^[A-Z]{3}$/, { error: "must be a currency code such as USD or EUR" }).default("USD")
+        .describe("Currency of the amount; must be the billing account's currency."),
+      thresholds: z
+        .array(z.number().gt(0, { error: "must be above 0" }).max(2, { error: "must be at most 2 (200 %)" }), { error: "must be a list of fractions" })
+        .min(1, { error: "must name at least one threshold" })
+        .default([0.5, 0.9, 1])
+        .describe("Fractions of the amount at which the alert emails go out."),
+    })
+    .optional()
+    .describe("A billing budget on the project, off by default (it needs rights on the billing account, see README)."),
   "mlops:publicInvoker": z
     .enum(["allUsers", "invokerIamDisabled"], { error: "must be allUsers or invokerIamDisabled" })
     .default("allUsers")
@@ -321,6 +363,7 @@ export interface ServiceConfig {
   buckets: Partial<Record<BucketName, Access>>;
   public: boolean;
   callers: string[];
+  metrics?: { port: number; path: string };
 }
 
 /** The validated config the stack is built from. */
@@ -345,6 +388,8 @@ export interface StackConfig {
   /** Services in an order where every service comes after the services its env refers to. */
   services: ServiceConfig[];
   publicInvoker: "allUsers" | "invokerIamDisabled";
+  alerts: { emails: string[]; errorRatio: number; latencyP95Ms: number; trainingHours?: number };
+  budget?: { billingAccount: string; amount: number; currency: string; thresholds: number[] };
   /** The workloads the config runs, each with its own service account: the trainer, then each service. */
   workloads: string[];
 }
@@ -454,6 +499,11 @@ function toStackConfig(p: Parsed, stack: string, secretValues: Record<string, un
       image: services[key].image as ImageSource,
     })),
     publicInvoker: p["mlops:publicInvoker"],
+    alerts: {
+      ...p["mlops:alerts"],
+      trainingHours: t.kind === "vm" ? (p["mlops:alerts"].trainingHours ?? Math.ceil(t.maxRunHours / 2)) : undefined,
+    },
+    budget: p["mlops:budget"],
     workloads: workloadsFrom(p),
   };
 }
@@ -522,8 +572,14 @@ function crossChecks(f: Fields): string[] {
 /** VM-only settings, GPU against machine family and zone, and the image to build. */
 function trainingChecks(f: Fields, raw: unknown): string[] {
   const t = f["mlops:training"];
-  if (!t || t.kind === "none") return [];
   const problems: string[] = [];
+  const alertHours = f["mlops:alerts"]?.trainingHours;
+  if (alertHours !== undefined && t?.kind !== "vm") {
+    problems.push("mlops:alerts.trainingHours: applies to training on a VM (training.kind: vm) only");
+  } else if (alertHours !== undefined && t && alertHours >= t.maxRunHours) {
+    problems.push(`mlops:alerts.trainingHours: ${alertHours} would never fire, the VM stops after training.maxRunHours (${t.maxRunHours}); use fewer hours`);
+  }
+  if (!t || t.kind === "none") return problems;
   const key = "mlops:training";
   if (t.kind === "vertex" && raw && typeof raw === "object") {
     for (const vmOnly of ["zone", "bootDiskGb", "imageFamily", "imageProject", "powerOffWhenDone", "running"]) {

@@ -7,16 +7,18 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ArtifactRegistry } from "./components/artifact-registry";
-import { CloudRunService } from "./components/cloud-run-service";
+import { CloudRunService, GMP_COLLECTOR_IMAGE } from "./components/cloud-run-service";
 import { ContainerImage } from "./components/container-image";
 import { GithubCi } from "./components/github-ci";
 import { Identities } from "./components/identities";
+import { Monitoring, type WatchedService } from "./components/monitoring";
 import { APIS, ProjectServices, requiredApis } from "./components/project-services";
 import { Secrets } from "./components/secrets";
 import { Buckets, type BucketGrant } from "./components/storage";
 import { startupScript, TrainingVm } from "./components/training-vm";
 import { VertexJob } from "./components/vertex-job";
 import { BUCKETS, CI_WORKLOADS, SUFFIX_LENGTH, type BucketName, type ImageSource, type StackConfig } from "./config";
+import { costFields, estimateCost, type CostInput } from "./lib/cost";
 import { BUNDLED_GPUS, GPUS } from "./lib/gpus";
 
 export type StackOutputs = Record<string, pulumi.Input<unknown>>;
@@ -30,6 +32,7 @@ interface WorkloadNeeds {
 
 export function createStack(config: StackConfig): StackOutputs {
   const { project, region, names, labels, protectData: protect } = config;
+  const costInputs = recordCostInputs();
   const apiNames = requiredApis(config);
   const apis = new ProjectServices("apis", { project, apis: apiNames });
 
@@ -161,6 +164,8 @@ export function createStack(config: StackConfig): StackOutputs {
     Object.fromEntries(BUCKETS.filter((b) => granted[b]).map((b) => [`${b.toUpperCase()}_BUCKET`, bucketNames[b]]));
 
   const outputs: StackOutputs = {};
+  const watched: WatchedService[] = [];
+  let watchedVm: { instanceName: string; instanceId: pulumi.Output<string>; zone: string; resource: pulumi.Resource } | undefined;
   if (running) {
     const images: Record<string, pulumi.Output<string>> = {};
     for (const s of config.services) {
@@ -185,6 +190,7 @@ export function createStack(config: StackConfig): StackOutputs {
         access: s.public ? config.publicInvoker : "private",
         invokers: s.callers.map((c) => ({ who: c, member: member(c) })),
         labels,
+        metrics: s.metrics && { ...s.metrics, collectorImage: image(`${s.key}-collector`, { ref: GMP_COLLECTOR_IMAGE }).ref },
         needs: [
           ...apis.need("run"),
           ...buckets.grantsOf(s.key),
@@ -194,6 +200,7 @@ export function createStack(config: StackConfig): StackOutputs {
       });
       serviceUrls[s.key] = service.url;
       images[s.key] = serviceImage.ref;
+      watched.push({ key: s.key, serviceName: s.name, url: service.url, public: s.public, healthPath: s.healthPath, resource: service.service });
     }
     if (config.services.length) {
       outputs.serviceUrls = serviceUrls;
@@ -247,6 +254,7 @@ export function createStack(config: StackConfig): StackOutputs {
       );
       outputs.trainingInstance = names.trainerInstance;
       outputs.trainingCommands = vm.commands;
+      watchedVm = { instanceName: names.trainerInstance, instanceId: vm.instance.instanceId, zone: training.zone, resource: vm.instance };
     } else {
       const job = new VertexJob(
         "training",
@@ -273,6 +281,28 @@ export function createStack(config: StackConfig): StackOutputs {
     }
   }
 
+  // Channels and the budget cost nothing and stay while paused; checks and alerts go with what they watch.
+  const monitoring = new Monitoring(
+    "monitoring",
+    {
+      project,
+      region,
+      labels,
+      emails: config.alerts.emails,
+      services: watched,
+      errorRatio: config.alerts.errorRatio,
+      latencyP95Ms: config.alerts.latencyP95Ms,
+      training: watchedVm && config.alerts.trainingHours ? { ...watchedVm, alertHours: config.alerts.trainingHours } : undefined,
+      budget: config.budget && { ...config.budget, projectNumber: gcp.organizations.getProjectOutput({ projectId: project }).number },
+    },
+    { dependsOn: apis.need(...(apiNames.includes("monitoring") ? (["monitoring"] as const) : []), ...(config.budget ? (["billingbudgets"] as const) : [])) },
+  );
+  if ((watched.length || watchedVm) && !config.alerts.emails.length) {
+    pulumi.log.warn("no alert email (mlops:alerts.emails): uptime checks and the dashboard exist, but no alert policy will notify anyone");
+  }
+  outputs.dashboard = monitoring.dashboard?.id;
+  if (costInputs) outputs.costEstimate = pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, region));
+
   return {
     project,
     region,
@@ -292,6 +322,22 @@ export function createStack(config: StackConfig): StackOutputs {
     }),
     ...outputs,
   };
+}
+
+/**
+ * Watches what the stack registers and keeps the fields the cost estimate reads, so the stack can export
+ * the same estimate `npm run plan` computes from the planned resources. It only observes; it changes nothing.
+ */
+function recordCostInputs(): pulumi.Output<CostInput>[] | undefined {
+  // Programs imported outside a stack (Pulumi's plain setMocks pattern) have nothing to observe through.
+  if (!pulumi.runtime.getStackResource()) return undefined;
+  const recorded: pulumi.Output<CostInput>[] = [];
+  pulumi.runtime.registerStackTransformation(({ type, name, props }) => {
+    const fields = costFields(type, props);
+    if (fields) recorded.push(pulumi.output(fields).apply((inputs) => ({ type, name, inputs: inputs as Record<string, unknown> })));
+    return undefined;
+  });
+  return recorded;
 }
 
 function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {

@@ -2,6 +2,8 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
 export const INVOKER = "roles/run.invoker";
+/** Google's Managed Prometheus collector for Cloud Run (REFERENCE.md); resolved to a digest like any image. */
+export const GMP_COLLECTOR_IMAGE = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar";
 
 export interface CloudRunServiceArgs {
   project: string;
@@ -27,6 +29,8 @@ export interface CloudRunServiceArgs {
   /** Members that may invoke a private service (the callers' service accounts). */
   invokers: Array<{ who: string; member: pulumi.Input<string> }>;
   labels: Record<string, string>;
+  /** Scrape a Prometheus endpoint with Google's Managed Prometheus sidecar. */
+  metrics?: { port: number; path: string; collectorImage: pulumi.Input<string> };
   /** What the first revision needs (its API, bucket and secret grants, secret versions): the service waits for them. */
   needs: pulumi.Resource[];
 }
@@ -43,6 +47,7 @@ export class CloudRunService extends pulumi.ComponentResource {
   constructor(name: string, args: CloudRunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:serving:CloudRunService", name, {}, opts);
     const probe = args.healthPath ? { httpGet: { path: args.healthPath, port: args.port } } : undefined;
+    const collector = args.metrics ? this.collectorConfig(name, args, args.metrics) : undefined;
     this.service = new gcp.cloudrunv2.Service(
       `${name}-service`,
       {
@@ -79,10 +84,12 @@ export class CloudRunService extends pulumi.ComponentResource {
                 livenessProbe: { ...probe, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
               }),
             },
+            ...(collector ? [collector.container] : []),
           ],
+          ...(collector && { volumes: [collector.volume] }),
         },
       },
-      { parent: this, dependsOn: args.needs },
+      { parent: this, dependsOn: [...args.needs, ...(collector?.needs ?? [])] },
     );
     const members =
       args.access === "allUsers" ? [{ who: "public", member: "allUsers" }] : args.access === "private" ? args.invokers : [];
@@ -95,5 +102,46 @@ export class CloudRunService extends pulumi.ComponentResource {
     }
     this.url = this.service.uri;
     this.registerOutputs({ url: this.url });
+  }
+
+  /**
+   * The Managed Prometheus sidecar reads which endpoint to scrape from a RunMonitoring file; Cloud Run mounts
+   * files only from Secret Manager, so the file is a secret the service's own account may read.
+   */
+  private collectorConfig(name: string, args: CloudRunServiceArgs, metrics: NonNullable<CloudRunServiceArgs["metrics"]>) {
+    const config = [
+      "apiVersion: monitoring.googleapis.com/v1beta",
+      "kind: RunMonitoring",
+      "metadata:",
+      `  name: ${args.serviceName}`,
+      "spec:",
+      "  endpoints:",
+      `  - port: ${metrics.port}`,
+      `    path: ${metrics.path}`,
+      "    interval: 30s",
+      "",
+    ].join("\n");
+    const secret = new gcp.secretmanager.Secret(
+      `${name}-rungmp`,
+      { project: args.project, secretId: `${args.serviceName}-rungmp`, replication: { auto: {} }, labels: args.labels },
+      { parent: this, dependsOn: args.needs },
+    );
+    const version = new gcp.secretmanager.SecretVersion(`${name}-rungmp-version`, { secret: secret.id, secretData: config }, { parent: this });
+    const access = new gcp.secretmanager.SecretIamMember(
+      `${name}-rungmp-access`,
+      { project: args.project, secretId: secret.secretId, role: "roles/secretmanager.secretAccessor", member: pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}` },
+      { parent: this },
+    );
+    return {
+      container: {
+        name: "collector",
+        image: metrics.collectorImage,
+        // The collector starts after the app, so its first scrape finds the endpoint up.
+        dependsOns: ["app"],
+        volumeMounts: [{ name: "rungmp-config", mountPath: "/etc/rungmp" }],
+      },
+      volume: { name: "rungmp-config", secret: { secret: secret.secretId, items: [{ version: version.version, path: "config.yaml" }] } },
+      needs: [version, access],
+    };
   }
 }

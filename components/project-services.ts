@@ -68,6 +68,18 @@ export const APIS = {
     deployRoles: ["roles/run.admin"],
     previewRoles: ["roles/run.viewer"],
   },
+  monitoring: {
+    api: "monitoring.googleapis.com",
+    why: "alert policies, uptime checks, the dashboard and Managed Prometheus",
+    deployRoles: ["roles/monitoring.editor"],
+    previewRoles: ["roles/monitoring.viewer"],
+  },
+  billingbudgets: {
+    api: "billingbudgets.googleapis.com",
+    why: "the optional billing budget",
+    deployRoles: [],
+    previewRoles: [],
+  },
 } as const satisfies Record<string, { api: string; why: string; deployRoles: readonly string[]; previewRoles: readonly string[] }>;
 
 export type ApiName = keyof typeof APIS;
@@ -76,10 +88,12 @@ export type ApiName = keyof typeof APIS;
 export function requiredApis(config: StackConfig): ApiName[] {
   const apis: ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
   if (config.github) apis.push("iamcredentials", "sts");
-  if (config.secrets.length) apis.push("secretmanager");
+  if (config.secrets.length || config.services.some((s) => s.metrics)) apis.push("secretmanager");
   if (config.training?.kind === "vm") apis.push("compute");
   if (config.training?.kind === "vertex") apis.push("aiplatform");
   if (config.services.length) apis.push("run");
+  if (config.services.length || config.training?.kind === "vm") apis.push("monitoring");
+  if (config.budget) apis.push("billingbudgets");
   return apis;
 }
 

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { parseStackConfig, readStackFile, stackNameOfFile, type StackConfig } from "../config";
+import { costFields, estimateCost, type CostEstimate } from "../lib/cost";
 import { createStack } from "../stack";
 import { gcpMocks, type MockContext } from "./mocks";
 
@@ -27,6 +28,15 @@ export interface Plan {
   stack: string;
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
+}
+
+/** The cost estimate over a plan's resources (the same estimator the stack exports as costEstimate). */
+export function planCost(plan: Plan, region: string): CostEstimate {
+  const inputs = plan.resources.flatMap((r) => {
+    const fields = costFields(r.type, r.inputs);
+    return fields ? [{ type: r.type, name: r.name, inputs: fields }] : [];
+  });
+  return estimateCost(inputs, region);
 }
 
 export type PlanResult = { ok: true; plan: Plan; config: StackConfig } | { ok: false; problems: string[] };

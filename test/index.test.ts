@@ -3,10 +3,18 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { gcpMocks } from "./mocks";
 
 /** Runs index.ts the way `pulumi up` does, with config as the CLI passes it: every value a string. */
-async function runProgram(config: Record<string, string>, secretKeys: string[] = []) {
-  pulumi.runtime.setAllConfig(config, secretKeys);
+async function runProgram(config: Record<string, string>, inStack = true) {
+  pulumi.runtime.setAllConfig(config, []);
   await pulumi.runtime.setMocks(gcpMocks({ stack: "group-140", project: "dtu-mlops-140", region: "europe-west1" }), "mlops", "group-140", false);
-  return (await import("../index")) as unknown as Record<string, pulumi.Output<unknown>>;
+  if (!inStack) return (await import("../index")) as unknown as Record<string, pulumi.Output<unknown>>;
+  // Under `pulumi up` the program runs inside the root stack resource; so it does here.
+  let program: Record<string, pulumi.Output<unknown>> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    program = (await import("../index")) as unknown as Record<string, pulumi.Output<unknown>>;
+    return program;
+  });
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return program;
 }
 
 const value = (o: unknown): Promise<unknown> =>
@@ -26,10 +34,11 @@ describe("index.ts under the Pulumi runtime", () => {
     });
     expect(await value(program.group)).toBe("140");
     expect(await value(program.enabledApis)).toContain("sts.googleapis.com");
+    expect(await value(program.costEstimate)).toMatchObject({ idleMonthlyUsd: expect.any(Number), activeHourlyUsd: 0 });
   });
 
   it("stops with every problem and no stack trace when the config is invalid", async () => {
-    const error = await runProgram({ "gcp:project": "X", "mlops:protectData": "maybe" }).then(
+    const error = await runProgram({ "gcp:project": "X", "mlops:protectData": "maybe" }, false).then(
       () => undefined,
       (err: unknown) => err,
     );

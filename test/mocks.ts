@@ -92,6 +92,22 @@ const COMPUTED: Record<string, Computer> = {
       state: { instanceId: projectNumber(`${ctx.project}/${instance}`), selfLink: `https://www.googleapis.com/compute/v1/projects/${ctx.project}/zones/${zone}/instances/${instance}` },
     };
   },
+  "gcp:monitoring/notificationChannel:NotificationChannel": (_inputs, name, ctx) => {
+    const id = projectNumber(`${ctx.project}/channel/${name}`);
+    return { id: `projects/${ctx.project}/notificationChannels/${id}`, state: { name: `projects/${ctx.project}/notificationChannels/${id}` } };
+  },
+  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": (inputs, name, ctx) => {
+    const uptimeCheckId = `${String(inputs.displayName ?? name).toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${sha(name).slice(0, 8)}`;
+    return { id: `projects/${ctx.project}/uptimeCheckConfigs/${uptimeCheckId}`, state: { uptimeCheckId, name: `projects/${ctx.project}/uptimeCheckConfigs/${uptimeCheckId}` } };
+  },
+  "gcp:monitoring/alertPolicy:AlertPolicy": (_inputs, name, ctx) => {
+    const id = projectNumber(`${ctx.project}/policy/${name}`);
+    return { id: `projects/${ctx.project}/alertPolicies/${id}`, state: { name: `projects/${ctx.project}/alertPolicies/${id}` } };
+  },
+  "gcp:billing/budget:Budget": (inputs, name) => {
+    const id = sha(name).slice(0, 36);
+    return { id: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}`, state: { name: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}` } };
+  },
   "docker:index/image:Image": (inputs) => {
     const imageName = String(inputs.imageName);
     const repo = imageName.replace(/:[^/:]+$/, "");

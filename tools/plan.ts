@@ -3,7 +3,8 @@
  * real program under Pulumi's mocks. Exit 2 on invalid config (problems on stderr, nothing on stdout).
  */
 import { parseArgs } from "node:util";
-import { planStackFile, stackFilePath, type Plan, type PlannedResource } from "../test/harness";
+import type { CostEstimate } from "../lib/cost";
+import { planCost, planStackFile, stackFilePath, type Plan, type PlannedResource } from "../test/harness";
 
 /** The inputs worth a glance in the human view, by resource type. */
 const KEY_SETTINGS: Record<string, string[]> = {
@@ -39,6 +40,13 @@ function settings(r: PlannedResource): string {
     .join("  ");
 }
 
+export function renderCost(cost: CostEstimate): string {
+  const lines = ["cost estimate (USD):", `  idle, per month:   ${cost.idleMonthlyUsd.toFixed(2)}`, `  active, per hour:  ${cost.activeHourlyUsd.toFixed(2)}`];
+  const width = Math.max(...cost.items.map((i) => i.resource.length), 8);
+  for (const i of cost.items) lines.push(`  ${i.resource.padEnd(width)}  ${i.kind.padEnd(6)}  ${i.usd.toFixed(4).padStart(9)}  ${i.basis}`);
+  return lines.join("\n");
+}
+
 export function renderPlan(plan: Plan): string {
   const children = new Map<string, PlannedResource[]>();
   for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
@@ -60,11 +68,12 @@ export function renderPlan(plan: Plan): string {
 }
 
 /** The document `--json` prints; its shape is a contract other tools read (DESIGN.md). */
-export function planJson(plan: Plan): object {
+export function planJson(plan: Plan, cost: CostEstimate): object {
   return {
     stack: plan.stack,
     resources: plan.resources.map(({ type, name, parent, protect, inputs }) => ({ type, name, parent, protect, inputs })),
     outputs: plan.outputs,
+    cost,
   };
 }
 
@@ -86,7 +95,10 @@ async function main(): Promise<number> {
     process.stderr.write(`${result.problems.join("\n")}\n`);
     return 2;
   }
-  process.stdout.write(args.json ? `${JSON.stringify(planJson(result.plan), null, 2)}\n` : `${renderPlan(result.plan)}\n`);
+  const cost = planCost(result.plan, result.config.region);
+  process.stdout.write(
+    args.json ? `${JSON.stringify(planJson(result.plan, cost), null, 2)}\n` : `${renderPlan(result.plan)}\n${renderCost(cost)}\n`,
+  );
   return 0;
 }
 

@@ -1,0 +1,239 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface WatchedService {
+  /** Key in mlops:services. */
+  key: string;
+  /** Cloud Run service name. */
+  serviceName: string;
+  url: pulumi.Output<string>;
+  public: boolean;
+  healthPath?: string;
+  /** The service itself: checks and alerts wait for it and go when it goes. */
+  resource: pulumi.Resource;
+}
+
+export interface MonitoringArgs {
+  project: string;
+  region: string;
+  labels: Record<string, string>;
+  emails: string[];
+  services: WatchedService[];
+  /** Share of 5xx responses above which a service alerts. */
+  errorRatio: number;
+  latencyP95Ms: number;
+  training?: { instanceName: string; instanceId: pulumi.Output<string>; zone: string; alertHours: number; resource: pulumi.Resource };
+  budget?: { billingAccount: string; amount: number; currency: string; thresholds: number[]; projectNumber: pulumi.Input<string> };
+}
+
+const RUN = 'resource.type="cloud_run_revision"';
+const requestCount = (service: string) => `metric.type="run.googleapis.com/request_count" AND ${RUN} AND resource.label.service_name="${service}"`;
+const latency = (service: string) => `metric.type="run.googleapis.com/request_latencies" AND ${RUN} AND resource.label.service_name="${service}"`;
+const instanceCount = (service: string) => `metric.type="run.googleapis.com/container/instance_count" AND ${RUN} AND resource.label.service_name="${service}"`;
+const perService = (aligner: string) => ({
+  alignmentPeriod: "300s",
+  perSeriesAligner: aligner,
+  crossSeriesReducer: "REDUCE_SUM",
+  groupByFields: ["resource.label.service_name"],
+});
+
+/** The filters and aligners of each alert, as pure data, so they can be checked without a cloud. */
+export const alertConditions = {
+  /** request_count is a DELTA INT64 counter: ALIGN_RATE then a sum, numerator 5xx over all requests. */
+  errorRatio: (service: string, ratio: number) => ({
+    filter: `${requestCount(service)} AND metric.label.response_code_class="5xx"`,
+    aggregations: [perService("ALIGN_RATE")],
+    denominatorFilter: requestCount(service),
+    denominatorAggregations: [perService("ALIGN_RATE")],
+    comparison: "COMPARISON_GT",
+    thresholdValue: ratio,
+    duration: "300s",
+  }),
+  /** request_latencies is a DISTRIBUTION: a percentile aligner (ALIGN_RATE is rejected for it). */
+  latencyP95: (service: string, ms: number) => ({
+    filter: latency(service),
+    aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_PERCENTILE_95", crossSeriesReducer: "REDUCE_MAX", groupByFields: ["resource.label.service_name"] }],
+    comparison: "COMPARISON_GT",
+    thresholdValue: ms,
+    duration: "300s",
+  }),
+  uptime: (checkId: pulumi.Input<string>) => ({
+    filter: pulumi.interpolate`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url" AND metric.label.check_id="${checkId}"`,
+    aggregations: [{ alignmentPeriod: "1200s", perSeriesAligner: "ALIGN_NEXT_OLDER", crossSeriesReducer: "REDUCE_COUNT_FALSE", groupByFields: ["resource.label.*"] }],
+    comparison: "COMPARISON_GT",
+    thresholdValue: 1,
+    duration: "60s",
+  }),
+  /** uptime_total is a GAUGE of seconds since the VM started. */
+  trainingRuntime: (instanceId: pulumi.Input<string>, hours: number) => ({
+    filter: pulumi.interpolate`metric.type="compute.googleapis.com/instance/uptime_total" AND resource.type="gce_instance" AND resource.label.instance_id="${instanceId}"`,
+    aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_MAX" }],
+    comparison: "COMPARISON_GT",
+    thresholdValue: hours * 3600,
+    duration: "0s",
+  }),
+};
+
+/**
+ * Monitoring a group can act on: an email channel per address, an uptime check and alert for every public
+ * service with a health path, 5xx-share and p95-latency alerts per service, a runtime alert for the training
+ * VM, a dashboard, and an optional budget. Every alert says what to check and the command to run.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  readonly channels: gcp.monitoring.NotificationChannel[];
+  readonly dashboard?: gcp.monitoring.Dashboard;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:observability:Monitoring", name, {}, opts);
+    const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn: [...((opts?.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn] });
+    const { project } = args;
+
+    this.channels = args.emails.map(
+      (email, i) =>
+        new gcp.monitoring.NotificationChannel(
+          `${name}-email-${i}`,
+          { project, type: "email", displayName: `mlops alerts: ${email}`, labels: { email_address: email }, userLabels: args.labels },
+          child(),
+        ),
+    );
+    const channelNames = this.channels.map((c) => c.name);
+    type Condition = gcp.types.input.monitoring.AlertPolicyConditionConditionThreshold;
+    const alert = (id: string, displayName: string, condition: Condition, documentation: pulumi.Input<string>, watched: pulumi.Resource[]) => {
+      if (!channelNames.length) return;
+      new gcp.monitoring.AlertPolicy(
+        `${name}-${id}`,
+        {
+          project,
+          displayName,
+          combiner: "OR",
+          conditions: [{ displayName, conditionThreshold: condition }],
+          notificationChannels: channelNames,
+          documentation: { mimeType: "text/markdown", content: documentation },
+          alertStrategy: { autoClose: "86400s" },
+          userLabels: args.labels,
+        },
+        child(watched),
+      );
+    };
+
+    for (const s of args.services) {
+      const logs = `gcloud run services logs read ${s.serviceName} --region ${args.region} --project ${project} --limit 100`;
+      if (s.public && s.healthPath) {
+        const host = s.url.apply((u) => new URL(u).host);
+        const check = new gcp.monitoring.UptimeCheckConfig(
+          `${name}-${s.key}-uptime`,
+          {
+            project,
+            displayName: `${s.serviceName} ${s.healthPath}`,
+            timeout: "10s",
+            period: "300s",
+            httpCheck: { path: s.healthPath, port: 443, useSsl: true, validateSsl: true, requestMethod: "GET" },
+            monitoredResource: { type: "uptime_url", labels: { project_id: project, host } },
+            userLabels: args.labels,
+          },
+          child([s.resource]),
+        );
+        alert(
+          `${s.key}-down`,
+          `${s.serviceName} is down`,
+          alertConditions.uptime(check.uptimeCheckId),
+          pulumi.interpolate`The uptime check of ${s.url}${s.healthPath} failed from more than one region. Check that the service starts (its startup probe hits ${s.healthPath}) and read its logs:\n\n    ${logs}\n\nTry it yourself: \`curl -fsS ${s.url}${s.healthPath}\`.`,
+          [s.resource, check],
+        );
+      }
+      alert(
+        `${s.key}-errors`,
+        `${s.serviceName}: more than ${Math.round(args.errorRatio * 100)} % of requests fail`,
+        alertConditions.errorRatio(s.serviceName, args.errorRatio),
+        `More than ${Math.round(args.errorRatio * 100)} % of the requests to ${s.serviceName} answered 5xx for 5 minutes. Look for exceptions in its logs, then roll back to the previous revision if a deploy caused it:\n\n    ${logs}\n    gcloud run revisions list --service ${s.serviceName} --region ${args.region} --project ${project}`,
+        [s.resource],
+      );
+      alert(
+        `${s.key}-latency`,
+        `${s.serviceName}: p95 latency above ${args.latencyP95Ms} ms`,
+        alertConditions.latencyP95(s.serviceName, args.latencyP95Ms),
+        `The 95th percentile latency of ${s.serviceName} stayed above ${args.latencyP95Ms} ms for 5 minutes. Cold starts (scale from zero), a model loaded per request or too little CPU or memory are the usual causes; check the instance count on the dashboard and the logs:\n\n    ${logs}\n\nmlops:services.${s.key}.minInstances: 1 removes cold starts (it costs money while idle).`,
+        [s.resource],
+      );
+    }
+
+    if (args.training) {
+      const t = args.training;
+      const where = `--zone ${t.zone} --project ${project}`;
+      alert(
+        "training-runtime",
+        `${t.instanceName} has run for ${t.alertHours} h`,
+        alertConditions.trainingRuntime(t.instanceId, t.alertHours),
+        `The training VM ${t.instanceName} has been running for more than ${t.alertHours} hours and costs money every hour. If training is done or stuck, stop it:\n\n    gcloud compute instances stop ${t.instanceName} ${where}\n\nIts logs: gcloud logging read 'resource.type="gce_instance" AND resource.labels.instance_id="…"' --project ${project}. It stops by itself at training.maxRunHours.`,
+        [t.resource],
+      );
+    }
+
+    const charts = [
+      ...args.services.flatMap((s) => [
+        chart(`${s.key}: requests/s`, requestCount(s.serviceName), "ALIGN_RATE", "REDUCE_SUM"),
+        chart(`${s.key}: 5xx/s`, `${requestCount(s.serviceName)} AND metric.label.response_code_class="5xx"`, "ALIGN_RATE", "REDUCE_SUM"),
+        chart(`${s.key}: p50 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_50", "REDUCE_MAX"),
+        chart(`${s.key}: p95 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_95", "REDUCE_MAX"),
+        chart(`${s.key}: instances`, instanceCount(s.serviceName), "ALIGN_MAX", "REDUCE_SUM"),
+      ]),
+      ...(args.training
+        ? [
+            chart(`${args.training.instanceName}: CPU utilisation`, `metric.type="compute.googleapis.com/instance/cpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
+            chart(`${args.training.instanceName}: GPU utilisation (needs the Ops Agent)`, `metric.type="agent.googleapis.com/gpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
+          ]
+        : []),
+    ];
+    if (charts.length) {
+      this.dashboard = new gcp.monitoring.Dashboard(
+        `${name}-dashboard`,
+        {
+          project,
+          dashboardJson: JSON.stringify({
+            displayName: `mlops ${args.labels.stack ?? project}`,
+            mosaicLayout: { columns: 12, tiles: charts.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
+            labels: {},
+          }),
+        },
+        child([...args.services.map((s) => s.resource), ...(args.training ? [args.training.resource] : [])]),
+      );
+    }
+
+    if (args.budget) {
+      const b = args.budget;
+      new gcp.billing.Budget(
+        `${name}-budget`,
+        {
+          billingAccount: b.billingAccount,
+          displayName: `mlops ${project}`,
+          // Course credits pay the bill; the budget is about spending them, so it counts cost before credits.
+          budgetFilter: { projects: [pulumi.interpolate`projects/${b.projectNumber}`], creditTypesTreatment: "EXCLUDE_ALL_CREDITS" },
+          amount: { specifiedAmount: { currencyCode: b.currency, units: String(Math.floor(b.amount)), nanos: Math.round((b.amount % 1) * 1e9) } },
+          thresholdRules: b.thresholds.map((thresholdPercent) => ({ thresholdPercent })),
+          allUpdatesRule: { monitoringNotificationChannels: channelNames, disableDefaultIamRecipients: false },
+        },
+        child(),
+      );
+    }
+    this.registerOutputs({ dashboard: this.dashboard?.id });
+  }
+}
+
+function chart(title: string, filter: string, aligner: string, reducer: string, groupBy = "resource.label.service_name") {
+  return {
+    title,
+    xyChart: {
+      dataSets: [
+        {
+          plotType: "LINE",
+          timeSeriesQuery: {
+            timeSeriesFilter: {
+              filter,
+              aggregation: { alignmentPeriod: "60s", perSeriesAligner: aligner, crossSeriesReducer: reducer, groupByFields: [groupBy] },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * `npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none]
+ * [--gpu TYPE] [--course LABEL] [--out DIR]` writes `Pulumi.group-N.yaml`; `--roster FILE.csv` writes one per
+ * row. Every file is validated and planned offline, exactly as `npm run plan` would, before it is written,
+ * and an existing file is never overwritten. Exit 0: all written; 1: a file already exists; 2: invalid input.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import * as YAML from "yaml";
+import { StackConfigSchema } from "../config";
+import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "../lib/gpus";
+import { regionOfZone } from "../lib/gcp";
+import { planRaw, REPO_ROOT } from "../test/harness";
+
+const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]
+       npm run new-group -- --roster FILE.csv [--course LABEL] [--out DIR]     (columns: group,project,repo,region,training,gpu)`;
+
+/** One group as given on the command line or in a roster row; empty values are undefined. */
+export interface GroupSpec {
+  group?: string;
+  project?: string;
+  repo?: string;
+  region?: string;
+  training?: string;
+  gpu?: string;
+}
+
+const COLUMNS = ["group", "project", "repo", "region", "training", "gpu"] as const;
+const REQUIRED = { group: "mlops:group", project: "gcp:project", repo: "mlops:github.repository" } as const;
+const DEFAULT_COURSE = "dtu-02476";
+// Defaults come from the schema, so a generated file and a hand-written one agree.
+const DEFAULT_REGION = StackConfigSchema.shape["gcp:region"].parse(undefined);
+const DEFAULT_MACHINE = StackConfigSchema.shape["mlops:training"].parse({}).machineType;
+
+export type Prepared = { ok: true; stack: string; text: string } | { ok: false; problems: string[] };
+
+/** The machine type for a GPU: N1 GPUs attach to the default N1 type; L4 and A100 come with G2 and A2 types. */
+function machineTypeFor(gpu: GpuType | undefined): string {
+  const family = gpu ? GPUS[gpu].family : "n1";
+  if (family === "n1") return DEFAULT_MACHINE;
+  return Object.keys(BUNDLED_GPUS).find((m) => familyOf(m) === family && BUNDLED_GPUS[m] === 1) ?? DEFAULT_MACHINE;
+}
+
+function trainingOf(kind: string, region: string, gpu: string | undefined): Record<string, unknown> {
+  const known = GPU_TYPES.find((t) => t === gpu);
+  const training: Record<string, unknown> = { kind, machineType: machineTypeFor(known) };
+  if (gpu) training.gpu = { type: gpu, count: 1 };
+  // Without a zone of the region that offers the GPU, validation names the key and says so.
+  const zone = known && zonesOf(known).find((z) => regionOfZone(z) === region);
+  if (kind === "vm" && zone) training.zone = zone;
+  return training;
+}
+
+/** The stack file's config for a group; invalid values are passed on for validation to report. */
+export function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unknown> {
+  const region = spec.region ?? DEFAULT_REGION;
+  const kind = spec.training ?? "none";
+  return {
+    "gcp:project": spec.project,
+    "gcp:region": region,
+    "mlops:group": spec.group,
+    "mlops:github": { repository: spec.repo },
+    "mlops:labels": { course },
+    ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu) }),
+    "mlops:services": {
+      backend: { public: true },
+      frontend: { public: true, env: { API_URL: "${services.backend.url}" } },
+    },
+  };
+}
+
+function render(spec: GroupSpec, config: Record<string, unknown>): string {
+  const doc = new YAML.Document({ config });
+  doc.commentBefore = [
+    ` Group ${spec.group} (${spec.repo}), written by \`npm run new-group\`. The README's "Stack config" lists every`,
+    ` key; check a change offline with \`npm run plan -- --stack group-${spec.group}\`. The services run Google's`,
+    ` sample image until they get an image, e.g. image: { build: ., dockerfile: dockerfiles/api.dockerfile }.`,
+  ].join("\n");
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** The file for one group, validated and planned from the very text that will be written. */
+export async function prepare(spec: GroupSpec, course = DEFAULT_COURSE, where: "option" | "column" = "option"): Promise<Prepared> {
+  const missing = (Object.keys(REQUIRED) as Array<keyof typeof REQUIRED>).filter((k) => !spec[k]);
+  const problems = missing.map((k) => `${REQUIRED[k]}: is required; ${where === "option" ? `give it with --${k}` : `fill in the ${k} column`}`);
+  if (spec.gpu && (spec.training ?? "none") === "none") {
+    problems.push(`mlops:training.gpu: a GPU needs training vm or vertex; ${where === "option" ? "add --training vm" : "set the training column to vm"}`);
+  }
+  if (!spec.group) return { ok: false, problems };
+
+  const stack = `group-${spec.group}`;
+  const text = render(spec, configOf(spec, course));
+  const raw = (YAML.parse(text) as { config: Record<string, unknown> }).config;
+  for (const k of missing) delete raw[k === "repo" ? "mlops:github" : REQUIRED[k]];
+  const planned = await planRaw(raw, stack);
+  if (!planned.ok) {
+    const ownKeys = missing.map((k) => REQUIRED[k].split(".")[0]);
+    problems.push(...planned.problems.filter((p) => !ownKeys.some((key) => p.startsWith(`${key}:`) || p.startsWith(`${key}.`))));
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, stack, text };
+}
+
+type WriteResult = "written" | "unchanged" | "exists";
+
+/** Writes a new file, never over an existing one; the same content already there is "unchanged". */
+function writeNew(file: string, text: string): WriteResult {
+  try {
+    fs.writeFileSync(file, text, { flag: "wx" });
+    return "written";
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return fs.readFileSync(file, "utf8") === text ? "unchanged" : "exists";
+  }
+}
+
+interface RosterRow {
+  line: number;
+  spec: GroupSpec;
+}
+
+/** Reads a roster: a header row naming the columns, then one group per line; `#` lines and blank lines are skipped. */
+export function readRoster(file: string, label: string): { ok: true; rows: RosterRow[] } | { ok: false; problems: string[] } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
+  } catch {
+    return { ok: false, problems: [`${label}: cannot read the roster`] };
+  }
+  // Ids, repositories, regions and GPU types never contain commas or quotes, so a cell is what lies between commas.
+  const cells = (line: string) => line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1").trim());
+  const lines = text.split(/\r?\n/);
+  const header = cells(lines[0] ?? "").map((c) => c.toLowerCase());
+  const problems = [
+    ...header.filter((c) => !(COLUMNS as readonly string[]).includes(c)).map((c) => `${label}:1: unknown column "${c}"; columns: ${COLUMNS.join(",")}`),
+    ...Object.keys(REQUIRED).filter((c) => !header.includes(c)).map((c) => `${label}:1: missing column "${c}"; the header row is ${COLUMNS.join(",")}`),
+  ];
+  if (problems.length) return { ok: false, problems };
+
+  const rows: RosterRow[] = [];
+  lines.slice(1).forEach((text, i) => {
+    if (!text.trim() || text.trimStart().startsWith("#")) return;
+    const values = cells(text);
+    const spec: GroupSpec = Object.fromEntries(header.flatMap((column, c) => (values[c] ? [[column, values[c]]] : [])));
+    rows.push({ line: i + 2, spec: values.length > header.length ? { ...spec, group: spec.group, extra: values.length } as GroupSpec : spec });
+  });
+  return { ok: true, rows };
+}
+
+async function newGroup(spec: GroupSpec, course: string, out: string): Promise<number> {
+  const prepared = await prepare(spec, course);
+  if (!prepared.ok) {
+    process.stderr.write(`${prepared.problems.join("\n")}\n`);
+    return 2;
+  }
+  const file = path.join(out, `Pulumi.${prepared.stack}.yaml`);
+  if (writeNew(file, prepared.text) !== "written") {
+    process.stderr.write(`${file} already exists; not overwritten. Edit it, or delete it and run this again.\n`);
+    return 1;
+  }
+  process.stdout.write(`wrote ${file}\nnext: npm run plan -- --stack ${prepared.stack}, then see the README's "Day to day" for the first pulumi up\n`);
+  return 0;
+}
+
+async function newGroups(roster: string, course: string, out: string): Promise<number> {
+  const read = readRoster(roster, roster);
+  if (!read.ok) {
+    process.stderr.write(`${read.problems.join("\n")}\n`);
+    return 2;
+  }
+  const linesOf = new Map<string, number[]>();
+  for (const { line, spec } of read.rows) if (spec.group) linesOf.set(spec.group, [...(linesOf.get(spec.group) ?? []), line]);
+
+  const count = { written: 0, unchanged: 0, exists: 0, bad: 0 };
+  for (const { line, spec } of read.rows) {
+    const problems: string[] = [];
+    const columns = Object.keys(spec).length;
+    if ("extra" in spec) problems.push(`has more cells than the header's ${COLUMNS.length} columns`);
+    const same = spec.group ? (linesOf.get(spec.group) ?? []) : [];
+    if (same.length > 1) problems.push(`mlops:group: group ${spec.group} is on lines ${same.join(", ")}; one row per group`);
+    const prepared = columns ? await prepare(spec, course, "column") : undefined;
+    if (prepared && !prepared.ok) problems.push(...prepared.problems);
+    if (problems.length || !prepared?.ok) {
+      count.bad++;
+      process.stderr.write(problems.map((p) => `${roster}:${line}: ${p}\n`).join(""));
+      continue;
+    }
+    const file = path.join(out, `Pulumi.${prepared.stack}.yaml`);
+    const result = writeNew(file, prepared.text);
+    count[result]++;
+    if (result === "exists") process.stderr.write(`${roster}:${line}: ${file} already exists with other content; not overwritten\n`);
+    else process.stdout.write(`${result === "written" ? "wrote" : "unchanged"} ${file}\n`);
+  }
+  process.stdout.write(
+    `${read.rows.length} rows: ${count.written} written, ${count.unchanged} unchanged, ${count.exists} not overwritten, ${count.bad} with problems (nothing written for them)\n`,
+  );
+  return count.bad ? 2 : count.exists ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      options: {
+        group: { type: "string" },
+        project: { type: "string" },
+        repo: { type: "string" },
+        region: { type: "string" },
+        training: { type: "string" },
+        gpu: { type: "string" },
+        roster: { type: "string" },
+        course: { type: "string", default: DEFAULT_COURSE },
+        out: { type: "string", default: REPO_ROOT },
+        help: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { roster, course, out, help: _help, ...single } = values;
+  if (!fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
+    process.stderr.write(`--out: "${out}" is not a directory\n`);
+    return 2;
+  }
+  // Pulumi records a stack trace for every promise it creates, source-mapped under tsx; a plan needs neither,
+  // and without them planning a 150-group roster takes a third of the time.
+  process.setSourceMapsEnabled(false);
+  Error.stackTraceLimit = 1;
+  if (roster) {
+    if (Object.keys(single).length) {
+      process.stderr.write(`--roster takes the groups from the file; drop ${Object.keys(single).map((k) => `--${k}`).join(", ")}\n${USAGE}\n`);
+      return 2;
+    }
+    return newGroups(roster, course, out);
+  }
+  return newGroup(single, course, out);
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`new-group failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
