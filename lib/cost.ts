@@ -210,7 +210,9 @@ export function estimateCost(resources: CostInput[], region: string): CostEstima
   const keep = (repository?.inputs.cleanupPolicies as Array<{ mostRecentVersions?: { keepCount?: number } }> | undefined)?.find((p) => p.mostRecentVersions)
     ?.mostRecentVersions?.keepCount;
   const ctx: Context = { region, keepRecent: keep ?? 1 };
-  const items = resources.flatMap((r) => ESTIMATORS[r.type]?.(r, ctx) ?? []);
+  const items = resources
+    .flatMap((r) => ESTIMATORS[r.type]?.(r, ctx) ?? [])
+    .sort((a, b) => a.resource.localeCompare(b.resource) || a.kind.localeCompare(b.kind));
   const sum = (kind: CostItem["kind"]) => round(items.filter((i) => i.kind === kind).reduce((s, i) => s + i.usd, 0));
   return { idleMonthlyUsd: sum("idle"), activeHourlyUsd: sum("active"), items };
 }
