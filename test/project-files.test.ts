@@ -59,3 +59,16 @@ describe("README", () => {
     expect(readme).toContain("npm ci\nnpm test\n");
   });
 });
+
+describe("README's cost table", () => {
+  it("states the totals the estimator computes for group 140 and dev", async () => {
+    const { planStackFile, planCost, stackFilePath } = await import("./harness");
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const g140 = await planStackFile(stackFilePath("group-140"));
+    const dev = await planStackFile(stackFilePath("dev"));
+    if (!g140.ok || !dev.ok) throw new Error("stack files must plan");
+    const c = planCost(g140.plan, g140.config.region);
+    expect(readme).toContain(`**idle $${c.idleMonthlyUsd.toFixed(2)} / month, active $${c.activeHourlyUsd.toFixed(2)} / hour**`);
+    expect(readme).toContain(`The \`dev\` stack idles at $${planCost(dev.plan, dev.config.region).idleMonthlyUsd.toFixed(2)} a month`);
+  });
+});
