@@ -216,7 +216,7 @@ export const StackConfigSchema = z.strictObject({
           .default("512Mi")
           .describe("Memory per instance, e.g. 512Mi or 2Gi; Cloud Run bounds it by the CPUs."),
         minInstances: intIn(0, 10, "instances").default(0).describe("Instances kept warm; 0 scales to zero and costs nothing idle."),
-        maxInstances: intIn(1, 100, "instances").default(3).describe("Upper bound on instances, which caps what a traffic spike can cost."),
+        maxInstances: intIn(1, 10, "instances").default(3).describe("Upper bound on instances, which caps what a traffic spike can cost (the policy pack allows at most 10)."),
         concurrency: intIn(1, 1000, "requests").default(80).describe("Requests one instance serves at once."),
         timeoutSeconds: intIn(1, 3600, "seconds").default(300).describe("Request timeout."),
         healthPath: z.string().regex(/^\/[\w./-]*$/, { error: "must be a path such as /health" }).optional()

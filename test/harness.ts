@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { parseStackConfig, readStackFile, stackNameOfFile, type StackConfig } from "../config";
 import { costFields, estimateCost, type CostEstimate } from "../lib/cost";
+import { evaluate, type Violation } from "../policy/rules";
 import { createStack } from "../stack";
 import { gcpMocks, type MockContext } from "./mocks";
 
@@ -28,6 +29,11 @@ export interface Plan {
   stack: string;
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
+}
+
+/** The policy pack's rules over a plan's resources (what `pulumi preview --policy-pack policy` checks). */
+export function planViolations(plan: Plan): Violation[] {
+  return evaluate(plan.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs })));
 }
 
 /** The cost estimate over a plan's resources (the same estimator the stack exports as costEstimate). */

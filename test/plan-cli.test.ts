@@ -19,7 +19,8 @@ describe("npm run plan", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.ms).toBeLessThan(3000);
     const doc = JSON.parse(run.stdout);
-    expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs", "cost"]);
+    expect(Object.keys(doc)).toEqual(["stack", "resources", "outputs", "cost", "violations"]);
+    expect(doc.violations).toEqual([]);
     expect(Object.keys(doc.cost)).toEqual(["idleMonthlyUsd", "activeHourlyUsd", "items"]);
     for (const item of doc.cost.items) expect(Object.keys(item)).toEqual(["resource", "kind", "usd", "basis"]);
     expect(doc.stack).toBe("group-140");

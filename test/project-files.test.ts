@@ -72,3 +72,11 @@ describe("README's cost table", () => {
     expect(readme).toContain(`The \`dev\` stack idles at $${planCost(dev.plan, dev.config.region).idleMonthlyUsd.toFixed(2)} a month`);
   });
 });
+
+describe("README's security model", () => {
+  it("has a row per policy rule with its reason, CIS/Checkov reference and level", async () => {
+    const { RULES } = await import("../policy/rules");
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    for (const rule of RULES) expect(readme).toContain(`| \`${rule.name}\` | ${rule.why} | ${rule.reference ?? "—"} | ${rule.level} |`);
+  });
+});

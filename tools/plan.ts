@@ -1,10 +1,12 @@
 /**
  * `npm run plan -- --stack NAME | --file PATH [--json]`: what a stack file produces, offline, through the
- * real program under Pulumi's mocks. Exit 2 on invalid config (problems on stderr, nothing on stdout).
+ * real program under Pulumi's mocks, with its cost and the policy pack's verdict. Exit 2 on invalid config
+ * (problems on stderr, nothing on stdout), 3 after printing the plan when a mandatory policy is violated.
  */
 import { parseArgs } from "node:util";
 import type { CostEstimate } from "../lib/cost";
-import { planCost, planStackFile, stackFilePath, type Plan, type PlannedResource } from "../test/harness";
+import type { Violation } from "../policy/rules";
+import { planCost, planStackFile, planViolations, stackFilePath, type Plan, type PlannedResource } from "../test/harness";
 
 /** The inputs worth a glance in the human view, by resource type. */
 const KEY_SETTINGS: Record<string, string[]> = {
@@ -68,13 +70,19 @@ export function renderPlan(plan: Plan): string {
 }
 
 /** The document `--json` prints; its shape is a contract other tools read (DESIGN.md). */
-export function planJson(plan: Plan, cost: CostEstimate): object {
+export function planJson(plan: Plan, cost: CostEstimate, violations: Violation[]): object {
   return {
     stack: plan.stack,
     resources: plan.resources.map(({ type, name, parent, protect, inputs }) => ({ type, name, parent, protect, inputs })),
     outputs: plan.outputs,
     cost,
+    violations,
   };
+}
+
+export function renderViolations(violations: Violation[]): string {
+  if (!violations.length) return "policy: no violations";
+  return ["policy violations:", ...violations.map((v) => `  [${v.level}] ${v.policy}: ${v.message}`)].join("\n");
 }
 
 async function main(): Promise<number> {
@@ -96,10 +104,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const cost = planCost(result.plan, result.config.region);
+  const violations = planViolations(result.plan);
   process.stdout.write(
-    args.json ? `${JSON.stringify(planJson(result.plan, cost), null, 2)}\n` : `${renderPlan(result.plan)}\n${renderCost(cost)}\n`,
+    args.json
+      ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
+      : `${renderPlan(result.plan)}\n${renderCost(cost)}\n${renderViolations(violations)}\n`,
   );
-  return 0;
+  // A mandatory violation fails the plan the way it fails `pulumi preview --policy-pack policy`.
+  return violations.some((v) => v.level === "mandatory") ? 3 : 0;
 }
 
 if (require.main === module) {

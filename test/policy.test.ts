@@ -1,0 +1,176 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { policies } from "../policy/pack";
+import { evaluate, RULES, type CheckedResource } from "../policy/rules";
+import { planStackFile, planViolations, REPO_ROOT, stackFilePath } from "./harness";
+
+const labels = { group: "140", stack: "group-140", "managed-by": "pulumi" };
+const digest = `europe-west1-docker.pkg.dev/p/r/api@sha256:${"a".repeat(64)}`;
+const sa = (id: string) => `serviceAccount:${id}@dtu-mlops-140.iam.gserviceaccount.com`;
+
+/** Compliant resources, one per type the rules look at; each violating fixture changes one thing. */
+const ok = {
+  bucket: { type: "gcp:storage/bucket:Bucket", name: "buckets-data", props: { publicAccessPrevention: "enforced", uniformBucketLevelAccess: true, versioning: { enabled: true }, labels: { ...labels, bucket: "data" } } },
+  bucketIam: { type: "gcp:storage/bucketIAMMember:BucketIAMMember", name: "grant", props: { bucket: "b", role: "roles/storage.objectViewer", member: sa("g140-backend") } },
+  projectIam: { type: "gcp:projects/iAMMember:IAMMember", name: "role", props: { project: "p", role: "roles/logging.logWriter", member: sa("g140-backend") } },
+  provider: {
+    type: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+    name: "github-provider",
+    props: { attributeCondition: "assertion.repository == 'owner/repo'", oidc: { issuerUri: "https://token.actions.githubusercontent.com" } },
+  },
+  run: {
+    type: "gcp:cloudrunv2/service:Service",
+    name: "backend-service",
+    props: {
+      deletionProtection: false,
+      labels,
+      template: {
+        serviceAccount: "g140-backend@dtu-mlops-140.iam.gserviceaccount.com",
+        scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
+        containers: [{ image: digest, envs: [{ name: "API_URL", value: "https://x" }, { name: "WANDB_API_KEY", valueSource: { secretKeyRef: { secret: "s", version: "1" } } }] }],
+      },
+    },
+  },
+  vm: {
+    type: "gcp:compute/instance:Instance",
+    name: "training-instance",
+    props: {
+      machineType: "n1-standard-4",
+      guestAccelerators: [{ type: "nvidia-tesla-t4", count: 1 }],
+      scheduling: { onHostMaintenance: "TERMINATE", maxRunDuration: { seconds: 14400 }, instanceTerminationAction: "STOP" },
+      serviceAccount: { email: "g140-trainer@dtu-mlops-140.iam.gserviceaccount.com", scopes: ["cloud-platform"] },
+      metadata: { "enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "serial-port-enable": "FALSE" },
+      shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
+      labels,
+    },
+  },
+  repo: {
+    type: "gcp:artifactregistry/repository:Repository",
+    name: "registry-repository",
+    props: { labels, cleanupPolicyDryRun: false, cleanupPolicies: [{ id: "delete-untagged", action: "DELETE" }, { id: "keep", action: "KEEP" }] },
+  },
+} satisfies Record<string, CheckedResource>;
+
+type Fixture = keyof typeof ok;
+const change = (base: Fixture, props: Record<string, unknown>, type?: string): CheckedResource => ({ ...ok[base], type: type ?? ok[base].type, props: { ...ok[base].props, ...props } });
+
+/** For every rule: the one change that breaks it. */
+const violating: Record<string, CheckedResource> = {
+  "bucket-public-access-prevention": change("bucket", { publicAccessPrevention: "inherited" }),
+  "bucket-uniform-access": change("bucket", { uniformBucketLevelAccess: false }),
+  "bucket-not-public": change("bucketIam", { member: "allUsers" }),
+  "bucket-versioning": change("bucket", { versioning: { enabled: false } }),
+  "no-service-account-keys": { type: "gcp:serviceaccount/key:Key", name: "key", props: { serviceAccountId: "x" } },
+  "no-basic-roles": change("projectIam", { role: "roles/editor" }),
+  "no-basic-roles-for-people": change("projectIam", { role: "roles/editor", member: "user:ana@example.org" }),
+  "no-project-level-impersonation": change("projectIam", { role: "roles/iam.serviceAccountUser" }),
+  "no-default-compute-account": change("vm", { serviceAccount: { email: "123-compute@developer.gserviceaccount.com", scopes: ["cloud-platform"] } }),
+  "wif-provider-restricted": change("provider", { attributeCondition: undefined }),
+  "cloud-run-destroyable": change("run", { deletionProtection: true }),
+  "cloud-run-instance-cap": change("run", { template: { ...ok.run.props.template, scaling: { maxInstanceCount: 100 } } }),
+  "cloud-run-image-digest": change("run", { template: { ...ok.run.props.template, containers: [{ image: "europe-west1-docker.pkg.dev/p/r/api:latest" }] } }),
+  "cloud-run-no-plain-secrets": change("run", { template: { ...ok.run.props.template, containers: [{ image: digest, envs: [{ name: "WANDB_API_KEY", value: "abc" }] }] } }),
+  "gpu-vm-terminates-on-maintenance": change("vm", { scheduling: { ...ok.vm.props.scheduling, onHostMaintenance: "MIGRATE" } }),
+  "vm-max-run-duration": change("vm", { scheduling: { onHostMaintenance: "TERMINATE" } }),
+  "vm-os-login": change("vm", { metadata: { ...ok.vm.props.metadata, "enable-oslogin": "FALSE" } }),
+  "vm-no-project-ssh-keys": change("vm", { metadata: { ...ok.vm.props.metadata, "block-project-ssh-keys": undefined } }),
+  "vm-no-serial-port": change("vm", { metadata: { ...ok.vm.props.metadata, "serial-port-enable": "TRUE" } }),
+  "vm-shielded": change("vm", { shieldedInstanceConfig: undefined }),
+  "registry-cleanup": change("repo", { cleanupPolicies: [{ id: "keep", action: "KEEP" }] }),
+  "labels-for-cost": change("bucket", { labels: { bucket: "data" } }),
+};
+
+describe("the policy rules", () => {
+  it("pass every compliant fixture", () => {
+    expect(evaluate(Object.values(ok))).toEqual([]);
+  });
+
+  it("have a violating fixture each, and nothing else", () => {
+    expect(Object.keys(violating).sort()).toEqual(RULES.map((r) => r.name).sort());
+  });
+
+  it.each(RULES.map((r) => [r.name, r.level] as const))("%s: the violating fixture produces exactly that violation (%s)", (name, level) => {
+    const found = evaluate([violating[name]]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ policy: name, level, resource: violating[name].name });
+    expect(found[0].message.length).toBeGreaterThan(20);
+  });
+
+  it("let the deploy account hold a basic role, and nobody else's account", () => {
+    expect(evaluate([change("projectIam", { role: "roles/owner", member: sa("g140-ci-deploy") })])).toEqual([]);
+    expect(evaluate([change("projectIam", { role: "roles/owner", member: sa("g140-trainer") })]).map((v) => v.policy)).toEqual(["no-basic-roles"]);
+  });
+
+  it("accept a repository condition by numeric id, and reject one that names no repository", () => {
+    expect(evaluate([change("provider", { attributeCondition: "assertion.repository_id == '123456'" })])).toEqual([]);
+    expect(evaluate([change("provider", { attributeCondition: "assertion.repository_owner == 'owner'" })]).map((v) => v.policy)).toEqual(["wif-provider-restricted"]);
+    expect(evaluate([change("provider", { oidc: { issuerUri: "https://gitlab.com" } })])[0].message).toContain("https://token.actions.githubusercontent.com");
+  });
+
+  it("flag a Cloud Run service without its own account as running on the default compute account", () => {
+    const noAccount = change("run", { template: { ...ok.run.props.template, serviceAccount: undefined } });
+    expect(evaluate([noAccount]).map((v) => v.policy)).toEqual(["no-default-compute-account"]);
+  });
+});
+
+describe("the policy pack", () => {
+  it("serves every rule with its name, level and a description citing CIS or Checkov where one exists", () => {
+    const pack = policies();
+    expect(pack.map((p) => [p.name, p.enforcementLevel])).toEqual(RULES.map((r) => [r.name, r.level]));
+    expect(pack.find((p) => p.name === "bucket-uniform-access")?.description).toContain("CIS 5.2, Checkov CKV_GCP_29");
+  });
+
+  it("reports through the engine's callback what evaluate reports, and reads the instance cap from policy config", () => {
+    const pack = policies();
+    const run = (name: string, r: CheckedResource, config: object = {}) => {
+      const reported: string[] = [];
+      const validate = pack.find((p) => p.name === name)!.validateResource as (args: unknown, report: (m: string) => void) => void;
+      validate({ ...r, urn: "urn", opts: {}, getConfig: () => config, isType: () => true, asType: () => undefined, stackTags: new Map() }, (m) => reported.push(m));
+      return reported;
+    };
+    expect(run("bucket-uniform-access", violating["bucket-uniform-access"])).toEqual([evaluate([violating["bucket-uniform-access"]])[0].message]);
+    expect(run("bucket-uniform-access", ok.bucket)).toEqual([]);
+    const five = change("run", { template: { ...ok.run.props.template, scaling: { maxInstanceCount: 5 } } });
+    expect(run("cloud-run-instance-cap", five)).toEqual([]);
+    expect(run("cloud-run-instance-cap", five, { maxInstances: 4 })).toEqual([expect.stringContaining("allows 5 instances; at most 4")]);
+  });
+});
+
+describe("every stack file in the repository", () => {
+  const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+  it.each(stacks)("Pulumi.%s.yaml plans with no mandatory violation", async (stack) => {
+    const r = await planStackFile(stackFilePath(stack));
+    if (!r.ok) throw new Error(r.problems.join("\n"));
+    expect(planViolations(r.plan).filter((v) => v.level === "mandatory")).toEqual([]);
+  });
+});
+
+describe("a change to the code that breaks a rule", () => {
+  it("makes `npm run plan` exit 3 after printing the plan, with that rule's message", () => {
+    // A copy of the program with publicAccessPrevention removed from the buckets, run like `npm run plan`.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-policy-"));
+    for (const entry of fs.readdirSync(REPO_ROOT)) {
+      if (entry === ".git" || entry === "node_modules") continue;
+      fs.cpSync(path.join(REPO_ROOT, entry), path.join(copy, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const storage = path.join(copy, "components", "storage.ts");
+    const source = fs.readFileSync(storage, "utf8");
+    expect(source).toContain('publicAccessPrevention: "enforced",');
+    fs.writeFileSync(storage, source.replace('publicAccessPrevention: "enforced",', ""));
+
+    const run = spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["tools/plan.ts", "--stack", "dev", "--json"], { cwd: copy, encoding: "utf8" });
+    expect(run.status).toBe(3);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.resources.length).toBeGreaterThan(0);
+    expect(doc.violations).toContainEqual({
+      policy: "bucket-public-access-prevention",
+      resource: "buckets-data",
+      level: "mandatory",
+      message: 'bucket buckets-data must set publicAccessPrevention: "enforced" (it is "unset")',
+    });
+  });
+});
