@@ -47,6 +47,13 @@ function rows(schema: z.core.$ZodType, key: string, out: Row[]): void {
       rows(childSchema, `${key}.${child}`, out);
     }
   }
+  // A map keyed by the group's own names (services): document the fields of one entry.
+  const value = def.type === "record" ? defOf(def.valueType as z.core.$ZodType) : undefined;
+  if (value?.type === "object") {
+    for (const [child, childSchema] of Object.entries(value.shape as Record<string, z.core.$ZodType>)) {
+      rows(childSchema, `${key}.<name>.${child}`, out);
+    }
+  }
 }
 
 export function configTable(): string {
