@@ -147,16 +147,29 @@ export function createStack(config: StackConfig): StackOutputs {
   // Paused: nothing that costs money while idle or running; data, images, secrets and identities stay.
   const running = !config.paused;
   const registryHost = `${region}-docker.pkg.dev`;
-  const token = gcp.organizations.getClientConfigOutput().accessToken;
-  const dockerProvider = new docker.Provider("docker", {
-    registryAuth: [{ address: registryHost, username: "oauth2accesstoken", password: pulumi.secret(token) }],
-  });
-  const image = (key: string, source: ImageSource) =>
-    new ContainerImage(
+  // Registry credentials of whoever runs `pulumi up`, made only when the stack has images to build or look up.
+  let registryAccess: { token: pulumi.Output<string>; provider: docker.Provider } | undefined;
+  const image = (key: string, source: ImageSource) => {
+    registryAccess ??= (() => {
+      const token = gcp.organizations.getClientConfigOutput().accessToken;
+      const provider = new docker.Provider("docker", {
+        registryAuth: [{ address: registryHost, username: "oauth2accesstoken", password: pulumi.secret(token) }],
+      });
+      return { token, provider };
+    })();
+    return new ContainerImage(
       `image-${key}`,
-      { source, name: key, repositoryUrl: registry.imagePrefix, registryServer: registryHost, accessToken: token, provider: dockerProvider },
+      {
+        source,
+        name: key,
+        repositoryUrl: registry.imagePrefix,
+        registryServer: registryHost,
+        accessToken: registryAccess.token,
+        provider: registryAccess.provider,
+      },
       { dependsOn: [registry] },
     );
+  };
   const bucketNames = buckets.names;
   const serviceUrls: Record<string, pulumi.Output<string>> = {};
   const resolve = (value: string): pulumi.Output<string> => resolveReferences(value, { project, region, buckets: bucketNames, services: serviceUrls });
