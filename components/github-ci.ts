@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 /** The auth action the README and the workflows use (google-github-actions/auth). */
-export const AUTH_ACTION = "google-github-actions/auth@v3";
+export const AUTH_ACTION = "google-github-actions/auth@v3.0.0";
 
 export interface GithubCiArgs {
   project: string;

@@ -200,7 +200,7 @@ describe("keyless CI through Workload Identity Federation", () => {
     expect(plan.outputs.ciPreviewServiceAccount).toBe("g140-ci-preview@dtu-mlops-140.iam.gserviceaccount.com");
     expect(plan.outputs.ciDeployServiceAccount).toBe("g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com");
     expect(plan.outputs.githubAuthStep).toBe(
-      `- uses: google-github-actions/auth@v3\n  with:\n    workload_identity_provider: ${provider}\n    service_account: g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com`,
+      `- uses: google-github-actions/auth@v3.0.0\n  with:\n    workload_identity_provider: ${provider}\n    service_account: g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com`,
     );
   });
 });

@@ -17,7 +17,7 @@ const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/N
        npm run new-group -- --roster FILE.csv [--course LABEL] [--out DIR]     (columns: group,project,repo,region,training,gpu)`;
 
 /** One group as given on the command line or in a roster row; empty values are undefined. */
-export interface GroupSpec {
+interface GroupSpec {
   group?: string;
   project?: string;
   repo?: string;
@@ -33,7 +33,7 @@ const DEFAULT_COURSE = "dtu-02476";
 const DEFAULT_REGION = StackConfigSchema.shape["gcp:region"].parse(undefined);
 const DEFAULT_MACHINE = StackConfigSchema.shape["mlops:training"].parse({}).machineType;
 
-export type Prepared = { ok: true; stack: string; text: string } | { ok: false; problems: string[] };
+type Prepared = { ok: true; stack: string; text: string } | { ok: false; problems: string[] };
 
 /** The machine type for a GPU: N1 GPUs attach to the default N1 type; L4 and A100 come with G2 and A2 types. */
 function machineTypeFor(gpu: GpuType | undefined): string {
@@ -53,7 +53,7 @@ function trainingOf(kind: string, region: string, gpu: string | undefined): Reco
 }
 
 /** The stack file's config for a group; invalid values are passed on for validation to report. */
-export function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unknown> {
+function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unknown> {
   const region = spec.region ?? DEFAULT_REGION;
   const kind = spec.training ?? "none";
   return {
@@ -81,7 +81,7 @@ function render(spec: GroupSpec, config: Record<string, unknown>): string {
 }
 
 /** The file for one group, validated and planned from the very text that will be written. */
-export async function prepare(spec: GroupSpec, course = DEFAULT_COURSE, where: "option" | "column" = "option"): Promise<Prepared> {
+async function prepare(spec: GroupSpec, course = DEFAULT_COURSE, where: "option" | "column" = "option"): Promise<Prepared> {
   const missing = (Object.keys(REQUIRED) as Array<keyof typeof REQUIRED>).filter((k) => !spec[k]);
   const problems = missing.map((k) => `${REQUIRED[k]}: is required; ${where === "option" ? `give it with --${k}` : `fill in the ${k} column`}`);
   if (spec.gpu && (spec.training ?? "none") === "none") {
@@ -92,9 +92,9 @@ export async function prepare(spec: GroupSpec, course = DEFAULT_COURSE, where: "
   const stack = `group-${spec.group}`;
   const text = render(spec, configOf(spec, course));
   const raw = (YAML.parse(text) as { config: Record<string, unknown> }).config;
-  for (const k of missing) delete raw[k === "repo" ? "mlops:github" : REQUIRED[k]];
   const planned = await planRaw(raw, stack);
   if (!planned.ok) {
+    // A missing value is reported once, above, not again as the schema words it.
     const ownKeys = missing.map((k) => REQUIRED[k].split(".")[0]);
     problems.push(...planned.problems.filter((p) => !ownKeys.some((key) => p.startsWith(`${key}:`) || p.startsWith(`${key}.`))));
   }
@@ -117,33 +117,44 @@ function writeNew(file: string, text: string): WriteResult {
 interface RosterRow {
   line: number;
   spec: GroupSpec;
+  /** What is wrong with the row itself, before its values are checked. */
+  problems: string[];
 }
 
-/** Reads a roster: a header row naming the columns, then one group per line; `#` lines and blank lines are skipped. */
-export function readRoster(file: string, label: string): { ok: true; rows: RosterRow[] } | { ok: false; problems: string[] } {
+/** Reads a roster: a header row naming the columns, then one group per line; blank and `#` lines are skipped. */
+function readRoster(file: string): { ok: true; rows: RosterRow[] } | { ok: false; problems: string[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   } catch {
-    return { ok: false, problems: [`${label}: cannot read the roster`] };
+    return { ok: false, problems: [`${file}: cannot read the roster`] };
   }
-  // Ids, repositories, regions and GPU types never contain commas or quotes, so a cell is what lies between commas.
+  // Ids, repositories, regions and GPU types never contain commas, so a cell is what lies between two commas.
   const cells = (line: string) => line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1").trim());
   const lines = text.split(/\r?\n/);
-  const header = cells(lines[0] ?? "").map((c) => c.toLowerCase());
+  const header = cells(lines[0]).map((c) => c.toLowerCase());
   const problems = [
-    ...header.filter((c) => !(COLUMNS as readonly string[]).includes(c)).map((c) => `${label}:1: unknown column "${c}"; columns: ${COLUMNS.join(",")}`),
-    ...Object.keys(REQUIRED).filter((c) => !header.includes(c)).map((c) => `${label}:1: missing column "${c}"; the header row is ${COLUMNS.join(",")}`),
+    ...header.filter((c) => !(COLUMNS as readonly string[]).includes(c)).map((c) => `${file}:1: unknown column "${c}"; the columns are ${COLUMNS.join(",")}`),
+    ...Object.keys(REQUIRED).filter((c) => !header.includes(c)).map((c) => `${file}:1: missing column "${c}"; the header row is ${COLUMNS.join(",")}`),
   ];
   if (problems.length) return { ok: false, problems };
 
   const rows: RosterRow[] = [];
-  lines.slice(1).forEach((text, i) => {
-    if (!text.trim() || text.trimStart().startsWith("#")) return;
+  lines.forEach((text, i) => {
+    if (i === 0 || !text.trim() || text.trimStart().startsWith("#")) return;
     const values = cells(text);
-    const spec: GroupSpec = Object.fromEntries(header.flatMap((column, c) => (values[c] ? [[column, values[c]]] : [])));
-    rows.push({ line: i + 2, spec: values.length > header.length ? { ...spec, group: spec.group, extra: values.length } as GroupSpec : spec });
+    rows.push({
+      line: i + 1,
+      spec: Object.fromEntries(header.flatMap((column, c) => (values[c] ? [[column, values[c]]] : []))),
+      problems: values.length > header.length ? [`has ${values.length} cells; the header row has ${header.length}`] : [],
+    });
   });
+  const linesOf = new Map<string, number[]>();
+  for (const { line, spec } of rows) if (spec.group) linesOf.set(spec.group, [...(linesOf.get(spec.group) ?? []), line]);
+  for (const row of rows) {
+    const same = linesOf.get(row.spec.group ?? "") ?? [];
+    if (same.length > 1) row.problems.push(`mlops:group: group ${row.spec.group} is on lines ${same.join(", ")}; one row per group`);
+  }
   return { ok: true, rows };
 }
 
@@ -163,32 +174,32 @@ async function newGroup(spec: GroupSpec, course: string, out: string): Promise<n
 }
 
 async function newGroups(roster: string, course: string, out: string): Promise<number> {
-  const read = readRoster(roster, roster);
+  const read = readRoster(roster);
   if (!read.ok) {
     process.stderr.write(`${read.problems.join("\n")}\n`);
     return 2;
   }
-  const linesOf = new Map<string, number[]>();
-  for (const { line, spec } of read.rows) if (spec.group) linesOf.set(spec.group, [...(linesOf.get(spec.group) ?? []), line]);
-
+  // The program's warnings (e.g. no alert email yet) would repeat for every group: each is shown once.
+  const warned = new Set<string>();
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const line = args.join(" ");
+    if (!warned.has(line)) warn(line);
+    warned.add(line);
+  };
   const count = { written: 0, unchanged: 0, exists: 0, bad: 0 };
-  for (const { line, spec } of read.rows) {
-    const problems: string[] = [];
-    const columns = Object.keys(spec).length;
-    if ("extra" in spec) problems.push(`has more cells than the header's ${COLUMNS.length} columns`);
-    const same = spec.group ? (linesOf.get(spec.group) ?? []) : [];
-    if (same.length > 1) problems.push(`mlops:group: group ${spec.group} is on lines ${same.join(", ")}; one row per group`);
-    const prepared = columns ? await prepare(spec, course, "column") : undefined;
-    if (prepared && !prepared.ok) problems.push(...prepared.problems);
-    if (problems.length || !prepared?.ok) {
+  for (const row of read.rows) {
+    const prepared = await prepare(row.spec, course, "column");
+    const problems = [...row.problems, ...(prepared.ok ? [] : prepared.problems)];
+    if (problems.length || !prepared.ok) {
       count.bad++;
-      process.stderr.write(problems.map((p) => `${roster}:${line}: ${p}\n`).join(""));
+      process.stderr.write(problems.map((p) => `${roster}:${row.line}: ${p}\n`).join(""));
       continue;
     }
     const file = path.join(out, `Pulumi.${prepared.stack}.yaml`);
     const result = writeNew(file, prepared.text);
     count[result]++;
-    if (result === "exists") process.stderr.write(`${roster}:${line}: ${file} already exists with other content; not overwritten\n`);
+    if (result === "exists") process.stderr.write(`${roster}:${row.line}: ${file} already exists with other content; not overwritten\n`);
     else process.stdout.write(`${result === "written" ? "wrote" : "unchanged"} ${file}\n`);
   }
   process.stdout.write(
@@ -227,10 +238,6 @@ async function main(): Promise<number> {
     process.stderr.write(`--out: "${out}" is not a directory\n`);
     return 2;
   }
-  // Pulumi records a stack trace for every promise it creates, source-mapped under tsx; a plan needs neither,
-  // and without them planning a 150-group roster takes a third of the time.
-  process.setSourceMapsEnabled(false);
-  Error.stackTraceLimit = 1;
   if (roster) {
     if (Object.keys(single).length) {
       process.stderr.write(`--roster takes the groups from the file; drop ${Object.keys(single).map((k) => `--${k}`).join(", ")}\n${USAGE}\n`);

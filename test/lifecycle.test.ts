@@ -1,0 +1,121 @@
+/**
+ * Pausing and tearing down, as the pause workflow and the README's "Day to day" promise them: paused, a stack
+ * runs nothing that costs money and keeps its data; `pulumi destroy --exclude-protected` removes exactly what
+ * costs money; with protectData off nothing is protected, so a full `pulumi destroy` succeeds.
+ */
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { readStackFile } from "../config";
+import { planRaw, REPO_ROOT, stackFilePath, type Plan, type PlannedResource, type PlanResult } from "./harness";
+
+const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+
+/** What costs money while it exists or runs. */
+const COSTLY = [
+  "gcp:compute/instance:Instance",
+  "gcp:cloudrunv2/service:Service",
+  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+  "gcp:monitoring/alertPolicy:AlertPolicy",
+];
+/** Data and identity that must survive a pause: buckets, images, secrets, accounts, keyless CI. */
+const KEPT = [
+  "gcp:storage/bucket:Bucket",
+  "gcp:artifactregistry/repository:Repository",
+  "gcp:secretmanager/secret:Secret",
+  "gcp:secretmanager/secretVersion:SecretVersion",
+  "gcp:serviceaccount/account:Account",
+  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+];
+
+const planned = new Map<string, Promise<PlanResult>>();
+/** The stack file's plan, with `changes` added to its raw config (as `pulumi config set` would). */
+async function planOf(stack: string, changes: Record<string, unknown> = {}): Promise<Extract<PlanResult, { ok: true }>> {
+  const key = `${stack} ${JSON.stringify(changes)}`;
+  if (!planned.has(key)) {
+    const read = readStackFile(stackFilePath(stack));
+    if (!read.ok) throw new Error(read.problems.join("\n"));
+    planned.set(key, planRaw({ ...read.raw, ...changes }, stack));
+  }
+  const result = await planned.get(key)!;
+  if (!result.ok) throw new Error(`Pulumi.${stack}.yaml with ${JSON.stringify(changes)} does not plan:\n${result.problems.join("\n")}`);
+  return result;
+}
+
+const id = (r: PlannedResource) => `${r.type} ${r.name}`;
+const protectedIn = (plan: Plan) => plan.resources.filter((r) => r.protect);
+
+/** What `pulumi destroy --exclude-protected` keeps: protected resources and everything they depend on or live in
+ * (pulumi/pulumi pkg/cmd/pulumi: separateProtected keeps the transitive dependencies of protected resources). */
+function keptByExcludeProtected(plan: Plan): PlannedResource[] {
+  const byName = new Map(plan.resources.map((r) => [r.name, r]));
+  const kept = new Set<PlannedResource>();
+  const keep = (r: PlannedResource | undefined): void => {
+    if (!r || kept.has(r)) return;
+    kept.add(r);
+    [r.parent, ...r.dependsOn].forEach((name) => keep(byName.get(name)));
+  };
+  protectedIn(plan).forEach(keep);
+  return [...kept];
+}
+
+describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
+  it("paused (mlops:paused: true), holds no VM, Cloud Run service, uptime check or alert policy", async () => {
+    const { plan, config } = await planOf(stack);
+    if (config.services.length || config.training?.kind === "vm") {
+      expect(plan.resources.filter((r) => COSTLY.includes(r.type)), "the running stack has something to pause").not.toEqual([]);
+    }
+    const paused = await planOf(stack, { "mlops:paused": true });
+    expect(paused.plan.resources.filter((r) => COSTLY.includes(r.type)).map(id)).toEqual([]);
+    expect(paused.plan.outputs.paused).toBe(true);
+  });
+
+  it("paused, still holds every protected resource of the running stack, under the same name and still protected", async () => {
+    const running = protectedIn((await planOf(stack)).plan).map(id);
+    expect(running).not.toEqual([]);
+    const paused = (await planOf(stack, { "mlops:paused": true })).plan;
+    expect(protectedIn(paused).map(id)).toEqual(running);
+  });
+
+  it("protects the buckets, the registry, the secrets, the service accounts and workload identity (protectData defaults to true)", async () => {
+    const { plan, config } = await planOf(stack);
+    const kept = plan.resources.filter((r) => KEPT.includes(r.type));
+    expect(kept.filter((r) => !r.protect).map(id)).toEqual([]);
+    const count = (type: string) => kept.filter((r) => r.type === type).length;
+    expect(count("gcp:storage/bucket:Bucket")).toBe(3);
+    expect(count("gcp:artifactregistry/repository:Repository")).toBe(1);
+    expect(count("gcp:secretmanager/secret:Secret")).toBe(config.secrets.length);
+    expect(count("gcp:serviceaccount/account:Account")).toBe(config.workloads.length + (config.github ? 2 : 0));
+    expect(count("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")).toBe(config.github ? 1 : 0);
+    expect(count("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")).toBe(config.github ? 1 : 0);
+  });
+
+  it("`pulumi destroy --exclude-protected` (the pause workflow) removes everything that costs money", async () => {
+    const { plan } = await planOf(stack);
+    expect(keptByExcludeProtected(plan).filter((r) => COSTLY.includes(r.type)).map(id)).toEqual([]);
+  });
+
+  it("with mlops:protectData: false, every resource protected by default is unprotected, and buckets may be deleted with their data", async () => {
+    const protectedByDefault = protectedIn((await planOf(stack)).plan).map(id);
+    const open = (await planOf(stack, { "mlops:protectData": false })).plan;
+    const byId = new Map(open.resources.map((r) => [id(r), r]));
+    for (const resource of protectedByDefault) expect(byId.get(resource)?.protect, resource).toBe(false);
+    expect(protectedIn(open).map(id)).toEqual([]);
+    const buckets = open.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket");
+    expect(buckets.map((b) => b.inputs.forceDestroy)).toEqual([true, true, true]);
+    const kept = (await planOf(stack)).plan.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket");
+    expect(kept.map((b) => b.inputs.forceDestroy)).toEqual([false, false, false]);
+  });
+});
+
+describe("the destroy model the pause test relies on", () => {
+  it("keeps a costly resource that a protected resource depends on, so the pause test could catch one", () => {
+    const r = (name: string, type: string, protect: boolean, dependsOn: string[] = []): PlannedResource => ({ type, name, parent: "stack", protect, inputs: {}, dependsOn });
+    const plan: Plan = {
+      stack: "t",
+      outputs: {},
+      resources: [r("svc", COSTLY[1], false), r("grant", "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", true, ["svc"]), r("vm", COSTLY[0], false)],
+    };
+    expect(keptByExcludeProtected(plan).map((x) => x.name).sort()).toEqual(["grant", "svc"]);
+  });
+});

@@ -1,0 +1,215 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import * as YAML from "yaml";
+import { regionOfZone } from "../lib/gcp";
+import { zonesOf, type GpuType } from "../lib/gpus";
+import { planStackFile, REPO_ROOT } from "./harness";
+
+const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+const tool = path.join(REPO_ROOT, "tools", "new-group.ts");
+
+/** Runs `npm run new-group -- ARGS --out DIR` in DIR, a temporary folder: a test never writes into the repository. */
+function newGroup(dir: string, ...args: string[]) {
+  if (!dir.startsWith(os.tmpdir())) throw new Error(`${dir} is not a temporary folder`);
+  const started = Date.now();
+  const run = spawnSync(tsx, [tool, ...args, "--out", dir], { cwd: dir, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  const problems = run.stderr.split("\n").filter((l) => l && !l.startsWith("npm warn") && !l.startsWith("warning: "));
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, problems, ms: Date.now() - started };
+}
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "new-group-"));
+const stackFiles = (dir: string) => fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
+const configIn = (file: string) => (YAML.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, any> }).config;
+
+async function plan(file: string) {
+  const result = await planStackFile(file);
+  if (!result.ok) throw new Error(`${file} does not plan:\n${result.problems.join("\n")}`);
+  return result.plan;
+}
+
+describe("npm run new-group", () => {
+  it("writes Pulumi.group-N.yaml that plans: project, region, group, repository, course label, a public backend and a frontend that finds it", async () => {
+    const dir = tempDir();
+    const run = newGroup(dir, "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7");
+    expect(run.code, run.stderr).toBe(0);
+    expect(stackFiles(dir)).toEqual(["Pulumi.group-7.yaml"]);
+    const file = path.join(dir, "Pulumi.group-7.yaml");
+    expect(fs.readFileSync(file, "utf8")).toMatch(/^# Group 7 /);
+    const config = configIn(file);
+    expect(config).toMatchObject({
+      "gcp:project": "dtu-mlops-7",
+      "gcp:region": "europe-west1",
+      "mlops:group": "7",
+      "mlops:github": { repository: "alice/mlops-7" },
+      "mlops:labels": { course: "dtu-02476" },
+      "mlops:services": { backend: { public: true }, frontend: { public: true, env: { API_URL: "${services.backend.url}" } } },
+    });
+    expect(config["mlops:training"]).toBeUndefined();
+    expect(config["mlops:services"].backend.image).toBeUndefined();
+
+    const planned = await plan(file);
+    expect(planned.resources.filter((r) => r.type === "gcp:compute/instance:Instance")).toEqual([]);
+    const services = planned.resources.filter((r) => r.type === "gcp:cloudrunv2/service:Service");
+    expect(services.map((s) => s.inputs.name).sort()).toEqual(["g7-backend", "g7-frontend"]);
+    const frontend = services.find((s) => s.inputs.name === "g7-frontend") as any;
+    expect(frontend.inputs.template.containers[0].envs).toContainEqual({ name: "API_URL", value: (planned.outputs.serviceUrls as any).backend });
+    expect(frontend.inputs.template.containers[0].image).toMatch(/^us-docker\.pkg\.dev\/cloudrun\/container\/hello@sha256:/);
+    expect(planned.outputs.workloadIdentityProvider).toBeDefined();
+  });
+
+  it("picks the GPU's machine family (N1 for T4, G2 for L4, A2 for A100) and, for a VM, a zone of the region that offers the GPU", async () => {
+    const dir = tempDir();
+    const cases = [
+      { group: "t4", region: "europe-west4", training: "vm", gpu: "nvidia-tesla-t4", machineType: "n1-standard-4" },
+      { group: "l4", region: "europe-west1", training: "vm", gpu: "nvidia-l4", machineType: "g2-standard-4" },
+      { group: "a100", region: "us-central1", training: "vm", gpu: "nvidia-tesla-a100", machineType: "a2-highgpu-1g" },
+      { group: "cpu", region: "europe-west1", training: "vm", gpu: "", machineType: "n1-standard-4" },
+      { group: "vertex", region: "europe-west1", training: "vertex", gpu: "nvidia-l4", machineType: "g2-standard-4" },
+    ];
+    fs.writeFileSync(
+      path.join(dir, "roster.csv"),
+      ["group,project,repo,region,training,gpu", ...cases.map((c) => `${c.group},dtu-mlops-${c.group},team/${c.group},${c.region},${c.training},${c.gpu}`)].join("\n"),
+    );
+    const run = newGroup(dir, "--roster", "roster.csv");
+    expect(run.code, run.stderr).toBe(0);
+    for (const c of cases) {
+      const file = path.join(dir, `Pulumi.group-${c.group}.yaml`);
+      const training = configIn(file)["mlops:training"];
+      expect(training, c.group).toMatchObject({ kind: c.training, machineType: c.machineType });
+      expect(training.gpu, c.group).toEqual(c.gpu ? { type: c.gpu, count: 1 } : undefined);
+      const planned = await plan(file);
+      const vm = planned.resources.find((r) => r.type === "gcp:compute/instance:Instance");
+      if (c.training === "vertex") {
+        expect(vm, c.group).toBeUndefined();
+        expect(training.zone, c.group).toBeUndefined();
+        expect(planned.outputs.vertexSubmitCommand, c.group).toBeDefined();
+      } else if (c.gpu) {
+        expect(zonesOf(c.gpu as GpuType), c.group).toContain(training.zone);
+        expect(regionOfZone(training.zone), c.group).toBe(c.region);
+        expect(vm?.inputs, c.group).toMatchObject({ machineType: c.machineType, zone: training.zone });
+      } else {
+        expect(training.zone, c.group).toBeUndefined();
+        expect(vm?.inputs.machineType, c.group).toBe(c.machineType);
+        expect(vm?.inputs.guestAccelerators, c.group).toBeUndefined();
+      }
+    }
+  });
+
+  it("never overwrites an existing file: exit 1, a message, the file untouched", () => {
+    const dir = tempDir();
+    const args = ["--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7"];
+    expect(newGroup(dir, ...args).code).toBe(0);
+    const file = path.join(dir, "Pulumi.group-7.yaml");
+    const edited = `${fs.readFileSync(file, "utf8")}  mlops:paused: true\n`;
+    fs.writeFileSync(file, edited);
+    const again = newGroup(dir, ...args.slice(0, 4), "--repo", "dave/other", "--training", "vm");
+    expect(again.code).toBe(1);
+    expect(again.problems).toEqual([`${file} already exists; not overwritten. Edit it, or delete it and run this again.`]);
+    expect(fs.readFileSync(file, "utf8")).toBe(edited);
+    expect(stackFiles(dir)).toEqual(["Pulumi.group-7.yaml"]);
+  });
+
+  it("exits 2 on invalid input, one line per problem naming its key or option, and writes nothing", () => {
+    const dir = tempDir();
+    const run = newGroup(dir, "--group", "8", "--project", "Bad_Project", "--repo", "not-a-repo", "--training", "gpu");
+    expect(run.code).toBe(2);
+    expect(run.problems).toEqual([
+      expect.stringMatching(/^gcp:project: is not a valid project id/),
+      expect.stringMatching(/^mlops:github\.repository: must be a GitHub repository as owner\/name/),
+      expect.stringMatching(/^mlops:training\.kind: must be vm .*, vertex .* or none$/),
+    ]);
+    expect(run.stdout).toBe("");
+
+    const missing = newGroup(dir, "--project", "dtu-mlops-8", "--gpu", "nvidia-tesla-t4");
+    expect(missing.code).toBe(2);
+    expect(missing.problems).toEqual([
+      "mlops:group: is required; give it with --group",
+      "mlops:github.repository: is required; give it with --repo",
+      "mlops:training.gpu: a GPU needs training vm or vertex; add --training vm",
+    ]);
+    expect(stackFiles(dir)).toEqual([]);
+  });
+
+  it("--roster: writes the good rows, reports every bad row by line number and key, writes nothing for them, exits 2", () => {
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, "roster.csv"),
+      [
+        "group,project,repo,region,training,gpu", // line 1
+        "1,dtu-mlops-001,team1/project,,vm,nvidia-tesla-t4", // 2: good
+        "2,dtu-mlops-002,not a repo,,,", // 3: bad repository
+        "3,dtu-mlops-003,team3/project,europe-west1,vertex", // 4: good, trailing cells omitted
+        "4,Bad_Project,team4/project,europe-west1,vm,nvidia-tesla-p5", // 5: bad project and GPU
+        "", // 6: blank
+        "# 5 left the course", // 7: comment
+        "6,dtu-mlops-006,team6/project,europe-west1,vm,nvidia-tesla-v100", // 8: no V100 in europe-west1
+        "7,dtu-mlops-007,team7/project", // 9: good
+        "8,dtu-mlops-008,team8/project,,none,nvidia-tesla-t4", // 10: a GPU without training
+        "9,dtu-mlops-009,team9/project", // 11: group 9 twice
+        "9,dtu-mlops-010,team10/project", // 12
+        "",
+      ].join("\n"),
+    );
+    const run = newGroup(dir, "--roster", "roster.csv");
+    expect(run.code).toBe(2);
+    expect(run.problems).toEqual([
+      expect.stringMatching(/^roster\.csv:3: mlops:github\.repository: must be a GitHub repository/),
+      expect.stringMatching(/^roster\.csv:5: gcp:project: is not a valid project id/),
+      expect.stringMatching(/^roster\.csv:5: mlops:training\.gpu\.type: must be one of nvidia-tesla-t4, /),
+      "roster.csv:8: mlops:training.zone: europe-west1-b offers no nvidia-tesla-v100; no zone of europe-west1 does; choose another region",
+      "roster.csv:10: mlops:training.gpu: a GPU needs training vm or vertex; set the training column to vm",
+      "roster.csv:11: mlops:group: group 9 is on lines 11, 12; one row per group",
+      "roster.csv:12: mlops:group: group 9 is on lines 11, 12; one row per group",
+    ]);
+    expect(stackFiles(dir)).toEqual(["Pulumi.group-1.yaml", "Pulumi.group-3.yaml", "Pulumi.group-7.yaml"]);
+    expect(run.stdout).toMatch(/^9 rows: 3 written, 0 unchanged, 0 not overwritten, 6 with problems/m);
+  });
+
+  it("--roster run again: files it wrote stay as they are, a file with other content is reported and kept, exit 1", () => {
+    const dir = tempDir();
+    const roster = path.join(dir, "groups.csv");
+    fs.writeFileSync(roster, "group,project,repo\n1,dtu-mlops-001,team1/project\n2,dtu-mlops-002,team2/project\n");
+    expect(newGroup(dir, "--roster", roster).code).toBe(0);
+    expect(newGroup(dir, "--roster", roster).stdout).toMatch(/^2 rows: 0 written, 2 unchanged/m);
+    const edited = path.join(dir, "Pulumi.group-2.yaml");
+    fs.appendFileSync(edited, "  mlops:paused: true\n");
+    const before = fs.readFileSync(edited, "utf8");
+    const run = newGroup(dir, "--roster", roster);
+    expect(run.code).toBe(1);
+    expect(run.problems).toEqual([`${roster}:3: ${edited} already exists with other content; not overwritten`]);
+    expect(fs.readFileSync(edited, "utf8")).toBe(before);
+  });
+
+  it("--roster: a header without the required columns is refused before any row", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "roster.csv"), "group,project,repository\n1,dtu-mlops-001,team1/project\n");
+    const run = newGroup(dir, "--roster", "roster.csv");
+    expect(run.code).toBe(2);
+    expect(run.problems).toEqual([
+      'roster.csv:1: unknown column "repository"; the columns are group,project,repo,region,training,gpu',
+      'roster.csv:1: missing column "repo"; the header row is group,project,repo,region,training,gpu',
+    ]);
+    expect(stackFiles(dir)).toEqual([]);
+  });
+
+  it(
+    "--roster of 150 groups writes 150 stack files that plan, in under 60 seconds",
+    async () => {
+      const dir = tempDir();
+      const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
+      const rows = Array.from({ length: 150 }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,${kinds[i % kinds.length]}`);
+      fs.writeFileSync(path.join(dir, "roster.csv"), ["group,project,repo,region,training,gpu", ...rows, ""].join("\n"));
+      const run = newGroup(dir, "--roster", "roster.csv");
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.problems).toEqual([]);
+      expect(run.ms).toBeLessThan(60_000);
+      expect(stackFiles(dir)).toHaveLength(150);
+      for (const n of [1, 5, 150]) await plan(path.join(dir, `Pulumi.group-${n}.yaml`));
+      console.log(`new-group --roster: 150 groups in ${(run.ms / 1000).toFixed(1)} s`);
+    },
+    120_000,
+  );
+});
