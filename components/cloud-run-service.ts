@@ -1,24 +1,20 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../config";
 
 export const INVOKER = "roles/run.invoker";
 /** Google's Managed Prometheus collector for Cloud Run (REFERENCE.md); resolved to a digest like any image. */
 export const GMP_COLLECTOR_IMAGE = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar";
 
-export interface CloudRunServiceArgs {
+/** The sizing and probing settings, as the config states them (documented in config.ts). */
+export type ServiceSettings = Pick<ServiceConfig, "port" | "cpu" | "memory" | "minInstances" | "maxInstances" | "concurrency" | "timeoutSeconds" | "healthPath">;
+
+export interface CloudRunServiceArgs extends ServiceSettings {
   project: string;
   region: string;
   /** Cloud Run service name. */
   serviceName: string;
   image: pulumi.Input<string>;
-  port: number;
-  cpu: string;
-  memory: string;
-  minInstances: number;
-  maxInstances: number;
-  concurrency: number;
-  timeoutSeconds: number;
-  healthPath?: string;
   /** Env values, references already resolved. */
   env: Record<string, pulumi.Input<string>>;
   /** Secrets by env name: the secret id and the version to pin. */

@@ -1,24 +1,12 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, SecretValue } from "../config";
-import { planConfig, planRaw, planStackFile, REPO_ROOT, stackFilePath, type Plan, type PlannedResource } from "./harness";
+import { planConfig, planStackFile, REPO_ROOT, stackFilePath } from "./harness";
+import { byName, ofType, planOf, problemsOf } from "./helpers";
 
 const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
 const BASIC_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
 const IAM_TYPES = /IAMMember|IamMember/;
-
-const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
-const byName = (plan: Plan, name: string): PlannedResource => {
-  const r = plan.resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no resource ${name}`);
-  return r;
-};
-
-async function planOf(raw: Record<string, unknown>, stack = "group-140"): Promise<Plan> {
-  const result = await planRaw({ "gcp:project": "dtu-mlops-140", ...raw }, stack);
-  if (!result.ok) throw new Error(result.problems.join("\n"));
-  return result.plan;
-}
 
 describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
   const planned = planStackFile(stackFilePath(stack)).then((r) => {
@@ -249,10 +237,6 @@ describe("team members", () => {
 });
 
 describe("invalid data and identity settings", () => {
-  const problems = (raw: Record<string, unknown>) => {
-    const r = parseStackConfig({ "gcp:project": "dtu-mlops-140", ...raw }, "group-140");
-    return r.ok ? [] : r.problems;
-  };
 
   it.each([
     ["a repository not of the form owner/name", { "mlops:github": { repository: "owner/name/extra" } }, "mlops:github.repository: must be a GitHub repository as owner/name"],
@@ -267,7 +251,7 @@ describe("invalid data and identity settings", () => {
     ["a team member without a kind", { "mlops:team": { members: ["ana@example.org"], roles: ["roles/editor"] } }, "mlops:team.members[0]: must be user:EMAIL, group:EMAIL or serviceAccount:EMAIL"],
     ["a team role that is not a role", { "mlops:team": { members: ["user:ana@example.org"], roles: ["editor"] } }, "mlops:team.roles[0]: must be a predefined role such as roles/editor"],
   ])("rejects %s", (_what, raw, message) => {
-    const found = problems(raw);
+    const found = problemsOf(raw);
     expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
   });
 });

@@ -1,29 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../config";
 import { estimateCost, machinePrice } from "../lib/cost";
-import { planCost, planRaw, planStackFile, stackFilePath, type Plan, type PlannedResource } from "./harness";
+import { planCost, planRaw, type PlannedResource } from "./harness";
+import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
 
 const POLICY = "gcp:monitoring/alertPolicy:AlertPolicy";
 const UPTIME = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig";
 
-async function planFile(stack: string) {
-  const r = await planStackFile(stackFilePath(stack));
-  if (!r.ok) throw new Error(r.problems.join("\n"));
-  return r;
-}
-
-async function planOf(raw: Record<string, unknown>, region = "europe-west1"): Promise<Plan> {
-  const r = await planRaw({ "gcp:project": "dtu-mlops-140", "gcp:region": region, ...raw }, "group-140");
-  if (!r.ok) throw new Error(r.problems.join("\n"));
-  return r.plan;
-}
-
-const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
-const byName = (plan: Plan, name: string): PlannedResource => {
-  const r = plan.resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no resource ${name}`);
-  return r;
-};
 const condition = (policy: PlannedResource) => (policy.inputs.conditions as any[])[0].conditionThreshold;
 
 /** What Cloud Monitoring says each metric is, and the aligners its kind accepts (REFERENCE.md). */
@@ -183,10 +165,6 @@ describe("the budget", () => {
 });
 
 describe("invalid monitoring settings", () => {
-  const problems = (raw: Record<string, unknown>) => {
-    const r = parseStackConfig({ "gcp:project": "dtu-mlops-140", ...raw }, "group-140");
-    return r.ok ? [] : r.problems;
-  };
   it.each([
     ["an email that is no email", { "mlops:alerts": { emails: ["group140"] } }, "mlops:alerts.emails[0]: must be an email address"],
     ["a 5xx share above 100 %", { "mlops:alerts": { errorRatio: 5 } }, "mlops:alerts.errorRatio: must be above 0 and at most 1"],
@@ -195,7 +173,7 @@ describe("invalid monitoring settings", () => {
     ["a billing account that is not one", { "mlops:budget": { billingAccount: "my-account", amount: 50 } }, "mlops:budget.billingAccount: must be a billing account id such as 012345-6789AB-CDEF01"],
     ["a metrics path without a slash", { "mlops:services": { api: { metrics: { port: 8080, path: "metrics" } } } }, "mlops:services.api.metrics.path: must be a path such as /metrics"],
   ])("rejects %s", (_what, raw, message) => {
-    const found = problems(raw);
+    const found = problemsOf(raw);
     expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
   });
 });

@@ -1,30 +1,15 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, SecretValue } from "../config";
-import { planRaw, planStackFile, REPO_ROOT, stackFilePath, type Plan, type PlannedResource } from "./harness";
+import { SecretValue } from "../config";
+import { planStackFile, REPO_ROOT, stackFilePath, type PlannedResource } from "./harness";
+import { byName, planOf, problemsOf } from "./helpers";
 
 const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
 const SERVICE = "gcp:cloudrunv2/service:Service";
 const SERVICE_IAM = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember";
 
-const byName = (plan: Plan, name: string): PlannedResource => {
-  const r = plan.resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no resource ${name}`);
-  return r;
-};
 const container = (r: PlannedResource) => (r.inputs.template as any).containers[0];
 const envOf = (r: PlannedResource) => Object.fromEntries(container(r).envs.map((e: any) => [e.name, e.value ?? e.valueSource]));
-
-async function planOf(raw: Record<string, unknown>): Promise<Plan> {
-  const r = await planRaw({ "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1", ...raw }, "group-140");
-  if (!r.ok) throw new Error(r.problems.join("\n"));
-  return r.plan;
-}
-
-const problems = (raw: Record<string, unknown>) => {
-  const r = parseStackConfig({ "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1", ...raw }, "group-140");
-  return r.ok ? [] : r.problems;
-};
 
 describe.each(stacks)("Cloud Run in Pulumi.%s.yaml", (stack) => {
   const planned = planStackFile(stackFilePath(stack)).then((r) => {
@@ -133,7 +118,7 @@ describe("references in env values", () => {
     ["something that is no reference", { web: { env: { X: "${secrets.KEY}" } } }, "mlops:services.web.env.X: ${secrets.KEY} is not a reference"],
     ["a cycle", { a: { env: { B: "${services.b.url}" } }, b: { env: { A: "${services.a.url}" } } }, "mlops:services.a.env.B: reference cycle a → b → a"],
   ])("reject %s with the key path", (_what, services, message) => {
-    const found = problems({ "mlops:services": services });
+    const found = problemsOf({ "mlops:services": services });
     expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
   });
 });
@@ -192,15 +177,15 @@ describe("service settings", () => {
     ["callers on a public service", { public: true, callers: ["web"] }, "mlops:services.api.callers: a public service admits everyone; callers apply to private services only"],
     ["an image Cloud Run cannot pull", { image: { ref: "quay.io/org/api:1" } }, "mlops:services.api.image.ref: Cloud Run runs images from *-docker.pkg.dev, gcr.io or docker.io only"],
   ])("reject %s", (_what, api, message) => {
-    const found = problems({ "mlops:services": { api, web: {} } });
+    const found = problemsOf({ "mlops:services": { api, web: {} } });
     expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
   });
 
   it("reject a service name the stack keeps for itself, and one too long for its account id", () => {
-    expect(problems({ "mlops:services": { trainer: {} } })).toContain(
+    expect(problemsOf({ "mlops:services": { trainer: {} } })).toContain(
       'mlops:services.trainer: "trainer" is reserved for the stack\'s own accounts; choose another service name',
     );
-    expect(problems({ "mlops:services": { "a-very-long-service-name-x": {} } })).toContain(
+    expect(problemsOf({ "mlops:services": { "a-very-long-service-name-x": {} } })).toContain(
       'mlops:services.a-very-long-service-name-x: derived service-account id "g140-a-very-long-service-name-x" is 31 characters; 6–30 allowed; choose a shorter service name',
     );
   });

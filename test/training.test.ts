@@ -1,30 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, SecretValue } from "../config";
+import { SecretValue } from "../config";
 import { startupScript } from "../components/training-vm";
-import { planRaw, planStackFile, stackFilePath, type Plan, type PlannedResource } from "./harness";
-
-const byName = (plan: Plan, name: string): PlannedResource => {
-  const r = plan.resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no resource ${name}`);
-  return r;
-};
-
-async function planFile(stack: string) {
-  const r = await planStackFile(stackFilePath(stack));
-  if (!r.ok) throw new Error(r.problems.join("\n"));
-  return r;
-}
-
-async function planOf(raw: Record<string, unknown>): Promise<Plan> {
-  const r = await planRaw({ "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1", ...raw }, "group-140");
-  if (!r.ok) throw new Error(r.problems.join("\n"));
-  return r.plan;
-}
-
-const problems = (raw: Record<string, unknown>) => {
-  const r = parseStackConfig({ "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1", ...raw }, "group-140");
-  return r.ok ? [] : r.problems;
-};
+import { byName, planFile, planOf, problemsOf } from "./helpers";
 
 describe("group 140: a T4 VM that cannot burn credits", () => {
   it("is an n1-standard-4 with one nvidia-tesla-t4 that terminates on host maintenance", async () => {
@@ -217,12 +194,12 @@ describe("invalid training settings are rejected with the key path", () => {
     ["an unknown kind", { kind: "gke" }, "mlops:training.kind: must be vm (a Compute Engine VM), vertex (a Vertex AI custom job) or none"],
     ["an unknown GPU", { kind: "vm", gpu: { type: "nvidia-h100" } }, "mlops:training.gpu.type: must be one of nvidia-tesla-t4, nvidia-l4"],
   ])("rejects %s", (_what, training, message) => {
-    const found = problems({ "mlops:training": training });
+    const found = problemsOf({ "mlops:training": training });
     expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
   });
 
   it("checks the zone from gcp:zone when training names none", () => {
-    const found = problems({ "gcp:zone": "europe-west1-a", "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-p100" } } });
+    const found = problemsOf({ "gcp:zone": "europe-west1-a", "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-p100" } } });
     expect(found).toContain("gcp:zone: europe-west1-a offers no nvidia-tesla-p100; zones of europe-west1 that do: europe-west1-b, europe-west1-d");
   });
 });
