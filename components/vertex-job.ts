@@ -80,7 +80,9 @@ export class VertexJob extends pulumi.ComponentResource {
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.specUri = pulumi.interpolate`gs://${args.bucket}/${object.name}`;
-    this.submitCommand = pulumi.interpolate`gcloud storage cp ${this.specUri} job.yaml && gcloud ai custom-jobs create --region ${args.region} --display-name ${args.displayName} --config job.yaml`;
+    // Labels live on the job, not in its spec; they let the bill be split per group like every other resource.
+    const labels = Object.entries(args.labels).map(([k, v]) => `${k}=${v}`).join(",");
+    this.submitCommand = pulumi.interpolate`gcloud storage cp ${this.specUri} job.yaml && gcloud ai custom-jobs create --region ${args.region} --display-name ${args.displayName} --labels ${labels} --config job.yaml`;
     this.registerOutputs({ spec: this.spec, specUri: this.specUri, submitCommand: this.submitCommand });
   }
 }

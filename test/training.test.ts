@@ -94,7 +94,7 @@ describe("group 43: a Vertex AI custom job", () => {
     // The provider treats object content as sensitive; the spec itself is the vertexJobSpec output.
     expect(object.inputs.content).toBe("[secret]");
     expect(plan.outputs.vertexSubmitCommand).toBe(
-      `gcloud storage cp gs://${object.inputs.bucket}/vertex/g43-train.yaml job.yaml && gcloud ai custom-jobs create --region europe-west1 --display-name g43-train --config job.yaml`,
+      `gcloud storage cp gs://${object.inputs.bucket}/vertex/g43-train.yaml job.yaml && gcloud ai custom-jobs create --region europe-west1 --display-name g43-train --labels course=dtu-02476,group=43,stack=group-43,managed-by=pulumi --config job.yaml`,
     );
     expect(plan.resources.some((r) => r.type === "gcp:compute/instance:Instance")).toBe(false);
   });
