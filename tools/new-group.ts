@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { parse } from "csv-parse/sync";
 import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
 import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "../lib/gpus";
@@ -125,30 +126,30 @@ interface RosterRow {
 function readRoster(file: string): { ok: true; rows: RosterRow[] } | { ok: false; problems: string[] } {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
+    text = fs.readFileSync(file, "utf8");
   } catch {
     return { ok: false, problems: [`${file}: cannot read the roster`] };
   }
-  // Ids, repositories, regions and GPU types never contain commas, so a cell is what lies between two commas.
-  const cells = (line: string) => line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1").trim());
-  const lines = text.split(/\r?\n/);
-  const header = cells(lines[0]).map((c) => c.toLowerCase());
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    // info.lines is the line a record ends on, so problems name the line a teaching assistant sees.
+    records = parse(text, { bom: true, comment: "#", comment_no_infix: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true }) as unknown as typeof records;
+  } catch (err) {
+    return { ok: false, problems: [`${file}: not a CSV file: ${(err as Error).message}`] };
+  }
+  if (!records.length) return { ok: false, problems: [`${file}: empty; the header row is ${COLUMNS.join(",")}`] };
+  const header = records[0].record.map((c) => c.toLowerCase());
   const problems = [
-    ...header.filter((c) => !(COLUMNS as readonly string[]).includes(c)).map((c) => `${file}:1: unknown column "${c}"; the columns are ${COLUMNS.join(",")}`),
-    ...Object.keys(REQUIRED).filter((c) => !header.includes(c)).map((c) => `${file}:1: missing column "${c}"; the header row is ${COLUMNS.join(",")}`),
+    ...header.filter((c) => !(COLUMNS as readonly string[]).includes(c)).map((c) => `${file}:${records[0].info.lines}: unknown column "${c}"; the columns are ${COLUMNS.join(",")}`),
+    ...Object.keys(REQUIRED).filter((c) => !header.includes(c)).map((c) => `${file}:${records[0].info.lines}: missing column "${c}"; the header row is ${COLUMNS.join(",")}`),
   ];
   if (problems.length) return { ok: false, problems };
 
-  const rows: RosterRow[] = [];
-  lines.forEach((text, i) => {
-    if (i === 0 || !text.trim() || text.trimStart().startsWith("#")) return;
-    const values = cells(text);
-    rows.push({
-      line: i + 1,
-      spec: Object.fromEntries(header.flatMap((column, c) => (values[c] ? [[column, values[c]]] : []))),
-      problems: values.length > header.length ? [`has ${values.length} cells; the header row has ${header.length}`] : [],
-    });
-  });
+  const rows: RosterRow[] = records.slice(1).map(({ record: values, info }) => ({
+    line: info.lines,
+    spec: Object.fromEntries(header.flatMap((column, c) => (values[c] ? [[column, values[c]]] : []))),
+    problems: values.length > header.length ? [`has ${values.length} cells; the header row has ${header.length}`] : [],
+  }));
   const linesOf = new Map<string, number[]>();
   for (const { line, spec } of rows) if (spec.group) linesOf.set(spec.group, [...(linesOf.get(spec.group) ?? []), line]);
   for (const row of rows) {
