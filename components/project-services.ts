@@ -92,7 +92,7 @@ export function requiredApis(config: StackConfig): ApiName[] {
   if (config.training?.kind === "vm") apis.push("compute");
   if (config.training?.kind === "vertex") apis.push("aiplatform");
   if (config.services.length) apis.push("run");
-  if (config.services.length || config.training?.kind === "vm") apis.push("monitoring");
+  if (config.services.length || config.training?.kind === "vm" || config.alerts.emails.length) apis.push("monitoring");
   if (config.budget) apis.push("billingbudgets");
   return apis;
 }

@@ -53,3 +53,13 @@ describe("project services", () => {
     expect(new Set(second.resources.map((r) => r.name)).size).toBe(second.resources.length);
   });
 });
+
+describe("the monitoring API", () => {
+  it("is enabled whenever the stack creates anything in Cloud Monitoring, and waited for", async () => {
+    expect(await enabledApis({})).not.toContain("monitoring.googleapis.com");
+    const plan = await planConfig(configOf({ "mlops:alerts": { emails: ["a@example.org"] } }));
+    expect(plan.resources.map((r) => r.inputs.service)).toContain("monitoring.googleapis.com");
+    const channel = plan.resources.find((r) => r.type === "gcp:monitoring/notificationChannel:NotificationChannel");
+    expect(channel?.dependsOn).toContain("apis-monitoring");
+  });
+});
