@@ -6,19 +6,36 @@ import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { regionOfZone } from "../lib/gcp";
 import { zonesOf, type GpuType } from "../lib/gpus";
+import { main } from "../tools/new-group";
 import { planStackFile, REPO_ROOT } from "./harness";
 
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const tool = path.join(REPO_ROOT, "tools", "new-group.ts");
 
-/** Runs `npm run new-group -- ARGS --out DIR` in DIR, a temporary folder: a test never writes into the repository. */
-function newGroup(dir: string, ...args: string[]) {
+/** Runs `npm run new-group -- ARGS --out DIR` as a process in DIR, a temporary folder: a test never writes into the repository. */
+function newGroupCommand(dir: string, ...args: string[]) {
   if (!dir.startsWith(os.tmpdir())) throw new Error(`${dir} is not a temporary folder`);
   const started = Date.now();
   const run = spawnSync(tsx, [tool, ...args, "--out", dir], { cwd: dir, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-  const problems = run.stderr.split("\n").filter((l) => l && !l.startsWith("npm warn") && !l.startsWith("warning: "));
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, problems, ms: Date.now() - started };
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, problems: problemLines(run.stderr), ms: Date.now() - started };
 }
+
+/** The same command in this process (its entry point, main), for the cases that need no process of their own. */
+async function newGroup(dir: string, ...args: string[]) {
+  if (!dir.startsWith(os.tmpdir())) throw new Error(`${dir} is not a temporary folder`);
+  let stdout = "";
+  let stderr = "";
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const code = await main([...args, "--out", dir], { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
+    return { code, stdout, stderr, problems: problemLines(stderr) };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+const problemLines = (stderr: string) => stderr.split("\n").filter((l) => l && !l.startsWith("npm warn") && !l.startsWith("warning: "));
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "new-group-"));
 const stackFiles = (dir: string) => fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
@@ -33,7 +50,7 @@ async function plan(file: string) {
 describe("npm run new-group", () => {
   it("writes Pulumi.group-N.yaml that plans: project, region, group, repository, course label, a public backend and a frontend that finds it", async () => {
     const dir = tempDir();
-    const run = newGroup(dir, "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7");
+    const run = await newGroup(dir, "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7");
     expect(run.code, run.stderr).toBe(0);
     expect(stackFiles(dir)).toEqual(["Pulumi.group-7.yaml"]);
     const file = path.join(dir, "Pulumi.group-7.yaml");
@@ -73,7 +90,7 @@ describe("npm run new-group", () => {
       path.join(dir, "roster.csv"),
       ["group,project,repo,region,training,gpu", ...cases.map((c) => `${c.group},dtu-mlops-${c.group},team/${c.group},${c.region},${c.training},${c.gpu}`)].join("\n"),
     );
-    const run = newGroup(dir, "--roster", "roster.csv");
+    const run = await newGroup(dir, "--roster", "roster.csv");
     expect(run.code, run.stderr).toBe(0);
     for (const c of cases) {
       const file = path.join(dir, `Pulumi.group-${c.group}.yaml`);
@@ -98,23 +115,23 @@ describe("npm run new-group", () => {
     }
   });
 
-  it("never overwrites an existing file: exit 1, a message, the file untouched", () => {
+  it("never overwrites an existing file: exit 1, a message, the file untouched", async () => {
     const dir = tempDir();
     const args = ["--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7"];
-    expect(newGroup(dir, ...args).code).toBe(0);
+    expect((await newGroup(dir, ...args)).code).toBe(0);
     const file = path.join(dir, "Pulumi.group-7.yaml");
     const edited = `${fs.readFileSync(file, "utf8")}  mlops:paused: true\n`;
     fs.writeFileSync(file, edited);
-    const again = newGroup(dir, ...args.slice(0, 4), "--repo", "dave/other", "--training", "vm");
+    const again = await newGroup(dir, ...args.slice(0, 4), "--repo", "dave/other", "--training", "vm");
     expect(again.code).toBe(1);
     expect(again.problems).toEqual([`${file} already exists; not overwritten. Edit it, or delete it and run this again.`]);
     expect(fs.readFileSync(file, "utf8")).toBe(edited);
     expect(stackFiles(dir)).toEqual(["Pulumi.group-7.yaml"]);
   });
 
-  it("exits 2 on invalid input, one line per problem naming its key or option, and writes nothing", () => {
+  it("exits 2 on invalid input, one line per problem naming its key or option, and writes nothing", async () => {
     const dir = tempDir();
-    const run = newGroup(dir, "--group", "8", "--project", "Bad_Project", "--repo", "not-a-repo", "--training", "gpu");
+    const run = await newGroup(dir, "--group", "8", "--project", "Bad_Project", "--repo", "not-a-repo", "--training", "gpu");
     expect(run.code).toBe(2);
     expect(run.problems).toEqual([
       expect.stringMatching(/^gcp:project: is not a valid project id/),
@@ -123,7 +140,7 @@ describe("npm run new-group", () => {
     ]);
     expect(run.stdout).toBe("");
 
-    const missing = newGroup(dir, "--project", "dtu-mlops-8", "--gpu", "nvidia-tesla-t4");
+    const missing = await newGroup(dir, "--project", "dtu-mlops-8", "--gpu", "nvidia-tesla-t4");
     expect(missing.code).toBe(2);
     expect(missing.problems).toEqual([
       "mlops:group: is required; give it with --group",
@@ -133,7 +150,7 @@ describe("npm run new-group", () => {
     expect(stackFiles(dir)).toEqual([]);
   });
 
-  it("--roster: writes the good rows, reports every bad row by line number and key, writes nothing for them, exits 2", () => {
+  it("--roster: writes the good rows, reports every bad row by line number and key, writes nothing for them, exits 2", async () => {
     const dir = tempDir();
     fs.writeFileSync(
       path.join(dir, "roster.csv"),
@@ -153,7 +170,7 @@ describe("npm run new-group", () => {
         "",
       ].join("\n"),
     );
-    const run = newGroup(dir, "--roster", "roster.csv");
+    const run = await newGroup(dir, "--roster", "roster.csv");
     expect(run.code).toBe(2);
     expect(run.problems).toEqual([
       expect.stringMatching(/^roster\.csv:3: mlops:github\.repository: must be a GitHub repository/),
@@ -168,25 +185,25 @@ describe("npm run new-group", () => {
     expect(run.stdout).toMatch(/^9 rows: 3 written, 0 unchanged, 0 not overwritten, 6 with problems/m);
   });
 
-  it("--roster run again: files it wrote stay as they are, a file with other content is reported and kept, exit 1", () => {
+  it("--roster run again: files it wrote stay as they are, a file with other content is reported and kept, exit 1", async () => {
     const dir = tempDir();
     const roster = path.join(dir, "groups.csv");
     fs.writeFileSync(roster, "group,project,repo\n1,dtu-mlops-001,team1/project\n2,dtu-mlops-002,team2/project\n");
-    expect(newGroup(dir, "--roster", roster).code).toBe(0);
-    expect(newGroup(dir, "--roster", roster).stdout).toMatch(/^2 rows: 0 written, 2 unchanged/m);
+    expect((await newGroup(dir, "--roster", roster)).code).toBe(0);
+    expect((await newGroup(dir, "--roster", roster)).stdout).toMatch(/^2 rows: 0 written, 2 unchanged/m);
     const edited = path.join(dir, "Pulumi.group-2.yaml");
     fs.appendFileSync(edited, "  mlops:paused: true\n");
     const before = fs.readFileSync(edited, "utf8");
-    const run = newGroup(dir, "--roster", roster);
+    const run = await newGroup(dir, "--roster", roster);
     expect(run.code).toBe(1);
     expect(run.problems).toEqual([`${roster}:3: ${edited} already exists with other content; not overwritten`]);
     expect(fs.readFileSync(edited, "utf8")).toBe(before);
   });
 
-  it("--roster: a header without the required columns is refused before any row", () => {
+  it("--roster: a header without the required columns is refused before any row", async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "roster.csv"), "group,project,repository\n1,dtu-mlops-001,team1/project\n");
-    const run = newGroup(dir, "--roster", "roster.csv");
+    const run = await newGroup(dir, "--roster", "roster.csv");
     expect(run.code).toBe(2);
     expect(run.problems).toEqual([
       'roster.csv:1: unknown column "repository"; the columns are group,project,repo,region,training,gpu',
@@ -202,7 +219,7 @@ describe("npm run new-group", () => {
       const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
       const rows = Array.from({ length: 150 }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,${kinds[i % kinds.length]}`);
       fs.writeFileSync(path.join(dir, "roster.csv"), ["group,project,repo,region,training,gpu", ...rows, ""].join("\n"));
-      const run = newGroup(dir, "--roster", "roster.csv");
+      const run = newGroupCommand(dir, "--roster", "roster.csv");
       expect(run.code, run.stderr).toBe(0);
       expect(run.problems).toEqual([]);
       expect(run.ms).toBeLessThan(60_000);

@@ -34,6 +34,14 @@ const DEFAULT_COURSE = "dtu-02476";
 const DEFAULT_REGION = StackConfigSchema.shape["gcp:region"].parse(undefined);
 const DEFAULT_MACHINE = StackConfigSchema.shape["mlops:training"].parse({}).machineType;
 
+/** Where the command writes: the process's streams, or a test's buffers. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_IO: Io = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+
 type Prepared = { ok: true; stack: string; text: string } | { ok: false; problems: string[] };
 
 /** The machine type for a GPU: N1 GPUs attach to the default N1 type; L4 and A100 come with G2 and A2 types. */
@@ -159,25 +167,25 @@ function readRoster(file: string): { ok: true; rows: RosterRow[] } | { ok: false
   return { ok: true, rows };
 }
 
-async function newGroup(spec: GroupSpec, course: string, out: string): Promise<number> {
+async function newGroup(spec: GroupSpec, course: string, out: string, io: Io): Promise<number> {
   const prepared = await prepare(spec, course);
   if (!prepared.ok) {
-    process.stderr.write(`${prepared.problems.join("\n")}\n`);
+    io.err(`${prepared.problems.join("\n")}\n`);
     return 2;
   }
   const file = path.join(out, `Pulumi.${prepared.stack}.yaml`);
   if (writeNew(file, prepared.text) !== "written") {
-    process.stderr.write(`${file} already exists; not overwritten. Edit it, or delete it and run this again.\n`);
+    io.err(`${file} already exists; not overwritten. Edit it, or delete it and run this again.\n`);
     return 1;
   }
-  process.stdout.write(`wrote ${file}\nnext: npm run plan -- --stack ${prepared.stack}, then see the README's "Day to day" for the first pulumi up\n`);
+  io.out(`wrote ${file}\nnext: npm run plan -- --stack ${prepared.stack}, then see the README's "Day to day" for the first pulumi up\n`);
   return 0;
 }
 
-async function newGroups(roster: string, course: string, out: string): Promise<number> {
+async function newGroups(roster: string, course: string, out: string, io: Io): Promise<number> {
   const read = readRoster(roster);
   if (!read.ok) {
-    process.stderr.write(`${read.problems.join("\n")}\n`);
+    io.err(`${read.problems.join("\n")}\n`);
     return 2;
   }
   // The program's warnings (e.g. no alert email yet) would repeat for every group: each is shown once.
@@ -188,31 +196,41 @@ async function newGroups(roster: string, course: string, out: string): Promise<n
     if (!warned.has(line)) warn(line);
     warned.add(line);
   };
+  try {
+    return await writeRoster(read.rows, roster, course, out, io);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+async function writeRoster(rows: RosterRow[], roster: string, course: string, out: string, io: Io): Promise<number> {
   const count = { written: 0, unchanged: 0, exists: 0, bad: 0 };
-  for (const row of read.rows) {
+  for (const row of rows) {
     const prepared = await prepare(row.spec, course, "column");
     const problems = [...row.problems, ...(prepared.ok ? [] : prepared.problems)];
     if (problems.length || !prepared.ok) {
       count.bad++;
-      process.stderr.write(problems.map((p) => `${roster}:${row.line}: ${p}\n`).join(""));
+      io.err(problems.map((p) => `${roster}:${row.line}: ${p}\n`).join(""));
       continue;
     }
     const file = path.join(out, `Pulumi.${prepared.stack}.yaml`);
     const result = writeNew(file, prepared.text);
     count[result]++;
-    if (result === "exists") process.stderr.write(`${roster}:${row.line}: ${file} already exists with other content; not overwritten\n`);
-    else process.stdout.write(`${result === "written" ? "wrote" : "unchanged"} ${file}\n`);
+    if (result === "exists") io.err(`${roster}:${row.line}: ${file} already exists with other content; not overwritten\n`);
+    else io.out(`${result === "written" ? "wrote" : "unchanged"} ${file}\n`);
   }
-  process.stdout.write(
-    `${read.rows.length} rows: ${count.written} written, ${count.unchanged} unchanged, ${count.exists} not overwritten, ${count.bad} with problems (nothing written for them)\n`,
+  io.out(
+    `${rows.length} rows: ${count.written} written, ${count.unchanged} unchanged, ${count.exists} not overwritten, ${count.bad} with problems (nothing written for them)\n`,
   );
   return count.bad ? 2 : count.exists ? 1 : 0;
 }
 
-async function main(): Promise<number> {
+/** Runs the command with `argv` (the arguments after `--`), writing through `io`; returns the exit code. */
+export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number> {
   let values;
   try {
     values = parseArgs({
+      args: argv,
       options: {
         group: { type: "string" },
         project: { type: "string" },
@@ -227,30 +245,30 @@ async function main(): Promise<number> {
       },
     }).values;
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    io.err(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.out(`${USAGE}\n`);
     return 0;
   }
   const { roster, course, out, help: _help, ...single } = values;
   if (!fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
-    process.stderr.write(`--out: "${out}" is not a directory\n`);
+    io.err(`--out: "${out}" is not a directory\n`);
     return 2;
   }
   if (roster) {
     if (Object.keys(single).length) {
-      process.stderr.write(`--roster takes the groups from the file; drop ${Object.keys(single).map((k) => `--${k}`).join(", ")}\n${USAGE}\n`);
+      io.err(`--roster takes the groups from the file; drop ${Object.keys(single).map((k) => `--${k}`).join(", ")}\n${USAGE}\n`);
       return 2;
     }
-    return newGroups(roster, course, out);
+    return newGroups(roster, course, out, io);
   }
-  return newGroup(single, course, out);
+  return newGroup(single, course, out, io);
 }
 
 if (require.main === module) {
-  main().then(
+  main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`new-group failed: ${err instanceof Error ? err.message : String(err)}\n`);
