@@ -313,7 +313,7 @@ export function createStack(config: StackConfig): StackOutputs {
   if ((watched.length || watchedVm) && !config.alerts.emails.length) {
     pulumi.log.warn("no alert email (mlops:alerts.emails): uptime checks and the dashboard exist, but no alert policy will notify anyone");
   }
-  outputs.dashboard = monitoring.dashboard?.id;
+  if (monitoring.dashboard) outputs.dashboard = monitoring.dashboard.id;
   if (costInputs) outputs.costEstimate = pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, region));
 
   return {
