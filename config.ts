@@ -279,7 +279,6 @@ export const StackConfigSchema = z.strictObject({
     .describe("How public services admit everyone: an allUsers invoker, or invokerIamDisabled where an organisation policy forbids allUsers."),
 });
 
-export type StackConfigInput = z.input<typeof StackConfigSchema>;
 type Parsed = z.output<typeof StackConfigSchema>;
 
 /** Resource names derived from the project and group; every one is checked against Google's limits. */
