@@ -1,0 +1,20 @@
+/** An optional billing budget on the project. */
+import { z } from "zod";
+
+export const budget = z
+  .strictObject({
+    billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, { error: "must be a billing account id such as 012345-6789AB-CDEF01" })
+      .describe("Billing account the project is billed to (needs Billing Account Administrator or Costs Manager)."),
+    amount: z.number({ error: "must be an amount such as 50" }).positive({ error: "must be above 0" }).describe("Monthly budget."),
+    currency: z.string().regex(/^[A-Z]{3}$/, { error: "must be a currency code such as USD or EUR" }).default("USD")
+      .describe("Currency of the amount; must be the billing account's currency."),
+    thresholds: z
+      .array(z.number().gt(0, { error: "must be above 0" }).max(2, { error: "must be at most 2 (200 %)" }), { error: "must be a list of fractions" })
+      .min(1, { error: "must name at least one threshold" })
+      .default([0.5, 0.9, 1])
+      .describe("Fractions of the amount at which the alert emails go out."),
+  })
+  .optional()
+  .describe("A billing budget on the project, off by default (it needs rights on the billing account, see README).");
+
+export type BudgetConfig = { billingAccount: string; amount: number; currency: string; thresholds: number[] };

@@ -1,0 +1,16 @@
+/** The Artifact Registry Docker repository and its cleanup policies. */
+import { z } from "zod";
+import { intIn } from "../lib/validation";
+
+export const registry = z
+  .strictObject({
+    keepRecent: intIn(1, 100, "versions")
+      .default(5)
+      .describe("Most recent versions of each image that cleanup never deletes."),
+    untaggedDays: intIn(1, 365, "days").default(7).describe("Untagged image versions are deleted after this many days."),
+    olderThanDays: intIn(1, 3650, "days")
+      .default(30)
+      .describe("Tagged versions older than this are deleted unless they are among the most recent keepRecent."),
+  })
+  .prefault({})
+  .describe("The Artifact Registry Docker repository and its cleanup policies.");

@@ -1,0 +1,57 @@
+/** Validating raw config: every problem at once, one line each, as `<key.path>: <what is wrong>`. */
+import { formatIssue, genericMessage, unique } from "../lib/validation";
+import { declaredSecretChecks, secretValueChecks } from "./identities";
+import { derivedNameChecks } from "./names";
+import { alertChecks } from "./observability";
+import { projectChecks } from "./project";
+import { StackConfigSchema, validFields, type Fields } from "./schema";
+import { serviceChecks } from "./services";
+import { toStackConfig, type StackConfig } from "./stack-config";
+import { trainingChecks } from "./training";
+
+/** Namespaces of providers this program uses; their keys are theirs to check, not ours. */
+const PROVIDER_NAMESPACES = new Set(["gcp", "docker", "random", "pulumi"]);
+/** The `gcp:` keys the stack itself reads; the rest of `gcp:` belongs to the provider. */
+const GCP_KEYS = new Set(["gcp:project", "gcp:region", "gcp:zone"]);
+
+export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: string[] };
+
+/** Validates raw config (keys as in the stack file) and reports every problem at once, one line each. */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): ParseResult {
+  const { input, secretValues } = splitRaw(raw);
+  if (!("mlops:group" in input)) input["mlops:group"] = stack.replace(/^group-/, "");
+
+  const result = StackConfigSchema.safeParse(input, { error: genericMessage });
+  const problems = result.success ? [] : result.error.issues.flatMap((iss) => formatIssue(iss, StackConfigSchema));
+  // Rules across keys still run on the keys that are valid on their own, so every problem shows at once.
+  const fields = validFields(input);
+  problems.push(...crossChecks(fields, input["mlops:training"]), ...secretValueChecks(fields["mlops:secrets"], secretValues));
+  if (!result.success || problems.length) return { ok: false, problems: unique(problems) };
+  return { ok: true, config: toStackConfig(result.data, stack, secretValues) };
+}
+
+/** Our keys apart from the providers', and secret values (`mlops:NAME`) apart from settings. */
+function splitRaw(raw: Record<string, unknown>): { input: Record<string, unknown>; secretValues: Record<string, unknown> } {
+  const input: Record<string, unknown> = {};
+  const secretValues: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const namespace = key.split(":")[0];
+    if (PROVIDER_NAMESPACES.has(namespace) && !GCP_KEYS.has(key)) continue;
+    const secretName = /^mlops:([A-Z][A-Z0-9_]*)$/.exec(key)?.[1];
+    if (secretName) secretValues[secretName] = value;
+    else input[key] = value;
+  }
+  return { input, secretValues };
+}
+
+/** Rules that span keys, area by area; `rawTraining` tells which training keys the file sets itself. */
+function crossChecks(f: Fields, rawTraining: unknown): string[] {
+  return [
+    ...projectChecks(f),
+    ...declaredSecretChecks(f),
+    ...derivedNameChecks(f),
+    ...alertChecks(f),
+    ...trainingChecks(f, rawTraining),
+    ...serviceChecks(f),
+  ];
+}

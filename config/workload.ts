@@ -1,0 +1,87 @@
+/**
+ * What training and the services share: the image a workload runs, its environment and its references to
+ * other resources, the secrets it reads, and the workload names the stack keeps for itself.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { CI_WORKLOADS } from "./identities";
+import type { Fields } from "./schema";
+import { BUCKETS } from "./storage";
+
+/** Where the stack's relative paths (image build contexts) start: the Pulumi project folder. */
+export const PROJECT_ROOT = path.join(__dirname, "..");
+
+/** Google's public Cloud Run sample, so a service deploys before the group has a Dockerfile. */
+export const SAMPLE_IMAGE = "us-docker.pkg.dev/cloudrun/container/hello";
+/** Image references: [host[:port]/]path[:tag][@sha256:digest]. */
+export const IMAGE_REF = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9._-]+(?:\/[a-z0-9._-]+)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export type ImageSource = { build: string; dockerfile?: string; buildArgs?: Record<string, string> } | { ref: string };
+
+export const imageSource = z
+  .strictObject({
+    build: z.string().min(1).optional().describe("Directory (from the project root) with the Dockerfile."),
+    dockerfile: z.string().min(1).optional().describe("Dockerfile path, relative to the project root; default DIR/Dockerfile."),
+    buildArgs: z.record(z.string(), z.string()).optional().describe("Docker build arguments."),
+    ref: z.string().regex(IMAGE_REF, { error: "is not an image reference such as us-docker.pkg.dev/cloudrun/container/hello" }).optional()
+      .describe("A prebuilt image; its tag is resolved to a digest at deploy time."),
+  })
+  .refine((i) => (i.build === undefined) !== (i.ref === undefined), { error: "needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)" });
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "is not an environment variable name" });
+/** Environment variables of a workload's container. */
+export const envVars = () => z.record(envName, z.string({ error: "must be a string" })).default({});
+/** The secrets (from mlops:secrets) a workload reads. */
+export const secretNames = () => z.array(z.string(), { error: "must be a list of secret names" }).default([]);
+
+/** Workload names the stack keeps for itself. */
+export const RESERVED_WORKLOADS: readonly string[] = ["trainer", ...CI_WORKLOADS];
+
+/** The workloads a config runs (the trainer, each Cloud Run service), from its valid keys. */
+export function workloadsFrom(f: Fields): string[] {
+  const training = f["mlops:training"];
+  return [...(training && training.kind !== "none" ? ["trainer"] : []), ...Object.keys(f["mlops:services"] ?? {})];
+}
+
+/** A build context must exist with its Dockerfile; a prebuilt image must come from a registry Cloud Run accepts. */
+export function imageChecks(key: string, image: ImageSource, forCloudRun = false): string[] {
+  if ("build" in image) {
+    const dockerfile = image.dockerfile ?? path.join(image.build, "Dockerfile");
+    if (!fs.existsSync(path.join(PROJECT_ROOT, image.build))) return [`${key}.build: directory "${image.build}" does not exist in the project`];
+    if (!fs.existsSync(path.join(PROJECT_ROOT, dockerfile))) return [`${key}${image.dockerfile ? ".dockerfile" : ".build"}: no Dockerfile at "${dockerfile}"`];
+    return [];
+  }
+  const first = image.ref.split("/")[0];
+  const host = image.ref.includes("/") && /[.:]|^localhost$/.test(first) ? first : "docker.io";
+  if (forCloudRun && !/docker\.pkg\.dev$|(^|\.)gcr\.io$|^docker\.io$/.test(host)) {
+    return [`${key}.ref: Cloud Run runs images from *-docker.pkg.dev, gcr.io or docker.io only; push it to the group's Artifact Registry`];
+  }
+  return [];
+}
+
+/** The `${…}` references in an env value. */
+export function references(value: string): string[] {
+  return [...value.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+}
+
+/** Every reference in a workload's env names a service, a bucket, the project or the region. */
+export function envChecks(key: string, env: Record<string, string>, services: string[]): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    for (const ref of references(value)) {
+      const why = referenceProblem(ref, services);
+      if (why) problems.push(`${key}.env.${name}: \${${ref}} ${why}`);
+    }
+  }
+  return problems;
+}
+
+function referenceProblem(ref: string, services: string[]): string | undefined {
+  if (ref === "project" || ref === "region") return undefined;
+  const service = /^services\.([^.]+)\.url$/.exec(ref);
+  if (service) return services.includes(service[1]) ? undefined : `names no service; services: ${services.join(", ")}`;
+  const bucket = /^buckets\.([^.]+)\.name$/.exec(ref);
+  if (bucket) return (BUCKETS as readonly string[]).includes(bucket[1]) ? undefined : `names no bucket; buckets: ${BUCKETS.join(", ")}`;
+  return "is not a reference; use ${services.NAME.url}, ${buckets.NAME.name}, ${project} or ${region}";
+}
