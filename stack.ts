@@ -13,7 +13,7 @@ import { githubCi, projectApis, workloadIdentities } from "./wiring/project";
 import { cloudRunServices, type Platform } from "./wiring/serving";
 import { trainingRun } from "./wiring/training";
 
-export type { StackOutputs } from "./wiring/outputs";
+export type { StackOutputs };
 
 export function createStack(config: StackConfig): StackOutputs {
   const costInputs = recordCostInputs();
@@ -42,7 +42,7 @@ export function createStack(config: StackConfig): StackOutputs {
     buckets,
     registry,
     secrets,
-    workloads: [services?.outputs ?? {}, training?.outputs ?? {}],
+    workloads: { ...services?.outputs, ...training?.outputs },
     monitoring,
     costInputs,
   });

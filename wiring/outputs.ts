@@ -19,8 +19,8 @@ export interface StackParts {
   buckets: Buckets;
   registry: ArtifactRegistry;
   secrets?: Secrets;
-  /** Outputs of the workloads (services, training), in that order. */
-  workloads: StackOutputs[];
+  /** Outputs of the workloads: services, then training. */
+  workloads: StackOutputs;
   monitoring: Monitoring;
   /** What the cost estimate reads, when there is a stack to observe. */
   costInputs?: pulumi.Output<CostInput>[];
@@ -45,7 +45,7 @@ export function stackOutputs(config: StackConfig, parts: StackParts): StackOutpu
       ciDeployServiceAccount: ci.deployAccount.email,
       githubAuthStep: ci.authStep,
     }),
-    ...Object.assign({}, ...parts.workloads),
+    ...parts.workloads,
     ...(monitoring.dashboard && { dashboard: monitoring.dashboard.id }),
     ...(costInputs && { costEstimate: pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, config.region)) }),
   };
