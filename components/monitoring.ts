@@ -17,8 +17,6 @@ export interface WatchedVm {
   instanceName: string;
   instanceId: pulumi.Output<string>;
   zone: string;
-  /** Hours of running after which an alert mails the group. */
-  alertHours: number;
   /** The VM itself: its alert waits for it and goes when it goes. */
   resource: pulumi.Resource;
 }
@@ -32,8 +30,8 @@ export interface MonitoringArgs {
   /** Share of 5xx responses above which a service alerts. */
   errorRatio: number;
   latencyP95Ms: number;
-  /** The training VM, watched when an alert threshold is set. */
-  training?: WatchedVm;
+  /** The training VM, watched when an alert threshold is set: hours of running after which an alert mails the group. */
+  training?: WatchedVm & { alertHours: number };
   budget?: { billingAccount: string; amount: number; currency: string; thresholds: number[]; projectNumber: pulumi.Input<string> };
 }
 
@@ -183,7 +181,7 @@ function watchService(name: string, args: MonitoringArgs, s: WatchedService, ale
 }
 
 /** The training VM's runtime alert: it costs money every hour it runs. */
-function watchTraining(project: string, t: WatchedVm, alert: Alert): void {
+function watchTraining(project: string, t: NonNullable<MonitoringArgs["training"]>, alert: Alert): void {
   const where = `--zone ${t.zone} --project ${project}`;
   alert(
     "training-runtime",

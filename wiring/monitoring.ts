@@ -9,7 +9,7 @@ import type { StackConfig } from "../config";
 export function observability(
   config: StackConfig,
   apis: ProjectServices,
-  watched: { services: WatchedService[]; vm?: Omit<WatchedVm, "alertHours"> },
+  watched: { services: WatchedService[]; vm?: WatchedVm },
 ): Monitoring {
   const { alerts, budget, project } = config;
   const { services, vm } = watched;

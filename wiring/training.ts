@@ -12,7 +12,7 @@ import { resolveEnv, type Platform, type References } from "./serving";
 
 export interface Training {
   /** The VM, for monitoring; absent for Vertex AI jobs, which the stack does not run itself. */
-  vm?: Omit<WatchedVm, "alertHours">;
+  vm?: WatchedVm;
   outputs: StackOutputs;
 }
 
