@@ -33,6 +33,8 @@ const seconds = (days: number) => `${days * 86_400}s`;
  */
 export class ArtifactRegistry extends pulumi.ComponentResource {
   readonly repository: gcp.artifactregistry.Repository;
+  /** Registry host, REGION-docker.pkg.dev: what Docker logs in to. */
+  readonly host: string;
   /** Prefix of every image: REGION-docker.pkg.dev/PROJECT/REPO. */
   readonly imagePrefix: pulumi.Output<string>;
   readonly grants: gcp.artifactregistry.RepositoryIamMember[];
@@ -72,7 +74,8 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
         child,
       ),
     );
-    this.imagePrefix = pulumi.interpolate`${args.location}-docker.pkg.dev/${args.project}/${this.repository.repositoryId}`;
+    this.host = `${args.location}-docker.pkg.dev`;
+    this.imagePrefix = pulumi.interpolate`${this.host}/${args.project}/${this.repository.repositoryId}`;
     this.registerOutputs({ imagePrefix: this.imagePrefix });
   }
 }

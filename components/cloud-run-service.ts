@@ -1,13 +1,27 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../config";
 
 export const INVOKER = "roles/run.invoker";
 /** Google's Managed Prometheus collector for Cloud Run (REFERENCE.md); resolved to a digest like any image. */
 export const GMP_COLLECTOR_IMAGE = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar";
 
-/** The sizing and probing settings, as the config states them (documented in config.ts). */
-export type ServiceSettings = Pick<ServiceConfig, "port" | "cpu" | "memory" | "minInstances" | "maxInstances" | "concurrency" | "timeoutSeconds" | "healthPath">;
+/** How a service is sized and probed. */
+export interface ServiceSettings {
+  /** Port the container listens on. */
+  port: number;
+  /** CPU limit per instance, e.g. "1". */
+  cpu: string;
+  /** Memory limit per instance, e.g. "512Mi". */
+  memory: string;
+  /** Instances kept warm; 0 scales to zero. */
+  minInstances: number;
+  maxInstances: number;
+  /** Requests one instance serves at a time. */
+  concurrency: number;
+  timeoutSeconds: number;
+  /** Path the startup and liveness probes request; no probes without it. */
+  healthPath?: string;
+}
 
 export interface CloudRunServiceArgs extends ServiceSettings {
   project: string;

@@ -1,7 +1,10 @@
 import * as docker from "@pulumi/docker";
+import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import type { ImageSource } from "../config";
+
+/** Build from a context in the project (paths relative to it), or a prebuilt reference by tag or digest. */
+export type ImageSource = { build: string; dockerfile?: string; buildArgs?: Record<string, string> } | { ref: string };
 
 export interface ContainerImageArgs {
   /** Build from a context in the project, or a prebuilt reference. */
@@ -60,4 +63,47 @@ export class ContainerImage extends pulumi.ComponentResource {
     }
     this.registerOutputs({ ref: this.ref });
   }
+}
+
+export interface RegistryImagesArgs {
+  /** Registry host, REGION-docker.pkg.dev. */
+  registryHost: string;
+  /** The group's repository: REGION-docker.pkg.dev/PROJECT/REPO. */
+  repositoryUrl: pulumi.Input<string>;
+  /** The registry (its repository and grants): builds push to it, so every image waits for it. */
+  registry: pulumi.Resource;
+}
+
+/** Makes one ContainerImage (`image-KEY`) per call, all pushed to or looked up with the group's registry. */
+export type ImageFactory = (key: string, source: ImageSource) => ContainerImage;
+
+/**
+ * Images of one registry. The registry credentials of whoever runs `pulumi up` (a token and a Docker
+ * provider carrying it) are made with the first image, so a stack without images has none.
+ */
+export function registryImages(args: RegistryImagesArgs): ImageFactory {
+  let access: { token: pulumi.Output<string>; provider: docker.Provider } | undefined;
+  return (key, source) => {
+    access ??= registryAccess(args.registryHost);
+    return new ContainerImage(
+      `image-${key}`,
+      {
+        source,
+        name: key,
+        repositoryUrl: args.repositoryUrl,
+        registryServer: args.registryHost,
+        accessToken: access.token,
+        provider: access.provider,
+      },
+      { dependsOn: [args.registry] },
+    );
+  };
+}
+
+function registryAccess(registryHost: string): { token: pulumi.Output<string>; provider: docker.Provider } {
+  const token = gcp.organizations.getClientConfigOutput().accessToken;
+  const provider = new docker.Provider("docker", {
+    registryAuth: [{ address: registryHost, username: "oauth2accesstoken", password: pulumi.secret(token) }],
+  });
+  return { token, provider };
 }

@@ -13,6 +13,14 @@ export interface WatchedService {
   resource: pulumi.Resource;
 }
 
+export interface WatchedVm {
+  instanceName: string;
+  instanceId: pulumi.Output<string>;
+  zone: string;
+  /** The VM itself: its alert waits for it and goes when it goes. */
+  resource: pulumi.Resource;
+}
+
 export interface MonitoringArgs {
   project: string;
   region: string;
@@ -22,7 +30,8 @@ export interface MonitoringArgs {
   /** Share of 5xx responses above which a service alerts. */
   errorRatio: number;
   latencyP95Ms: number;
-  training?: { instanceName: string; instanceId: pulumi.Output<string>; zone: string; alertHours: number; resource: pulumi.Resource };
+  /** The training VM, watched when an alert threshold is set: hours of running after which an alert mails the group. */
+  training?: WatchedVm & { alertHours: number };
   budget?: { billingAccount: string; amount: number; currency: string; thresholds: number[]; projectNumber: pulumi.Input<string> };
 }
 
@@ -74,6 +83,12 @@ export const alertConditions = {
   }),
 };
 
+type Condition = gcp.types.input.monitoring.AlertPolicyConditionConditionThreshold;
+/** Makes one alert policy (`MONITORING-ID`) that waits for and goes with what it watches; nothing without channels. */
+type Alert = (id: string, displayName: string, condition: Condition, documentation: pulumi.Input<string>, watched: pulumi.Resource[]) => void;
+/** Options of a child of the component that waits for the given resources (and for what the component waits for). */
+type ChildOptions = (dependsOn?: pulumi.Resource[]) => pulumi.CustomResourceOptions;
+
 /**
  * Monitoring a group can act on: an email channel per address, an uptime check and alert for every public
  * service with a health path, 5xx-share and p95-latency alerts per service, a runtime alert for the training
@@ -85,25 +100,23 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:observability:Monitoring", name, {}, opts);
-    const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn: [...((opts?.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn] });
-    const { project } = args;
+    const child: ChildOptions = (dependsOn = []) => ({ parent: this, dependsOn: [...((opts?.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn] });
 
     this.channels = args.emails.map(
       (email, i) =>
         new gcp.monitoring.NotificationChannel(
           `${name}-email-${i}`,
-          { project, type: "email", displayName: `mlops alerts: ${email}`, labels: { email_address: email }, userLabels: args.labels },
+          { project: args.project, type: "email", displayName: `mlops alerts: ${email}`, labels: { email_address: email }, userLabels: args.labels },
           child(),
         ),
     );
     const channelNames = this.channels.map((c) => c.name);
-    type Condition = gcp.types.input.monitoring.AlertPolicyConditionConditionThreshold;
-    const alert = (id: string, displayName: string, condition: Condition, documentation: pulumi.Input<string>, watched: pulumi.Resource[]) => {
+    const alert: Alert = (id, displayName, condition, documentation, watched) => {
       if (!channelNames.length) return;
       new gcp.monitoring.AlertPolicy(
         `${name}-${id}`,
         {
-          project,
+          project: args.project,
           displayName,
           combiner: "OR",
           conditions: [{ displayName, conditionThreshold: condition }],
@@ -116,107 +129,116 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     };
 
-    for (const s of args.services) {
-      const logs = `gcloud run services logs read ${s.serviceName} --region ${args.region} --project ${project} --limit 100`;
-      if (s.public && s.healthPath) {
-        const host = s.url.apply((u) => new URL(u).host);
-        const check = new gcp.monitoring.UptimeCheckConfig(
-          `${name}-${s.key}-uptime`,
-          {
-            project,
-            displayName: `${s.serviceName} ${s.healthPath}`,
-            timeout: "10s",
-            period: "300s",
-            httpCheck: { path: s.healthPath, port: 443, useSsl: true, validateSsl: true, requestMethod: "GET" },
-            monitoredResource: { type: "uptime_url", labels: { project_id: project, host } },
-            userLabels: args.labels,
-          },
-          child([s.resource]),
-        );
-        alert(
-          `${s.key}-down`,
-          `${s.serviceName} is down`,
-          alertConditions.uptime(check.uptimeCheckId),
-          pulumi.interpolate`The uptime check of ${s.url}${s.healthPath} failed from more than one region. Check that the service starts (its startup probe hits ${s.healthPath}) and read its logs:\n\n    ${logs}\n\nTry it yourself: \`curl -fsS ${s.url}${s.healthPath}\`.`,
-          [s.resource, check],
-        );
-      }
-      alert(
-        `${s.key}-errors`,
-        `${s.serviceName}: more than ${Math.round(args.errorRatio * 100)} % of requests fail`,
-        alertConditions.errorRatio(s.serviceName, args.errorRatio),
-        `More than ${Math.round(args.errorRatio * 100)} % of the requests to ${s.serviceName} answered 5xx for 5 minutes. Look for exceptions in its logs, then roll back to the previous revision if a deploy caused it:\n\n    ${logs}\n    gcloud run revisions list --service ${s.serviceName} --region ${args.region} --project ${project}`,
-        [s.resource],
-      );
-      alert(
-        `${s.key}-latency`,
-        `${s.serviceName}: p95 latency above ${args.latencyP95Ms} ms`,
-        alertConditions.latencyP95(s.serviceName, args.latencyP95Ms),
-        `The 95th percentile latency of ${s.serviceName} stayed above ${args.latencyP95Ms} ms for 5 minutes. Cold starts (scale from zero), a model loaded per request or too little CPU or memory are the usual causes; check the instance count on the dashboard and the logs:\n\n    ${logs}\n\nmlops:services.${s.key}.minInstances: 1 removes cold starts (it costs money while idle).`,
-        [s.resource],
-      );
-    }
-
-    if (args.training) {
-      const t = args.training;
-      const where = `--zone ${t.zone} --project ${project}`;
-      alert(
-        "training-runtime",
-        `${t.instanceName} has run for ${t.alertHours} h`,
-        alertConditions.trainingRuntime(t.instanceId, t.alertHours),
-        `The training VM ${t.instanceName} has been running for more than ${t.alertHours} hours and costs money every hour. If training is done or stuck, stop it:\n\n    gcloud compute instances stop ${t.instanceName} ${where}\n\nIts logs: gcloud logging read 'resource.type="gce_instance" AND resource.labels.instance_id="…"' --project ${project}. It stops by itself at training.maxRunHours.`,
-        [t.resource],
-      );
-    }
-
-    const charts = [
-      ...args.services.flatMap((s) => [
-        chart(`${s.key}: requests/s`, requestCount(s.serviceName), "ALIGN_RATE", "REDUCE_SUM"),
-        chart(`${s.key}: 5xx/s`, `${requestCount(s.serviceName)} AND metric.label.response_code_class="5xx"`, "ALIGN_RATE", "REDUCE_SUM"),
-        chart(`${s.key}: p50 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_50", "REDUCE_MAX"),
-        chart(`${s.key}: p95 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_95", "REDUCE_MAX"),
-        chart(`${s.key}: instances`, instanceCount(s.serviceName), "ALIGN_MAX", "REDUCE_SUM"),
-      ]),
-      ...(args.training
-        ? [
-            chart(`${args.training.instanceName}: CPU utilisation`, `metric.type="compute.googleapis.com/instance/cpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
-            chart(`${args.training.instanceName}: GPU utilisation (needs the Ops Agent)`, `metric.type="agent.googleapis.com/gpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
-          ]
-        : []),
-    ];
-    if (charts.length) {
-      this.dashboard = new gcp.monitoring.Dashboard(
-        `${name}-dashboard`,
-        {
-          project,
-          dashboardJson: JSON.stringify({
-            displayName: `mlops ${args.labels.stack ?? project}`,
-            mosaicLayout: { columns: 12, tiles: charts.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
-            labels: {},
-          }),
-        },
-        child([...args.services.map((s) => s.resource), ...(args.training ? [args.training.resource] : [])]),
-      );
-    }
-
-    if (args.budget) {
-      const b = args.budget;
-      new gcp.billing.Budget(
-        `${name}-budget`,
-        {
-          billingAccount: b.billingAccount,
-          displayName: `mlops ${project}`,
-          // Course credits pay the bill; the budget is about spending them, so it counts cost before credits.
-          budgetFilter: { projects: [pulumi.interpolate`projects/${b.projectNumber}`], creditTypesTreatment: "EXCLUDE_ALL_CREDITS" },
-          amount: { specifiedAmount: { currencyCode: b.currency, units: String(Math.floor(b.amount)), nanos: Math.round((b.amount % 1) * 1e9) } },
-          thresholdRules: b.thresholds.map((thresholdPercent) => ({ thresholdPercent })),
-          allUpdatesRule: { monitoringNotificationChannels: channelNames, disableDefaultIamRecipients: false },
-        },
-        child(),
-      );
-    }
+    for (const s of args.services) watchService(name, args, s, alert, child);
+    if (args.training) watchTraining(args.project, args.training, alert);
+    this.dashboard = dashboard(name, args, child);
+    if (args.budget) budget(name, args.project, args.budget, channelNames, child);
     this.registerOutputs({ dashboard: this.dashboard?.id });
   }
+}
+
+/** A service's alerts: down (an uptime check, for public services with a health path), 5xx share, p95 latency. */
+function watchService(name: string, args: MonitoringArgs, s: WatchedService, alert: Alert, child: ChildOptions): void {
+  const { project, region } = args;
+  const logs = `gcloud run services logs read ${s.serviceName} --region ${region} --project ${project} --limit 100`;
+  if (s.public && s.healthPath) {
+    const host = s.url.apply((u) => new URL(u).host);
+    const check = new gcp.monitoring.UptimeCheckConfig(
+      `${name}-${s.key}-uptime`,
+      {
+        project,
+        displayName: `${s.serviceName} ${s.healthPath}`,
+        timeout: "10s",
+        period: "300s",
+        httpCheck: { path: s.healthPath, port: 443, useSsl: true, validateSsl: true, requestMethod: "GET" },
+        monitoredResource: { type: "uptime_url", labels: { project_id: project, host } },
+        userLabels: args.labels,
+      },
+      child([s.resource]),
+    );
+    alert(
+      `${s.key}-down`,
+      `${s.serviceName} is down`,
+      alertConditions.uptime(check.uptimeCheckId),
+      pulumi.interpolate`The uptime check of ${s.url}${s.healthPath} failed from more than one region. Check that the service starts (its startup probe hits ${s.healthPath}) and read its logs:\n\n    ${logs}\n\nTry it yourself: \`curl -fsS ${s.url}${s.healthPath}\`.`,
+      [s.resource, check],
+    );
+  }
+  alert(
+    `${s.key}-errors`,
+    `${s.serviceName}: more than ${Math.round(args.errorRatio * 100)} % of requests fail`,
+    alertConditions.errorRatio(s.serviceName, args.errorRatio),
+    `More than ${Math.round(args.errorRatio * 100)} % of the requests to ${s.serviceName} answered 5xx for 5 minutes. Look for exceptions in its logs, then roll back to the previous revision if a deploy caused it:\n\n    ${logs}\n    gcloud run revisions list --service ${s.serviceName} --region ${region} --project ${project}`,
+    [s.resource],
+  );
+  alert(
+    `${s.key}-latency`,
+    `${s.serviceName}: p95 latency above ${args.latencyP95Ms} ms`,
+    alertConditions.latencyP95(s.serviceName, args.latencyP95Ms),
+    `The 95th percentile latency of ${s.serviceName} stayed above ${args.latencyP95Ms} ms for 5 minutes. Cold starts (scale from zero), a model loaded per request or too little CPU or memory are the usual causes; check the instance count on the dashboard and the logs:\n\n    ${logs}\n\nmlops:services.${s.key}.minInstances: 1 removes cold starts (it costs money while idle).`,
+    [s.resource],
+  );
+}
+
+/** The training VM's runtime alert: it costs money every hour it runs. */
+function watchTraining(project: string, t: NonNullable<MonitoringArgs["training"]>, alert: Alert): void {
+  const where = `--zone ${t.zone} --project ${project}`;
+  alert(
+    "training-runtime",
+    `${t.instanceName} has run for ${t.alertHours} h`,
+    alertConditions.trainingRuntime(t.instanceId, t.alertHours),
+    `The training VM ${t.instanceName} has been running for more than ${t.alertHours} hours and costs money every hour. If training is done or stuck, stop it:\n\n    gcloud compute instances stop ${t.instanceName} ${where}\n\nIts logs: gcloud logging read 'resource.type="gce_instance" AND resource.labels.instance_id="…"' --project ${project}. It stops by itself at training.maxRunHours.`,
+    [t.resource],
+  );
+}
+
+/** One dashboard with traffic, errors, latency and instances per service and the VM's utilisation; none without charts. */
+function dashboard(name: string, args: MonitoringArgs, child: ChildOptions): gcp.monitoring.Dashboard | undefined {
+  const charts = [
+    ...args.services.flatMap((s) => [
+      chart(`${s.key}: requests/s`, requestCount(s.serviceName), "ALIGN_RATE", "REDUCE_SUM"),
+      chart(`${s.key}: 5xx/s`, `${requestCount(s.serviceName)} AND metric.label.response_code_class="5xx"`, "ALIGN_RATE", "REDUCE_SUM"),
+      chart(`${s.key}: p50 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_50", "REDUCE_MAX"),
+      chart(`${s.key}: p95 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_95", "REDUCE_MAX"),
+      chart(`${s.key}: instances`, instanceCount(s.serviceName), "ALIGN_MAX", "REDUCE_SUM"),
+    ]),
+    ...(args.training
+      ? [
+          chart(`${args.training.instanceName}: CPU utilisation`, `metric.type="compute.googleapis.com/instance/cpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
+          chart(`${args.training.instanceName}: GPU utilisation (needs the Ops Agent)`, `metric.type="agent.googleapis.com/gpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
+        ]
+      : []),
+  ];
+  if (!charts.length) return undefined;
+  return new gcp.monitoring.Dashboard(
+    `${name}-dashboard`,
+    {
+      project: args.project,
+      dashboardJson: JSON.stringify({
+        displayName: `mlops ${args.labels.stack ?? args.project}`,
+        mosaicLayout: { columns: 12, tiles: charts.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
+        labels: {},
+      }),
+    },
+    child([...args.services.map((s) => s.resource), ...(args.training ? [args.training.resource] : [])]),
+  );
+}
+
+/** The billing budget, mailing the alert channels at each threshold. */
+function budget(name: string, project: string, b: NonNullable<MonitoringArgs["budget"]>, channelNames: pulumi.Output<string>[], child: ChildOptions): void {
+  new gcp.billing.Budget(
+    `${name}-budget`,
+    {
+      billingAccount: b.billingAccount,
+      displayName: `mlops ${project}`,
+      // Course credits pay the bill; the budget is about spending them, so it counts cost before credits.
+      budgetFilter: { projects: [pulumi.interpolate`projects/${b.projectNumber}`], creditTypesTreatment: "EXCLUDE_ALL_CREDITS" },
+      amount: { specifiedAmount: { currencyCode: b.currency, units: String(Math.floor(b.amount)), nanos: Math.round((b.amount % 1) * 1e9) } },
+      thresholdRules: b.thresholds.map((thresholdPercent) => ({ thresholdPercent })),
+      allUpdatesRule: { monitoringNotificationChannels: channelNames, disableDefaultIamRecipients: false },
+    },
+    child(),
+  );
 }
 
 function chart(title: string, filter: string, aligner: string, reducer: string, groupBy = "resource.label.service_name") {

@@ -1,6 +1,5 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
 
 /**
  * The Google APIs the stack can use, by short name: why the stack enables each, and the roles that let the
@@ -84,17 +83,40 @@ export const APIS = {
 
 export type ApiName = keyof typeof APIS;
 
-/** Exactly the APIs a config needs: the always-present data and identity layer, plus what its options use. */
-export function requiredApis(config: StackConfig): ApiName[] {
+/** What a stack uses, as far as the APIs it needs depend on it. */
+export interface ApiFeatures {
+  /** GitHub Actions deploys through Workload Identity Federation. */
+  githubCi: boolean;
+  /** Secrets in Secret Manager: the group's own, or a metrics collector's config. */
+  secrets: boolean;
+  /** At least one Cloud Run service. */
+  services: boolean;
+  /** Where training runs, if the stack trains. */
+  training?: "vm" | "vertex";
+  /** Alerts are mailed to someone. */
+  alertEmails: boolean;
+  budget: boolean;
+}
+
+/** Exactly the APIs a stack needs: the always-present data and identity layer, plus what its features use. */
+export function requiredApis(features: ApiFeatures): ApiName[] {
   const apis: ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
-  if (config.github) apis.push("iamcredentials", "sts");
-  if (config.secrets.length || config.services.some((s) => s.metrics)) apis.push("secretmanager");
-  if (config.training?.kind === "vm") apis.push("compute");
-  if (config.training?.kind === "vertex") apis.push("aiplatform");
-  if (config.services.length) apis.push("run");
-  if (config.services.length || config.training?.kind === "vm" || config.alerts.emails.length) apis.push("monitoring");
-  if (config.budget) apis.push("billingbudgets");
+  if (features.githubCi) apis.push("iamcredentials", "sts");
+  if (features.secrets) apis.push("secretmanager");
+  if (features.training === "vm") apis.push("compute");
+  if (features.training === "vertex") apis.push("aiplatform");
+  if (features.services) apis.push("run");
+  if (features.services || features.training === "vm" || features.alertEmails) apis.push("monitoring");
+  if (features.budget) apis.push("billingbudgets");
   return apis;
+}
+
+/** Project roles of the CI accounts: what lets them read (preview) or manage (deploy) what these APIs create. */
+export function ciRoles(apis: ApiName[]): { previewRoles: string[]; deployRoles: string[] } {
+  return {
+    previewRoles: [...new Set(apis.flatMap((a) => APIS[a].previewRoles))],
+    deployRoles: [...new Set(apis.flatMap((a) => APIS[a].deployRoles))],
+  };
 }
 
 export interface ProjectServicesArgs {
@@ -109,9 +131,11 @@ export interface ProjectServicesArgs {
  */
 export class ProjectServices extends pulumi.ComponentResource {
   readonly services: Partial<Record<ApiName, gcp.projects.Service>> = {};
+  readonly enabled: ApiName[];
 
   constructor(name: string, args: ProjectServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:project:Services", name, {}, opts);
+    this.enabled = args.apis;
     for (const api of args.apis) {
       this.services[api] = new gcp.projects.Service(
         `${name}-${api}`,
@@ -129,5 +153,10 @@ export class ProjectServices extends pulumi.ComponentResource {
       if (!service) throw new Error(`API ${api} is used but not enabled; add it to requiredApis`);
       return service;
     });
+  }
+
+  /** Like need, for APIs a resource uses only when the stack enables them anyway. */
+  needIfEnabled(...apis: ApiName[]): pulumi.Resource[] {
+    return this.need(...apis.filter((api) => this.services[api]));
   }
 }

@@ -64,3 +64,31 @@ export class Secrets extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
+
+/** How a workload uses one secret: the Secret Manager version it pins, and what it must wait for. */
+export interface SecretRef {
+  secret: pulumi.Output<string>;
+  /** The version number to pin ("latest" until the group sets a value). */
+  version: pulumi.Output<string>;
+  /** The version's full resource name, for reading it through the API. */
+  versionName: pulumi.Output<string>;
+  /** The version and the read grants: a first revision or boot before them cannot read the secret. */
+  waitFor: pulumi.Resource[];
+}
+
+/** The refs of the secrets a workload uses, by name, and everything they wait for. */
+export function secretRefs(secrets: Secrets | undefined, names: string[]): { refs: Record<string, SecretRef>; waitFor: pulumi.Resource[] } {
+  const refs = Object.fromEntries(names.map((name) => [name, secretRef(secrets, name)]));
+  return { refs, waitFor: Object.values(refs).flatMap((r) => r.waitFor) };
+}
+
+function secretRef(secrets: Secrets | undefined, name: string): SecretRef {
+  const created = secrets?.secrets[name];
+  if (!created) throw new Error(`secret ${name} is used but not declared`);
+  return {
+    secret: created.secret.secretId,
+    version: created.version?.version ?? pulumi.output("latest"),
+    versionName: created.version?.name ?? pulumi.interpolate`${created.secret.name}/versions/latest`,
+    waitFor: [...(created.version ? [created.version] : []), ...created.grants],
+  };
+}

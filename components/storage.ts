@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const BUCKET_ROLES = { read: "roles/storage.objectViewer", write: "roles/storage.objectUser" } as const;
 export type BucketAccess = keyof typeof BUCKET_ROLES;
+/** The group's buckets, by role. */
+export type BucketName = "data" | "models" | "predictions";
 
 export interface BucketGrant {
   /** Who, for the resource name: a workload or CI account. */
@@ -15,7 +17,7 @@ export interface BucketsArgs {
   project: string;
   location: string;
   /** Bucket names before the suffix, by bucket (`data`, `models`, `predictions`). */
-  baseNames: Record<"data" | "models" | "predictions", string>;
+  baseNames: Record<BucketName, string>;
   /** Random hex that makes the names globally unique. */
   suffix: pulumi.Input<string>;
   labels: Record<string, string>;
@@ -26,7 +28,7 @@ export interface BucketsArgs {
   /** Days a prediction log object lives. */
   predictionsDays: number;
   /** Object access per bucket, granted on the bucket. */
-  grants: Partial<Record<"data" | "models" | "predictions", BucketGrant[]>>;
+  grants: Partial<Record<BucketName, BucketGrant[]>>;
 }
 
 /** Lifecycle rule shared by every bucket: a failed upload never lingers and bills. */
@@ -38,8 +40,8 @@ const ABORT_UPLOADS = { action: { type: "AbortIncompleteMultipartUpload" }, cond
  * on the bucket.
  */
 export class Buckets extends pulumi.ComponentResource {
-  readonly buckets: Record<"data" | "models" | "predictions", gcp.storage.Bucket>;
-  readonly names: Record<"data" | "models" | "predictions", pulumi.Output<string>>;
+  readonly buckets: Record<BucketName, gcp.storage.Bucket>;
+  readonly names: Record<BucketName, pulumi.Output<string>>;
   private readonly grants: Array<{ who: string; grant: gcp.storage.BucketIAMMember }> = [];
   /** Run once in the repository to make `data` the DVC remote (version-aware: DVC reads object versions). */
   readonly dvcRemoteCommand: pulumi.Output<string>;
@@ -66,7 +68,7 @@ export class Buckets extends pulumi.ComponentResource {
       },
     };
 
-    const make = (bucket: "data" | "models" | "predictions") =>
+    const make = (bucket: BucketName) =>
       new gcp.storage.Bucket(
         `${name}-${bucket}`,
         {
@@ -103,6 +105,13 @@ export class Buckets extends pulumi.ComponentResource {
     };
     this.dvcRemoteCommand = pulumi.interpolate`dvc remote add -d remote gs://${this.names.data} && dvc remote modify remote version_aware true`;
     this.registerOutputs({ names: this.names, dvcRemoteCommand: this.dvcRemoteCommand });
+  }
+
+  /** `DATA_BUCKET`-style env naming each bucket a workload was granted, in bucket order. */
+  envOf(granted: Partial<Record<BucketName, unknown>>): Record<string, pulumi.Output<string>> {
+    return Object.fromEntries(
+      (Object.keys(this.names) as BucketName[]).filter((b) => granted[b]).map((b) => [`${b.toUpperCase()}_BUCKET`, this.names[b]]),
+    );
   }
 
   /** The bucket grants of one workload, for what must not start before them. */

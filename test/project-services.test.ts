@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { requiredApis, type ApiFeatures } from "../components/project-services";
 import { parseStackConfig } from "../config";
 import { planConfig } from "./harness";
 
@@ -61,5 +62,22 @@ describe("the monitoring API", () => {
     expect(plan.resources.map((r) => r.inputs.service)).toContain("monitoring.googleapis.com");
     const channel = plan.resources.find((r) => r.type === "gcp:monitoring/notificationChannel:NotificationChannel");
     expect(channel?.dependsOn).toContain("apis-monitoring");
+  });
+});
+
+describe("requiredApis, from what a stack uses and not from its config", () => {
+  const none: ApiFeatures = { githubCi: false, secrets: false, services: false, alertEmails: false, budget: false };
+
+  it("adds Compute Engine and Cloud Monitoring for a training VM, Vertex AI alone for a Vertex job", () => {
+    expect(requiredApis({ ...none, training: "vm" })).toEqual(expect.arrayContaining(["compute", "monitoring"]));
+    const vertex = requiredApis({ ...none, training: "vertex" });
+    expect(vertex).toContain("aiplatform");
+    expect(vertex).not.toContain("monitoring");
+  });
+
+  it("adds Cloud Run and Cloud Monitoring for services, and the budget API only with a budget", () => {
+    expect(requiredApis({ ...none, services: true })).toEqual(expect.arrayContaining(["run", "monitoring"]));
+    expect(requiredApis(none)).not.toContain("billingbudgets");
+    expect(requiredApis({ ...none, budget: true })).toContain("billingbudgets");
   });
 });

@@ -1,0 +1,92 @@
+/**
+ * What the workloads keep and share: buckets, the image registry and secrets, each granted to exactly the
+ * workloads whose section of the config asks for it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type * as random from "@pulumi/random";
+import { ArtifactRegistry } from "../components/artifact-registry";
+import type { Identities } from "../components/identities";
+import type { ProjectServices } from "../components/project-services";
+import { Secrets } from "../components/secrets";
+import { Buckets, type BucketGrant } from "../components/storage";
+import { BUCKETS, type BucketName, type StackConfig } from "../config";
+
+/** What one workload may touch: buckets and secrets, from its own section of the config. */
+export interface WorkloadNeeds {
+  who: string;
+  member: pulumi.Output<string>;
+  buckets: Partial<Record<BucketName, "read" | "write">>;
+  secrets: string[];
+}
+
+export function workloadNeeds(config: StackConfig, identities: Identities): WorkloadNeeds[] {
+  const member = (who: string) => identities.accounts[who].member;
+  return [
+    ...(config.training ? [{ who: "trainer", member: member("trainer"), buckets: config.training.buckets, secrets: config.training.secrets }] : []),
+    ...config.services.map((s) => ({ who: s.key, member: member(s.key), buckets: s.buckets, secrets: s.secrets })),
+  ];
+}
+
+export function storageBuckets(config: StackConfig, deps: { apis: ProjectServices; suffix: random.RandomId; needs: WorkloadNeeds[] }): Buckets {
+  const { names } = config;
+  return new Buckets(
+    "buckets",
+    {
+      project: config.project,
+      location: config.region,
+      baseNames: { data: names.bucketBase("data"), models: names.bucketBase("models"), predictions: names.bucketBase("predictions") },
+      suffix: deps.suffix.hex,
+      labels: config.labels,
+      protect: config.protectData,
+      keepVersions: config.storage.keepVersions,
+      predictionsDays: config.storage.predictionsDays,
+      grants: Object.fromEntries(
+        BUCKETS.map((b) => [b, deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b] }] : []))]),
+      ),
+    },
+    { dependsOn: deps.apis.need("storage") },
+  );
+}
+
+export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices; identities: Identities }): ArtifactRegistry {
+  return new ArtifactRegistry(
+    "registry",
+    {
+      project: config.project,
+      location: config.region,
+      repositoryId: config.names.repositoryId,
+      labels: config.labels,
+      protect: config.protectData,
+      ...config.registry,
+      // The training VM pulls its image itself; Cloud Run and Vertex AI pull with their own service agents.
+      grants: config.training?.kind === "vm" ? [{ who: "trainer", member: deps.identities.accounts.trainer.member, access: "read" }] : [],
+    },
+    { dependsOn: deps.apis.need("artifactregistry") },
+  );
+}
+
+/** The declared secrets, each readable by the workloads that use it; a warning for each still without a value. */
+export function declaredSecrets(config: StackConfig, deps: { apis: ProjectServices; needs: WorkloadNeeds[] }): Secrets | undefined {
+  const created = config.secrets.length
+    ? new Secrets(
+        "secrets",
+        {
+          project: config.project,
+          labels: config.labels,
+          protect: config.protectData,
+          secrets: config.secrets.map((s) => ({
+            name: s.name,
+            secretId: config.names.secretId(s.name),
+            // Offline plans read stack files without their key: the value is known to exist, not what it is.
+            value: s.value ? pulumi.secret(s.value.value ?? "") : undefined,
+            accessors: deps.needs.filter((n) => n.secrets.includes(s.name)).map((n) => ({ who: n.who, member: n.member })),
+          })),
+        },
+        { dependsOn: deps.apis.need("secretmanager") },
+      )
+    : undefined;
+  for (const s of config.secrets.filter((s) => !s.value)) {
+    pulumi.log.warn(`secret ${s.name} has no value yet; set it with \`pulumi config set --secret ${s.name} <value>\` and run pulumi up again`);
+  }
+  return created;
+}

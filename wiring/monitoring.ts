@@ -1,0 +1,35 @@
+/** Monitoring inputs: what the stack runs, the group's alert settings and its budget. */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { Monitoring, type WatchedService, type WatchedVm } from "../components/monitoring";
+import type { ProjectServices } from "../components/project-services";
+import type { StackConfig } from "../config";
+
+/** Channels and the budget cost nothing and stay while paused; checks and alerts go with what they watch. */
+export function observability(
+  config: StackConfig,
+  apis: ProjectServices,
+  watched: { services: WatchedService[]; vm?: WatchedVm },
+): Monitoring {
+  const { alerts, budget, project } = config;
+  const { services, vm } = watched;
+  const created = new Monitoring(
+    "monitoring",
+    {
+      project,
+      region: config.region,
+      labels: config.labels,
+      emails: alerts.emails,
+      services,
+      errorRatio: alerts.errorRatio,
+      latencyP95Ms: alerts.latencyP95Ms,
+      training: vm && alerts.trainingHours ? { ...vm, alertHours: alerts.trainingHours } : undefined,
+      budget: budget && { ...budget, projectNumber: gcp.organizations.getProjectOutput({ projectId: project }).number },
+    },
+    { dependsOn: [...apis.needIfEnabled("monitoring"), ...(budget ? apis.need("billingbudgets") : [])] },
+  );
+  if ((services.length || vm) && !alerts.emails.length) {
+    pulumi.log.warn("no alert email (mlops:alerts.emails): uptime checks and the dashboard exist, but no alert policy will notify anyone");
+  }
+  return created;
+}
