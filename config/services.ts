@@ -6,7 +6,7 @@ import type { Names } from "./names";
 import { flag } from "./project";
 import type { Fields, Parsed } from "./schema";
 import { dependencyOrder, findCycle } from "./service-graph";
-import { bucketAccess, type Access, type BucketName } from "./storage";
+import { bucketAccess } from "./storage";
 import { envChecks, envVars, imageChecks, imageSource, RESERVED_WORKLOADS, references, SAMPLE_IMAGE, secretNames, type ImageSource } from "./workload";
 
 const PORT_ERROR = "must be a port number from 1 to 65535";
@@ -60,30 +60,17 @@ export const publicInvoker = z
   .default("allUsers")
   .describe("How public services admit everyone: an allUsers invoker, or invokerIamDisabled where an organisation policy forbids allUsers.");
 
-/** A Cloud Run service as the stack runs it. */
-export interface ServiceConfig {
+type Service = z.output<typeof service>;
+
+/** A Cloud Run service as the stack runs it: its stack-file entry with defaults applied, plus its names. */
+export type ServiceConfig = Omit<Service, "image"> & {
   /** The key in mlops:services; the name in the plan and in outputs. */
   key: string;
   /** The Cloud Run service name, `<prefix>-<key>`. */
   name: string;
   image: ImageSource;
-  port: number;
-  cpu: string;
-  memory: string;
-  minInstances: number;
-  maxInstances: number;
-  concurrency: number;
-  timeoutSeconds: number;
-  healthPath?: string;
-  env: Record<string, string>;
-  secrets: string[];
-  buckets: Partial<Record<BucketName, Access>>;
-  public: boolean;
-  callers: string[];
-  metrics?: { port: number; path: string };
-}
+};
 
-type Service = z.output<typeof service>;
 
 /** Cloud Run limits, callers, references between services. */
 export function serviceChecks(f: Fields): string[] {
