@@ -24,14 +24,14 @@ sys.path[:0] = [HERE, os.path.dirname(HERE), os.path.join(HERE, "tests")]
 BODY = json.dumps({"features": [[5.1, 3.5, 1.4, 0.2]]}).encode()
 
 
-def serve(port: int, delay: float, bucket) -> None:
+def serve(port: int, delay: float, bucket, server_args: dict) -> None:
     import uvicorn
 
     from backend_fixtures import settings, storage_with_model
     from server import create_app
 
     app = create_app(storage_with_model(delay=delay), settings(log_queue=10000, predictions_bucket=bucket))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **server_args)
 
 
 async def worker(port: int, until: float, latencies: list, errors: list) -> None:
@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--cpus", type=int, default=2, help="pin server and client to the first N CPUs")
     parser.add_argument("--no-log", action="store_true", help="prediction logging off, for comparison")
+    parser.add_argument("--http", default="auto", help="uvicorn --http: auto (httptools when installed) or h11")
+    parser.add_argument("--loop", default="auto", help="uvicorn --loop: auto (uvloop when installed) or asyncio")
     parser.add_argument("--write-delay", type=float, default=0.05, help="seconds per fake GCS write")
     args = parser.parse_args()
     cpus = sorted(os.sched_getaffinity(0))[: args.cpus]
@@ -92,7 +94,8 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = multiprocessing.get_context("fork").Process(target=serve, args=(port, args.write_delay, None if args.no_log else "predictions"))
+    server = multiprocessing.get_context("fork").Process(target=serve, args=(port, args.write_delay, None if args.no_log else "predictions",
+                                                                              {"http": args.http, "loop": args.loop}))
     server.start()
     try:
         wait_ready(port)
@@ -107,7 +110,7 @@ def main() -> None:
         shutdown = time.monotonic() - start
     latencies.sort()
     n = len(latencies)
-    print(f"cpus={cpus} connections={args.connections} logging={'off' if args.no_log else 'on'} seconds={args.seconds} fake GCS write={args.write_delay * 1000:.0f} ms")
+    print(f"cpus={cpus} connections={args.connections} logging={'off' if args.no_log else 'on'} http={args.http} loop={args.loop} seconds={args.seconds} fake GCS write={args.write_delay * 1000:.0f} ms")
     print(f"requests={n} errors={len(errors)} req/s={n / elapsed:.0f} "
           f"p50={latencies[n // 2] * 1000:.2f} ms p99={latencies[int(n * 0.99)] * 1000:.2f} ms")
     print(f"prediction log after the run: {counts}; SIGTERM to exit: {shutdown:.2f} s")

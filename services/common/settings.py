@@ -1,6 +1,6 @@
 """Object layout shared by the trainer (writer) and the backend and monitor (readers), and env parsing.
 
-Each service reads its environment variables itself with literal os.environ.get("NAME") calls, so a
+Each service reads its environment variables itself, with the name as a string literal, so a
 test can find them in its source (services/README.md); this module only parses the values.
 """
 
