@@ -95,10 +95,12 @@ def test_chunked_large_body_is_413(client):
     assert r.status_code == 413
 
 
-def test_5xx_are_counted(client, monkeypatch):
-    monkeypatch.setattr(client.app.state.model, "predict", lambda rows: 1 / 0)
-    with TestClient(client.app, raise_server_exceptions=False) as c:
-        assert c.post("/predict", json={"features": [ROW]}).status_code == 500
+def test_5xx_are_counted(storage, monkeypatch):
+    app = create_app(storage, settings())
+    app.state.model.load()
+    monkeypatch.setattr(app.state.model, "predict", lambda rows: 1 / 0)
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.post("/predict", json={"features": [ROW]}).status_code == 500
     assert metric(client, 'backend_server_errors_total{path="/predict"}') == 1
     assert metric(client, 'backend_requests_total{method="POST",path="/predict",status="500"}') == 1
 
