@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from common.settings import PREDICTIONS_PREFIX
-from common.storage import Storage
+from common.storage import AlreadyExistsError, Storage
 
 log = logging.getLogger("backend.predictions")
 
@@ -72,6 +72,8 @@ class PredictionLog:
         data = "".join(batch).encode()
         try:
             self.storage.create(self.bucket, name, data, "application/x-ndjson")
+        except AlreadyExistsError:
+            pass  # the name is unique: a retried upload whose first attempt had succeeded
         except Exception as exc:  # a lost batch is counted, never raised into a request
             self.last_error = f"cannot write gs://{self.bucket}/{name}: {type(exc).__name__}: {exc}"
             log.warning(self.last_error)

@@ -74,3 +74,16 @@ def test_disabled_without_bucket():
     log, _ = PredictionLog(FakeStorage(), None, Metrics()), None
     log.add([[1]], ["a"], "v")
     assert log.queue.qsize() == 0 and not log.enabled
+
+
+def test_a_retried_create_that_had_succeeded_counts_as_written():
+    storage = FakeStorage(buckets={"predictions"})
+
+    def create(bucket, name, data, content_type):
+        raise AlreadyExistsError(name)
+
+    storage.create = create
+    log, metrics = make(storage)
+    log.add([[1, 2, 3, 4]], ["a"], "v1")
+    log.close()
+    assert value(metrics, "backend_prediction_log_written_total") == 1 and log.last_error is None
