@@ -4,7 +4,8 @@ Data: gs://$DATA_BUCKET/train.csv when it exists (header row, numeric
 feature columns, last column = label), otherwise scikit-learn's built-in
 Iris data set. Output: model.joblib + reference.json under
 gs://$MODELS_BUCKET/models/<UTC timestamp>/ and gs://$MODELS_BUCKET/models/latest/,
-plus $AIP_MODEL_DIR when Vertex AI sets it.
+plus $AIP_MODEL_DIR when Vertex AI sets it. reference.json carries up to 1000 training rows per
+feature, which the monitor compares logged inputs with.
 """
 
 import csv
@@ -14,18 +15,22 @@ import os
 import sys
 import traceback
 from datetime import datetime, timezone
+from typing import Optional
 
 import joblib
 import numpy as np
 import sklearn
-from google.api_core.exceptions import NotFound
-from google.cloud import storage
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from common.settings import MODEL_FILE, MODEL_PREFIX, REFERENCE_FILE, bucket_name
+from common.storage import GcsStorage, NotFoundError, Storage
+
+REFERENCE_SAMPLE = 1000  # training rows kept in reference.json for the monitor's KS test
 
 
 def load_csv(text, source):
@@ -40,15 +45,14 @@ def load_csv(text, source):
     return X, y, header[:-1], source
 
 
-def load_data(client):
-    bucket_name = os.environ.get("DATA_BUCKET")
-    if bucket_name:
+def load_data(storage: Storage, data_bucket):
+    if data_bucket:
         try:
-            text = client.bucket(bucket_name).blob("train.csv").download_as_text()
-        except NotFound:
-            print(f"gs://{bucket_name}/train.csv not found, using the built-in Iris data set")
+            text = storage.read(data_bucket, "train.csv").decode("utf-8")
+        except NotFoundError:
+            print(f"gs://{data_bucket}/train.csv not found, using the built-in Iris data set")
         else:
-            return load_csv(text, f"gs://{bucket_name}/train.csv")
+            return load_csv(text, f"gs://{data_bucket}/train.csv")
     iris = load_iris()
     # Train on the class names so the model predicts names directly.
     y = np.asarray(iris.target_names)[iris.target]
@@ -62,22 +66,41 @@ def split(X, y):
         return train_test_split(X, y, test_size=0.2, random_state=42)
 
 
-def upload(client, bucket_name, prefix, files):
-    bucket = client.bucket(bucket_name)
+def upload(storage: Storage, bucket, prefix, files):
     for name, (data, content_type) in files.items():
         path = f"{prefix.strip('/')}/{name}" if prefix.strip("/") else name
-        bucket.blob(path).upload_from_string(data, content_type=content_type)
-        print(f"wrote gs://{bucket_name}/{path}")
+        storage.write(bucket, path, data, content_type)
+        print(f"wrote gs://{bucket}/{path}")
 
 
-def main():
-    models_bucket = os.environ.get("MODELS_BUCKET")
+def reference_for(model, X_train, feature_names, source, accuracy, n_test, version):
+    """What the backend and monitor read next to the model: names, moments and a sample per feature."""
+    rng = np.random.default_rng(0)
+    rows = X_train if len(X_train) <= REFERENCE_SAMPLE else X_train[rng.choice(len(X_train), REFERENCE_SAMPLE, replace=False)]
+    return {
+        "model_version": version,
+        "data_source": source,
+        "feature_names": feature_names,
+        "class_names": [str(c) for c in model.classes_],
+        "mean": X_train.mean(axis=0).tolist(),
+        "std": X_train.std(axis=0).tolist(),
+        "sample": {name: rows[:, i].tolist() for i, name in enumerate(feature_names)},
+        "accuracy": accuracy,
+        "n_train": int(X_train.shape[0]),
+        "n_test": n_test,
+        "sklearn_version": sklearn.__version__,
+    }
+
+
+def main(storage: Optional[Storage] = None):
+    models_bucket = bucket_name(os.environ.get("MODELS_BUCKET"))
+    data_bucket = bucket_name(os.environ.get("DATA_BUCKET"))
     aip_model_dir = os.environ.get("AIP_MODEL_DIR", "")
     if not models_bucket and not aip_model_dir.startswith("gs://"):
         raise RuntimeError("nowhere to save the model: set MODELS_BUCKET (or AIP_MODEL_DIR=gs://...)")
 
-    client = storage.Client()
-    X, y, feature_names, source = load_data(client)
+    storage = storage or GcsStorage()
+    X, y, feature_names, source = load_data(storage, data_bucket)
     print(f"data: {source}, {X.shape[0]} rows, {X.shape[1]} features")
 
     X_train, X_test, y_train, y_test = split(X, y)
@@ -87,33 +110,23 @@ def main():
     print(f"test accuracy: {accuracy:.4f}")
 
     version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    reference = {
-        "model_version": version,
-        "data_source": source,
-        "feature_names": feature_names,
-        "class_names": [str(c) for c in model.classes_],
-        "mean": X_train.mean(axis=0).tolist(),
-        "std": X_train.std(axis=0).tolist(),
-        "accuracy": accuracy,
-        "n_train": int(X_train.shape[0]),
-        "n_test": int(X_test.shape[0]),
-        "sklearn_version": sklearn.__version__,
-    }
+    reference = reference_for(model, X_train, feature_names, source, accuracy, int(X_test.shape[0]), version)
     model_bytes = io.BytesIO()
     joblib.dump(model, model_bytes)
     files = {
-        "model.joblib": (model_bytes.getvalue(), "application/octet-stream"),
-        "reference.json": (json.dumps(reference, indent=2), "application/json"),
+        MODEL_FILE: (model_bytes.getvalue(), "application/octet-stream"),
+        REFERENCE_FILE: (json.dumps(reference).encode(), "application/json"),
     }
 
     if models_bucket:
-        upload(client, models_bucket, f"models/{version}", files)
-        upload(client, models_bucket, "models/latest", files)
+        upload(storage, models_bucket, f"models/{version}", files)
+        upload(storage, models_bucket, MODEL_PREFIX, files)
     else:
         print("MODELS_BUCKET not set, writing to AIP_MODEL_DIR only")
     if aip_model_dir.startswith("gs://"):
-        bucket_name, _, prefix = aip_model_dir[len("gs://"):].partition("/")
-        upload(client, bucket_name, prefix, files)
+        bucket, _, prefix = aip_model_dir[len("gs://"):].partition("/")
+        upload(storage, bucket, prefix, files)
+    return reference
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Code shared by the backend, monitor and trainer images (built with services/ as the context)."""

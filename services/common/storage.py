@@ -1,0 +1,120 @@
+"""A small object-storage interface: Google Cloud Storage in the images, an in-memory fake in tests.
+
+The services talk to buckets only through these five calls, so tests fake GCS here instead of
+skipping, and the google-cloud-storage import happens only where a real client is used.
+"""
+
+import threading
+from typing import Dict, List, Optional, Protocol, Tuple
+
+
+class NotFoundError(Exception):
+    """The bucket or object does not exist (or the account may not see it)."""
+
+
+class AlreadyExistsError(Exception):
+    """create() found an object of that name: prediction logs are never overwritten."""
+
+
+class Storage(Protocol):
+    def read(self, bucket: str, name: str) -> bytes: ...
+
+    def write(self, bucket: str, name: str, data: bytes, content_type: str) -> None: ...
+
+    def create(self, bucket: str, name: str, data: bytes, content_type: str) -> None: ...
+
+    def list(self, bucket: str, prefix: str, limit: Optional[int] = None) -> List[str]: ...
+
+
+class GcsStorage:
+    """google-cloud-storage behind the Storage interface; the client is made on first use."""
+
+    def __init__(self, client=None):
+        self._client = client
+        self._lock = threading.Lock()
+
+    def _bucket(self, bucket: str):
+        with self._lock:
+            if self._client is None:
+                from google.cloud import storage  # only in the images, not in Debian
+
+                self._client = storage.Client()
+        return self._client.bucket(bucket)
+
+    def read(self, bucket: str, name: str) -> bytes:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            return self._bucket(bucket).blob(name).download_as_bytes()
+        except NotFound as exc:
+            raise NotFoundError(f"gs://{bucket}/{name} not found") from exc
+
+    def write(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
+        self._bucket(bucket).blob(name).upload_from_string(data, content_type=content_type)
+
+    def create(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
+        from google.api_core.exceptions import PreconditionFailed
+
+        try:
+            # Generation 0 = only if absent: needs storage.objects.create alone (objectCreator).
+            self._bucket(bucket).blob(name).upload_from_string(
+                data, content_type=content_type, if_generation_match=0
+            )
+        except PreconditionFailed as exc:
+            raise AlreadyExistsError(f"gs://{bucket}/{name} exists") from exc
+
+    def list(self, bucket: str, prefix: str, limit: Optional[int] = None) -> List[str]:
+        from google.api_core.exceptions import NotFound
+
+        self._bucket(bucket)  # makes the client
+        try:
+            return [b.name for b in self._client.list_blobs(bucket, prefix=prefix, max_results=limit)]
+        except NotFound as exc:
+            raise NotFoundError(f"gs://{bucket} not found") from exc
+
+
+class FakeStorage:
+    """In-memory buckets for tests and the benchmark; `delay` seconds are spent on every write."""
+
+    def __init__(self, buckets=(), delay: float = 0.0):
+        self.objects: Dict[Tuple[str, str], Tuple[bytes, str]] = {}
+        self.buckets = set(buckets)
+        self.delay = delay
+        self.fail_writes = False
+        self._lock = threading.Lock()
+
+    def _check(self, bucket: str) -> None:
+        if bucket not in self.buckets:
+            raise NotFoundError(f"gs://{bucket} not found")
+
+    def read(self, bucket: str, name: str) -> bytes:
+        self._check(bucket)
+        with self._lock:
+            if (bucket, name) not in self.objects:
+                raise NotFoundError(f"gs://{bucket}/{name} not found")
+            return self.objects[(bucket, name)][0]
+
+    def write(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
+        self._put(bucket, name, data, content_type, overwrite=True)
+
+    def create(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
+        self._put(bucket, name, data, content_type, overwrite=False)
+
+    def _put(self, bucket, name, data, content_type, overwrite):
+        if self.delay:
+            threading.Event().wait(self.delay)
+        self._check(bucket)
+        if self.fail_writes:
+            raise OSError("fake write failure")
+        if isinstance(data, str):
+            data = data.encode()
+        with self._lock:
+            if not overwrite and (bucket, name) in self.objects:
+                raise AlreadyExistsError(f"gs://{bucket}/{name} exists")
+            self.objects[(bucket, name)] = (bytes(data), content_type)
+
+    def list(self, bucket: str, prefix: str, limit: Optional[int] = None) -> List[str]:
+        self._check(bucket)
+        with self._lock:
+            names = sorted(n for b, n in self.objects if b == bucket and n.startswith(prefix))
+        return names[:limit] if limit is not None else names

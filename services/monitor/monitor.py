@@ -1,0 +1,140 @@
+"""Drift monitor: compares logged prediction inputs with the training reference, per feature."""
+
+import html
+import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import Literal, Optional
+
+from fastapi import FastAPI, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from common.health import readiness
+from common.settings import MODEL_PREFIX, PREDICTIONS_PREFIX, REFERENCE_FILE, bucket_name, number
+from common.storage import GcsStorage, NotFoundError, Storage
+from drift import drift_report, parse_jsonl, rows_from_records
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+log = logging.getLogger("monitor")
+
+REFERENCE_PATH = f"{MODEL_PREFIX}/{REFERENCE_FILE}"
+MAX_OBJECTS = 500  # most recent log objects read per report
+
+
+class Problem(Exception):
+    """Why the monitor cannot report: answered as 503 with this message."""
+
+
+def settings_from_env() -> dict:
+    return {
+        "models_bucket": bucket_name(os.environ.get("MODELS_BUCKET")),
+        "predictions_bucket": bucket_name(os.environ.get("PREDICTIONS_BUCKET")),
+        "min_samples": int(number(os.environ.get("DRIFT_MIN_SAMPLES"), 50, "DRIFT_MIN_SAMPLES", 2)),
+    }
+
+
+class Sources:
+    def __init__(self, storage: Storage, settings: dict):
+        self.storage, self.models, self.predictions = storage, settings["models_bucket"], settings["predictions_bucket"]
+
+    def reference(self) -> dict:
+        if not self.models:
+            raise Problem("MODELS_BUCKET is not set")
+        try:
+            reference = json.loads(self.storage.read(self.models, REFERENCE_PATH))
+        except NotFoundError:
+            raise Problem(f"no model yet: run training (gs://{self.models}/{REFERENCE_PATH} is missing)") from None
+        except Exception as exc:
+            raise Problem(f"cannot read gs://{self.models}/{REFERENCE_PATH}: {type(exc).__name__}") from None
+        if not reference.get("sample"):
+            raise Problem("reference.json has no per-feature sample: rerun training with this trainer")
+        return reference
+
+    def check_predictions(self) -> None:
+        if not self.predictions:
+            raise Problem("PREDICTIONS_BUCKET is not set")
+        try:
+            self.storage.list(self.predictions, PREDICTIONS_PREFIX, limit=1)
+        except Exception as exc:
+            raise Problem(f"cannot list gs://{self.predictions}/: {type(exc).__name__}") from None
+
+    def records(self, days: int) -> list:
+        self.check_predictions()
+        today = datetime.now(timezone.utc).date()
+        names = []
+        for offset in range(days):
+            day_names = self.storage.list(self.predictions, f"{PREDICTIONS_PREFIX}{today - timedelta(days=offset):%Y-%m-%d}/")
+            names.extend(sorted(day_names, reverse=True))  # batch names start with the time
+            if len(names) >= MAX_OBJECTS:
+                break
+        names = [n for n in names if n.endswith((".json", ".jsonl"))][:MAX_OBJECTS]
+
+        def read(name):
+            try:
+                return parse_jsonl(self.storage.read(self.predictions, name))
+            except Exception as exc:
+                log.warning("skipping %s: %s", name, type(exc).__name__)
+                return []
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return [r for batch in pool.map(read, names) for r in batch]
+
+
+def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = None) -> FastAPI:
+    settings = settings or settings_from_env()
+    sources = Sources(storage or GcsStorage(), settings)
+    app = FastAPI(title="Drift monitor")
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok"}
+
+    @app.get("/ready")
+    def ready():
+        problems = []
+        for check in (sources.reference, sources.check_predictions):
+            try:
+                check()
+            except Problem as exc:
+                problems.append(str(exc))
+        return readiness(problems)
+
+    @app.get("/report")
+    def report(days: int = Query(7, ge=1, le=365), alpha: float = Query(0.05, gt=0, lt=1),
+               format: Literal["json", "html"] = "json"):
+        try:
+            reference = sources.reference()
+            rows = rows_from_records(sources.records(days), len(reference["feature_names"]))
+        except Problem as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=503)
+        result = drift_report(reference, rows, alpha, settings["min_samples"])
+        return HTMLResponse(to_html(result, days)) if format == "html" else result
+
+    return app
+
+
+def fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def to_html(report: dict, days: int) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(str(f['name']))}</td><td>{fmt(f['reference_mean'])}</td><td>{fmt(f['current_mean'])}</td>"
+        f"<td>{fmt(f['statistic'])}</td><td>{fmt(f['p_value'])}</td><td>{f['status']}</td></tr>"
+        for f in report["features"]
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Drift report</title>"
+        "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px 8px}"
+        "table{border-collapse:collapse}</style></head><body>"
+        f"<h1>{report['status'].capitalize()}</h1><p>{report['n_rows']} logged inputs in the last {days} day(s) "
+        f"(at least {report['min_samples']} needed), model {html.escape(str(report['model_version']))}, "
+        f"{report['test']} test, drift where p &lt; {report['alpha']}</p>"
+        "<table><tr><th>feature</th><th>reference mean</th><th>current mean</th><th>KS statistic</th>"
+        f"<th>p-value</th><th>status</th></tr>{rows}</table></body></html>"
+    )
+
+
+app = create_app()  # uvicorn monitor:app; touches no bucket until a request
