@@ -85,9 +85,9 @@ export function zonesOf(type: GpuType): string[] {
 
 /**
  * Regions where a Vertex AI custom job may ask for this GPU. No pinned source lists Vertex AI's own GPU
- * regions, and Vertex AI trains on Compute Engine capacity, so these are the regions whose Compute Engine
- * zones offer the GPU in the catalog: a region outside them is refused (an L4 in australia-southeast1, for
- * one); one inside may still lack the GPU on Vertex AI, which the API then reports when the job is created.
+ * regions, so the regions whose Compute Engine zones offer the GPU in the catalog stand in for them: a region
+ * outside them is refused (an L4 in australia-southeast1, for one); one inside may still lack the GPU on
+ * Vertex AI, which the API then reports when the job is created.
  */
 export function vertexRegionsOf(type: GpuType): string[] {
   return CATALOG[type].regions;
