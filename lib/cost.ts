@@ -1,23 +1,33 @@
 /**
- * The cost estimate of a stack, from its planned resources and the prices in lib/prices.json.
- * `idle` is what the stack costs per month when nothing runs; `active` what it costs per hour while the
- * training machine runs and each service serves at one instance.
+ * The cost estimate of a stack, from its planned resources. Machine, GPU, disk and bucket prices come from
+ * the generated catalogs in lib/catalog/ (see tools/generate-catalog.ts), by region and for spot; the rest
+ * from lib/prices.json. `idle` is what the stack costs per month when nothing runs; `active` what it costs per
+ * hour while the training machine runs and each service serves at one instance. A price the catalogs lack is
+ * never counted as $0: the item lists it under `unknown`, and so does the estimate.
  */
+import storage from "./catalog/storage.json";
+import { GPU_CATALOG_SOURCE, GPU_OF_VERTEX, gpuHourly } from "./gpus";
+import { MACHINE_CATALOG_SOURCE, MACHINES, machineHourly } from "./machines";
 import prices from "./prices.json";
 
 export interface CostItem {
   /** Logical name of the resource the item stands for. */
   resource: string;
   kind: "idle" | "active";
+  /** The priced part; when `unknown` is present the true figure is higher by an unknown amount. */
   usd: number;
   /** How the figure was computed, with the prices used and their source. */
   basis: string;
+  /** What has no price in the catalogs for this region (present only when something has none). */
+  unknown?: string[];
 }
 
 export interface CostEstimate {
   idleMonthlyUsd: number;
   activeHourlyUsd: number;
   items: CostItem[];
+  /** Every unpriced part, as `resource: what` (present only when something has no price). */
+  unknown?: string[];
 }
 
 export interface CostInput {
@@ -27,40 +37,34 @@ export interface CostInput {
 }
 
 const HOURS_PER_MONTH = 730;
-const FALLBACK_REGION = "europe-west1";
 
-type Regional<T> = Record<string, T>;
-
-/** A regional figure, or europe-west1's with a note when the region is not in the table. */
-function regional<T>(table: Regional<T>, region: string): { value: T | undefined; note: string } {
-  if (table[region] !== undefined) return { value: table[region], note: "" };
-  return { value: table[FALLBACK_REGION], note: ` (no ${region} price in lib/prices.json; ${FALLBACK_REGION}'s used)` };
-}
+/** Size of one stored image version when nothing better is known: a slim Python ML image, compressed. */
+export const DEFAULT_IMAGE_GB = 1;
+/** Artifact Registry storage that is free per billing account (https://cloud.google.com/artifact-registry/pricing). */
+export const REGISTRY_FREE_GB = 0.5;
 
 const usd = (n: number, digits = 4) => `$${n.toFixed(digits)}`;
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
-/** Hourly price of a machine type: listed, or scaled by vCPUs from a listed type of the same series and shape. */
-export function machinePrice(machineType: string, region: string, spot: boolean): { usd: number; basis: string } | undefined {
-  const table = prices.machines.prices as Record<string, Regional<{ onDemand: number; spot?: number }>>;
-  const m = /^(.*)-(\d+)$/.exec(machineType);
-  const listed = table[machineType] ? machineType : m && Object.keys(table).find((k) => k.startsWith(`${m[1]}-`));
-  if (!listed || !m) return undefined;
-  const factor = Number(m[2]) / Number(/-(\d+)$/.exec(listed)?.[1] ?? m[2]);
-  const { value, note } = regional(table[listed], region);
-  if (!value) return undefined;
-  const hourly = (spot && value.spot !== undefined ? value.spot : value.onDemand) * factor;
-  const scaled = factor === 1 ? "" : ` (${factor} × ${listed})`;
-  return { usd: hourly, basis: `${machineType} ${spot ? "spot" : "on demand"} ${usd(hourly)}/h${scaled}${note}` };
+interface Priced {
+  usd: number;
+  basis: string;
 }
 
-function gpuPrice(type: string, region: string, spot: boolean): { usd: number; basis: string } | undefined {
-  const table = prices.gpus.prices as Record<string, Regional<{ onDemand: number; spot?: number }>>;
-  if (!table[type]) return undefined;
-  const { value, note } = regional(table[type], region);
-  if (!value) return undefined;
-  const hourly = spot && value.spot !== undefined ? value.spot : value.onDemand;
-  return { usd: hourly, basis: `${type} ${spot && value.spot !== undefined ? "spot" : "on demand"} ${usd(hourly)}/h${note}` };
+/** Hourly list price of a machine type in a region, on demand or spot, or undefined when the catalog has none. */
+export function machinePrice(machineType: string, region: string, spot: boolean): Priced | undefined {
+  const hourly = machineHourly(machineType, region, spot);
+  if (hourly === undefined) return undefined;
+  const bundled = MACHINES[machineType]?.gpu;
+  const gpus = bundled ? ` with ${bundled.count} × ${bundled.type}` : "";
+  return { usd: hourly, basis: `${machineType}${gpus} ${spot ? "spot" : "on demand"} ${usd(hourly)}/h` };
+}
+
+function gpuPrice(type: string, region: string, spot: boolean): Priced | undefined {
+  const price = gpuHourly(type, region);
+  const hourly = spot ? price?.spot : price?.onDemand;
+  if (hourly === undefined || hourly === null) return undefined;
+  return { usd: hourly, basis: `${type} ${spot ? "spot" : "on demand"} ${usd(hourly)}/h` };
 }
 
 function gib(memory: string): number {
@@ -72,51 +76,79 @@ interface Context {
   region: string;
   /** Versions of each image the registry's cleanup keeps. */
   keepRecent: number;
+  /** Images in the stack, which share the registry's free storage. */
+  images: number;
 }
 
 type Estimator = (r: CostInput, ctx: Context) => CostItem[];
 
-const vmItems = (r: CostInput, region: string, machineType: string, spot: boolean, gpus: Array<{ type: string; count: number }>): CostItem => {
+const pricesOf = (withGpus: boolean) =>
+  `prices of ${MACHINE_CATALOG_SOURCE.date}${withGpus ? `; GPU prices from ${GPU_CATALOG_SOURCE.repository}@${GPU_CATALOG_SOURCE.commit.slice(0, 7)}` : ""}`;
+
+/** The machine and the GPUs it carries, for one hour; G2 and A2 prices already include their own GPUs. */
+function vmItem(r: CostInput, region: string, machineType: string, spot: boolean, gpus: Array<{ type: string; count: number }>): CostItem {
+  const bundled = MACHINES[machineType]?.gpu?.type;
+  const attached = gpus.filter((g) => g.type !== bundled);
   const machine = machinePrice(machineType, region, spot);
-  const parts = gpus.map((g) => ({ g, price: gpuPrice(g.type, region, spot) }));
-  const onDemand = machinePrice(machineType, region, false);
-  const onDemandTotal = (onDemand?.usd ?? 0) + parts.reduce((sum, p) => sum + (gpuPrice(p.g.type, region, false)?.usd ?? 0) * p.g.count, 0);
+  const parts = attached.map((g) => ({ g, price: gpuPrice(g.type, region, spot), onDemand: gpuPrice(g.type, region, false) }));
+  const onDemandMachine = machinePrice(machineType, region, false);
   const total = (machine?.usd ?? 0) + parts.reduce((sum, p) => sum + (p.price?.usd ?? 0) * p.g.count, 0);
-  const missing = [!machine && machineType, ...parts.filter((p) => !p.price).map((p) => p.g.type)].filter(Boolean);
+  const unknown = [
+    ...(machine ? [] : [`${machineType} ${spot ? "spot" : "on demand"} in ${region}`]),
+    ...parts.filter((p) => !p.price).map((p) => `${p.g.type} ${spot ? "spot" : "on demand"} in ${region}`),
+  ];
+  const onDemandKnown = onDemandMachine && parts.every((p) => p.onDemand);
+  const onDemandTotal = (onDemandMachine?.usd ?? 0) + parts.reduce((sum, p) => sum + (p.onDemand?.usd ?? 0) * p.g.count, 0);
   const basis = [
-    machine?.basis,
+    ...(machine ? [machine.basis] : []),
     ...parts.filter((p) => p.price).map((p) => `${p.g.count} × ${p.price?.basis}`),
-    ...(missing.length ? [`no price in lib/prices.json for ${missing.join(", ")}`] : []),
+    ...(unknown.length ? [`price unknown for ${unknown.join(", ")}`] : []),
   ].join(" + ");
+  const compare = spot ? `; on demand it would be ${onDemandKnown ? `${usd(onDemandTotal)}/h` : "unknown"}` : "";
   return {
     resource: r.name,
     kind: "active",
     usd: round(total),
-    basis: `${basis}, ${region}${spot ? `; on demand it would be ${usd(onDemandTotal)}/h` : ""} (prices of ${prices.machines.date})`,
+    basis: `${basis}, ${region}${compare} (${pricesOf(parts.length > 0)})`,
+    ...(unknown.length && { unknown }),
   };
-};
+}
+
+/** A per-GB-month figure from lib/catalog/storage.json, or undefined. */
+function perGbMonth(table: Record<string, Record<string, number>>, kind: string, region: string): number | undefined {
+  return table[kind]?.[region];
+}
+
+function gbMonthItem(r: CostInput, gb: number, price: number | undefined, what: string, region: string, note = ""): CostItem {
+  if (price === undefined) {
+    return { resource: r.name, kind: "idle", usd: 0, basis: `${gb} GB ${what}: price unknown in ${region}${note}`, unknown: [`${what} in ${region}`] };
+  }
+  return { resource: r.name, kind: "idle", usd: round(gb * price), basis: `${gb} GB ${what} × ${usd(price, 3)}/GB-month${note}` };
+}
+
+function bucketItem(r: CostInput, price: number | undefined, region: string): CostItem {
+  const gb = prices.storage.assumedGbPerBucket;
+  if (price === undefined) return gbMonthItem(r, gb, price, "Standard storage", region);
+  return { resource: r.name, kind: "idle", usd: round(gb * price), basis: `${usd(price, 3)}/GB-month Standard storage, assuming ${gb} GB stored` };
+}
 
 const ESTIMATORS: Record<string, Estimator> = {
   "gcp:compute/instance:Instance": (r, { region }) => {
     const scheduling = (r.inputs.scheduling ?? {}) as { provisioningModel?: string };
     const accelerators = (r.inputs.guestAccelerators ?? []) as Array<{ type: string; count: number }>;
-    const disk = ((r.inputs.bootDisk as { initializeParams?: { size?: number } } | undefined)?.initializeParams?.size ?? 10) as number;
-    const diskPrice = regional(prices.disk.prices as Regional<number>, region);
+    const params = (r.inputs.bootDisk as { initializeParams?: { size?: number; type?: string } } | undefined)?.initializeParams;
+    const disk = params?.size ?? 10;
+    const diskType = params?.type ?? "pd-balanced";
     return [
-      vmItems(r, region, String(r.inputs.machineType), scheduling.provisioningModel === "SPOT", accelerators),
-      {
-        resource: r.name,
-        kind: "idle",
-        usd: round(disk * (diskPrice.value ?? 0)),
-        basis: `${disk} GB pd-balanced boot disk × ${usd(diskPrice.value ?? 0, 3)}/GB-month, billed while the VM is stopped too${diskPrice.note}`,
-      },
+      vmItem(r, region, String(r.inputs.machineType), scheduling.provisioningModel === "SPOT", accelerators),
+      gbMonthItem(r, disk, perGbMonth(storage.disks, diskType, region), `${diskType} boot disk`, region, ", billed while the VM is stopped too"),
     ];
   },
   "mlops:training:VertexJob": (r, { region }) => {
     const accelerator = r.inputs.accelerator as { type: string; count: number } | undefined;
-    const vertexToGce: Record<string, string> = { NVIDIA_TESLA_T4: "nvidia-tesla-t4", NVIDIA_TESLA_V100: "nvidia-tesla-v100", NVIDIA_TESLA_P100: "nvidia-tesla-p100", NVIDIA_TESLA_P4: "nvidia-tesla-p4" };
-    const gpus = accelerator && vertexToGce[accelerator.type] ? [{ type: vertexToGce[accelerator.type], count: accelerator.count }] : [];
-    const item = vmItems(r, region, String(r.inputs.machineType), r.inputs.spot === true, gpus);
+    const type = accelerator && GPU_OF_VERTEX[accelerator.type];
+    const gpus = accelerator ? [{ type: type ?? accelerator.type, count: accelerator.count }] : [];
+    const item = vmItem(r, region, String(r.inputs.machineType), r.inputs.spot === true, gpus);
     return [{ ...item, basis: `Vertex AI job at Compute Engine rates (Vertex AI bills its own, similar rates): ${item.basis}` }];
   },
   "gcp:cloudrunv2/service:Service": (r, { region }) => {
@@ -147,19 +179,19 @@ const ESTIMATORS: Record<string, Estimator> = {
       },
     ];
   },
-  "gcp:storage/bucket:Bucket": (r, { region }) => {
-    const { value, note } = regional(prices.storage.prices as Regional<number>, region);
-    const gb = prices.storage.assumedGbPerBucket;
-    return [{ resource: r.name, kind: "idle", usd: round(gb * (value ?? 0)), basis: `${usd(value ?? 0, 3)}/GB-month Standard storage, assuming ${gb} GB stored${note}` }];
-  },
-  "docker:index/image:Image": (r, { keepRecent: versions }) => {
-    const gb = prices.registry.assumedGbPerImageVersion * versions;
+  "gcp:storage/bucket:Bucket": (r, { region }) => [
+    bucketItem(r, perGbMonth(storage.buckets, "standard", region), region),
+  ],
+  "docker:index/image:Image": (r, { keepRecent: versions, images }) => {
+    const gb = DEFAULT_IMAGE_GB * versions;
+    // The free storage is per billing account: shared evenly by this stack's images, so the total nets it once.
+    const free = Math.min(gb, REGISTRY_FREE_GB / Math.max(images, 1));
     return [
       {
         resource: r.name,
         kind: "idle",
-        usd: round(gb * prices.registry.price),
-        basis: `${versions} kept version(s) × ${prices.registry.assumedGbPerImageVersion} GB assumed × ${usd(prices.registry.price, 2)}/GB-month (first 0.5 GB per billing account free)`,
+        usd: round((gb - free) * prices.registry.price),
+        basis: `${versions} kept version(s) × ${DEFAULT_IMAGE_GB} GB assumed, less ${round(free)} GB (its share of the free ${REGISTRY_FREE_GB} GB per billing account) × ${usd(prices.registry.price, 2)}/GB-month`,
       },
     ];
   },
@@ -209,10 +241,12 @@ export function estimateCost(resources: CostInput[], region: string): CostEstima
   const repository = resources.find((r) => r.type === REPOSITORY);
   const keep = (repository?.inputs.cleanupPolicies as Array<{ mostRecentVersions?: { keepCount?: number } }> | undefined)?.find((p) => p.mostRecentVersions)
     ?.mostRecentVersions?.keepCount;
-  const ctx: Context = { region, keepRecent: keep ?? 1 };
+  const images = resources.filter((r) => r.type === "docker:index/image:Image").length;
+  const ctx: Context = { region, keepRecent: keep ?? 1, images };
   const items = resources
     .flatMap((r) => ESTIMATORS[r.type]?.(r, ctx) ?? [])
     .sort((a, b) => a.resource.localeCompare(b.resource) || a.kind.localeCompare(b.kind));
   const sum = (kind: CostItem["kind"]) => round(items.filter((i) => i.kind === kind).reduce((s, i) => s + i.usd, 0));
-  return { idleMonthlyUsd: sum("idle"), activeHourlyUsd: sum("active"), items };
+  const unknown = items.flatMap((i) => (i.unknown ?? []).map((u) => `${i.resource}: ${u}`));
+  return { idleMonthlyUsd: sum("idle"), activeHourlyUsd: sum("active"), items, ...(unknown.length && { unknown }) };
 }

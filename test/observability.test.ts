@@ -213,15 +213,16 @@ describe("the cost estimate", () => {
       ],
       "europe-west1",
     );
-    // 3 × 1 GB × 0.10 + 1 GB × 0.02 + 0.06 + 0 = 0.38
-    expect(cost.idleMonthlyUsd).toBe(0.38);
+    // (3 × 1 GB − 0.5 GB free) × 0.10 + 1 GB × 0.02 + 0.06 + 0 = 0.33
+    expect(cost.idleMonthlyUsd).toBe(0.33);
     expect(cost.activeHourlyUsd).toBe(0);
   });
 
-  it("scales a machine type from a listed one of its series by vCPUs, and says when a region's price is borrowed", () => {
-    expect(machinePrice("n1-standard-8", "europe-west1", false)?.usd).toBeCloseTo(2 * 0.209007, 6);
-    expect(machinePrice("n1-standard-8", "europe-west1", false)?.basis).toContain("(2 × n1-standard-4)");
-    expect(machinePrice("n1-standard-4", "asia-east1", false)?.basis).toContain("no asia-east1 price in lib/prices.json; europe-west1's used");
+  it("prices each machine type in its own region from the catalog, never borrowing another region's price", () => {
+    // lib/catalog/machines.json (Cloud Billing Catalog export): n1-standard-8 in europe-west1 and asia-east1.
+    expect(machinePrice("n1-standard-8", "europe-west1", false)?.usd).toBe(0.418014);
+    expect(machinePrice("n1-standard-4", "asia-east1", false)?.usd).toBe(0.219998);
+    expect(machinePrice("n1-standard-4", "mars-north1", false)).toBeUndefined();
   });
 
   it("keeps the dev stack under $1 a month while idle", async () => {
