@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
-import { planConfig } from "./harness";
+import { planConfig } from "../plan";
 
 function configOf(raw: Record<string, unknown>) {
   const parsed = parseStackConfig({ "gcp:project": "dtu-mlops-140", ...raw }, "group-140");
