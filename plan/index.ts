@@ -4,7 +4,7 @@
  * and the tests use it.
  */
 export { planCost, planViolations } from "./checks";
-export { compareInventory, GOLDEN_DIR, goldenPath, inventoryOf, MISSING, readGolden, regenerateCommand, subsetProblems, writeGolden, type Inventory } from "./inventory";
+export { compareInventory, inventoryOf, MISSING, readGolden, regenerateCommand, subsetProblems, writeGolden, type Inventory } from "./inventory";
 export { fakeDigest, gcpMocks, projectNumber, type MockContext } from "./mocks";
 export { REPO_ROOT, stackFilePath } from "./paths";
 export type { Plan, PlannedResource } from "./record";
