@@ -26,11 +26,11 @@ async function main(): Promise<number> {
   }
   const cost = planCost(result.plan, result.config.region);
   const violations = planViolations(result.plan);
-  process.stdout.write(
-    args.json
-      ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
-      : `${renderPlan(result.plan)}\n${renderCost(cost)}\n${renderViolations(violations)}\n`,
-  );
+  const text = args.json
+    ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
+    : `${renderPlan(result.plan)}\n${renderCost(cost)}\n${renderViolations(violations)}\n`;
+  // Into a pipe the write completes later; exiting before it does cut the JSON at 64 KiB.
+  await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   // A mandatory violation fails the plan the way it fails `pulumi preview --policy-pack policy`.
   return violations.some((v) => v.level === "mandatory") ? 3 : 0;
 }
