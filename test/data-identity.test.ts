@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, SecretValue } from "../config";
-import { planConfig, planStackFile, REPO_ROOT, stackFilePath } from "./harness";
+import { planConfig, planStackFile, REPO_ROOT, stackFilePath } from "../plan";
 import { byName, ofType, planOf, problemsOf } from "./helpers";
 
 const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);

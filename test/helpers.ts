@@ -1,6 +1,6 @@
 /** Small helpers the feature tests share: plan a config or a stack file, find resources, collect problems. */
 import { parseStackConfig } from "../config";
-import { planRaw, planStackFile, stackFilePath, type Plan, type PlannedResource } from "./harness";
+import { planRaw, planStackFile, stackFilePath, type Plan, type PlannedResource } from "../plan";
 
 /** The project and stack the feature tests plan in, unless a test says otherwise. */
 const BASE = { "gcp:project": "dtu-mlops-140" };

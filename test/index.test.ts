@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { gcpMocks } from "./mocks";
+import { gcpMocks } from "../plan";
 
 /** Runs index.ts the way `pulumi up` does, with config as the CLI passes it: every value a string. */
 async function runProgram(config: Record<string, string>, inStack = true) {

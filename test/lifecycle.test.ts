@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readStackFile } from "../config";
-import { planRaw, REPO_ROOT, stackFilePath, type Plan, type PlannedResource, type PlanResult } from "./harness";
+import { planRaw, REPO_ROOT, stackFilePath, type Plan, type PlannedResource, type PlanResult } from "../plan";
 
 const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
 

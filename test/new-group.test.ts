@@ -7,7 +7,7 @@ import * as YAML from "yaml";
 import { regionOfZone } from "../lib/gcp";
 import { zonesOf, type GpuType } from "../lib/gpus";
 import { main } from "../tools/new-group";
-import { planStackFile, REPO_ROOT } from "./harness";
+import { planStackFile, REPO_ROOT } from "../plan";
 
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const tool = path.join(REPO_ROOT, "tools", "new-group.ts");

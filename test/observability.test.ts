@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { estimateCost, machinePrice } from "../lib/cost";
-import { planCost, planRaw, type PlannedResource } from "./harness";
+import { planCost, planRaw, type PlannedResource } from "../plan";
 import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
 
 const POLICY = "gcp:monitoring/alertPolicy:AlertPolicy";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { policies } from "../policy/pack";
 import { evaluate, RULES, type CheckedResource } from "../policy/rules";
-import { planStackFile, planViolations, REPO_ROOT, stackFilePath } from "./harness";
+import { planStackFile, planViolations, REPO_ROOT, stackFilePath } from "../plan";
 
 const labels = { group: "140", stack: "group-140", "managed-by": "pulumi" };
 const digest = `europe-west1-docker.pkg.dev/p/r/api@sha256:${"a".repeat(64)}`;

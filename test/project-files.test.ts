@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
 import { configTable } from "../tools/config-docs";
-import { REPO_ROOT } from "./harness";
+import { REPO_ROOT } from "../plan";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 
@@ -62,7 +62,7 @@ describe("README", () => {
 
 describe("README's cost table", () => {
   it("states the totals the estimator computes for group 140 and dev", async () => {
-    const { planStackFile, planCost, stackFilePath } = await import("./harness");
+    const { planStackFile, planCost, stackFilePath } = await import("../plan");
     const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
     const g140 = await planStackFile(stackFilePath("group-140"));
     const dev = await planStackFile(stackFilePath("dev"));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { requiredApis, type ApiFeatures } from "../components/project-services";
 import { parseStackConfig } from "../config";
-import { planConfig } from "./harness";
+import { planConfig } from "../plan";
 
 function configOf(raw: Record<string, unknown>) {
   const parsed = parseStackConfig({ "gcp:project": "dtu-mlops-140", ...raw }, "group-140");

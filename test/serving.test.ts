@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SecretValue } from "../config";
-import { planStackFile, REPO_ROOT, stackFilePath, type PlannedResource } from "./harness";
+import { planStackFile, REPO_ROOT, stackFilePath, type PlannedResource } from "../plan";
 import { byName, planOf, problemsOf } from "./helpers";
 
 const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);

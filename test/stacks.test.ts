@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { planStackFile, REPO_ROOT, stackFilePath } from "./harness";
-import { compareInventory, inventoryOf, readGolden, regenerateCommand } from "./inventory";
+import { compareInventory, inventoryOf, planStackFile, readGolden, regenerateCommand, REPO_ROOT, stackFilePath } from "../plan";
 
 const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
 

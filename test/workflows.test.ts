@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { REPO_ROOT } from "./harness";
+import { REPO_ROOT } from "../plan";
 
 const NAMES = ["ci", "preview", "deploy", "pause"] as const;
 type Name = (typeof NAMES)[number];

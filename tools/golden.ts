@@ -4,8 +4,7 @@
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { planStackFile, REPO_ROOT, stackFilePath } from "../test/harness";
-import { inventoryOf, writeGolden } from "../test/inventory";
+import { inventoryOf, planStackFile, REPO_ROOT, stackFilePath, writeGolden } from "../plan";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { stack: { type: "string", multiple: true }, all: { type: "boolean" } } });

@@ -12,7 +12,7 @@ import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
 import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "../lib/gpus";
 import { regionOfZone } from "../lib/gcp";
-import { planRaw, REPO_ROOT } from "../test/harness";
+import { planRaw, REPO_ROOT } from "../plan";
 
 const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]
        npm run new-group -- --roster FILE.csv [--course LABEL] [--out DIR]     (columns: group,project,repo,region,training,gpu)`;

@@ -4,86 +4,7 @@
  * (problems on stderr, nothing on stdout), 3 after printing the plan when a mandatory policy is violated.
  */
 import { parseArgs } from "node:util";
-import type { CostEstimate } from "../lib/cost";
-import type { Violation } from "../policy/rules";
-import { planCost, planStackFile, planViolations, stackFilePath, type Plan, type PlannedResource } from "../test/harness";
-
-/** The inputs worth a glance in the human view, by resource type. */
-const KEY_SETTINGS: Record<string, string[]> = {
-  "gcp:projects/service:Service": ["service"],
-  "gcp:storage/bucket:Bucket": ["name", "location", "versioning.enabled", "publicAccessPrevention", "forceDestroy"],
-  "gcp:artifactregistry/repository:Repository": ["repositoryId", "format", "location"],
-  "gcp:serviceaccount/account:Account": ["accountId"],
-  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ["workloadIdentityPoolId"],
-  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ["workloadIdentityPoolProviderId", "attributeCondition"],
-  "gcp:storage/bucketIAMMember:BucketIAMMember": ["bucket", "role", "member"],
-  "gcp:projects/iAMMember:IAMMember": ["role", "member"],
-  "gcp:serviceaccount/iAMMember:IAMMember": ["role", "member"],
-  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": ["repository", "role", "member"],
-  "gcp:secretmanager/secret:Secret": ["secretId"],
-  "gcp:secretmanager/secretIamMember:SecretIamMember": ["secretId", "role", "member"],
-  "gcp:compute/instance:Instance": ["machineType", "zone", "guestAccelerators"],
-  "gcp:cloudrunv2/service:Service": ["name", "template.containers[0].image", "template.scaling.maxInstanceCount"],
-};
-
-function pick(value: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((v, part) => {
-    const m = /^(\w+)\[(\d+)\]$/.exec(part);
-    const obj = v as Record<string, unknown> | undefined;
-    return m ? (obj?.[m[1]] as unknown[] | undefined)?.[Number(m[2])] : obj?.[part];
-  }, value);
-}
-
-function settings(r: PlannedResource): string {
-  return (KEY_SETTINGS[r.type] ?? [])
-    .map((key) => [key, pick(r.inputs, key)] as const)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .join("  ");
-}
-
-export function renderCost(cost: CostEstimate): string {
-  const lines = ["cost estimate (USD):", `  idle, per month:   ${cost.idleMonthlyUsd.toFixed(2)}`, `  active, per hour:  ${cost.activeHourlyUsd.toFixed(2)}`];
-  const width = Math.max(...cost.items.map((i) => i.resource.length), 8);
-  for (const i of cost.items) lines.push(`  ${i.resource.padEnd(width)}  ${i.kind.padEnd(6)}  ${i.usd.toFixed(4).padStart(9)}  ${i.basis}`);
-  return lines.join("\n");
-}
-
-export function renderPlan(plan: Plan): string {
-  const children = new Map<string, PlannedResource[]>();
-  for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-  const names = new Set(plan.resources.map((r) => r.name));
-  const roots = plan.resources.filter((r) => !names.has(r.parent));
-  const lines = [`stack ${plan.stack}`];
-  const walk = (r: PlannedResource, depth: number): void => {
-    const mark = r.protect ? " [protected]" : "";
-    lines.push(`${"  ".repeat(depth)}${r.name}  (${r.type})${mark}  ${settings(r)}`.trimEnd());
-    for (const child of children.get(r.name) ?? []) walk(child, depth + 1);
-  };
-  for (const r of roots) walk(r, 1);
-  const protectedCount = plan.resources.filter((r) => r.protect).length;
-  lines.push(`${plan.resources.length} resources, ${protectedCount} protected`, "outputs:");
-  for (const [key, value] of Object.entries(plan.outputs)) {
-    lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
-  }
-  return lines.join("\n");
-}
-
-/** The document `--json` prints; its shape is a contract other tools read (DESIGN.md). */
-export function planJson(plan: Plan, cost: CostEstimate, violations: Violation[]): object {
-  return {
-    stack: plan.stack,
-    resources: plan.resources.map(({ type, name, parent, protect, inputs }) => ({ type, name, parent, protect, inputs })),
-    outputs: plan.outputs,
-    cost,
-    violations,
-  };
-}
-
-export function renderViolations(violations: Violation[]): string {
-  if (!violations.length) return "policy: no violations";
-  return ["policy violations:", ...violations.map((v) => `  [${v.level}] ${v.policy}: ${v.message}`)].join("\n");
-}
+import { planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderViolations, stackFilePath } from "../plan";
 
 async function main(): Promise<number> {
   let args;
@@ -105,11 +26,11 @@ async function main(): Promise<number> {
   }
   const cost = planCost(result.plan, result.config.region);
   const violations = planViolations(result.plan);
-  process.stdout.write(
-    args.json
-      ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
-      : `${renderPlan(result.plan)}\n${renderCost(cost)}\n${renderViolations(violations)}\n`,
-  );
+  const text = args.json
+    ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
+    : `${renderPlan(result.plan)}\n${renderCost(cost)}\n${renderViolations(violations)}\n`;
+  // Into a pipe the write completes later; exiting before it does cut the JSON at 64 KiB.
+  await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   // A mandatory violation fails the plan the way it fails `pulumi preview --policy-pack policy`.
   return violations.some((v) => v.level === "mandatory") ? 3 : 0;
 }

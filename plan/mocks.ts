@@ -142,7 +142,7 @@ export function gcpMocks(ctx: MockContext): pulumi.runtime.Mocks {
           return { name, sha256Digest: fakeDigest(name), id: name };
         }
         default:
-          throw new Error(`the mock does not answer invoke ${args.token}; add it to test/mocks.ts`);
+          throw new Error(`the mock does not answer invoke ${args.token}; add it to plan/mocks.ts`);
       }
     },
   };

@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import type { Plan } from "./harness";
+import { REPO_ROOT } from "./paths";
+import type { Plan } from "./record";
 
 export const MISSING = "__missing__";
 
@@ -58,7 +59,8 @@ export function compareInventory(golden: Inventory, actual: Inventory): string[]
   ];
 }
 
-export const GOLDEN_DIR = path.join(__dirname, "golden");
+/** The reviewed inventories are test fixtures: they stay beside the tests that compare them. */
+export const GOLDEN_DIR = path.join(REPO_ROOT, "test", "golden");
 
 export function goldenPath(stack: string): string {
   return path.join(GOLDEN_DIR, `${stack}.yaml`);

@@ -1,0 +1,12 @@
+/**
+ * The offline planner: runs the real program under a mock of Google Cloud, records what it registers,
+ * and gives the plan's cost, policy verdict, inventory and printed forms. `npm run plan`, the other tools
+ * and the tests use it.
+ */
+export { planCost, planViolations } from "./checks";
+export { compareInventory, inventoryOf, MISSING, readGolden, regenerateCommand, subsetProblems, writeGolden, type Inventory } from "./inventory";
+export { fakeDigest, gcpMocks, projectNumber, type MockContext } from "./mocks";
+export { REPO_ROOT, stackFilePath } from "./paths";
+export type { Plan, PlannedResource } from "./record";
+export { planJson, renderCost, renderPlan, renderViolations } from "./render";
+export { planConfig, planProgram, planRaw, planStackFile, type PlanResult } from "./run";
