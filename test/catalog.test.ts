@@ -6,7 +6,7 @@ import { estimateCost, machinePrice, type CostInput } from "../lib/cost";
 import { REGIONS, regionOfZone } from "../lib/gcp";
 import { BUNDLED_GPUS, GPU_TYPES, GPUS, vertexGpuProblem, vertexRegionsOf, zonesOf, type GpuType } from "../lib/gpus";
 import { bootDiskType, MACHINE_TYPES, MACHINES, machineTypeProblem } from "../lib/machines";
-import { planRaw } from "./harness";
+import { planRaw } from "../plan";
 
 const vm = (machineType: string, spot: boolean, gpu?: { type: string; count: number }): CostInput => ({
   type: "gcp:compute/instance:Instance",
