@@ -1,11 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, rawConfigFromPulumi } from "./config";
-import { createStack } from "./stack";
+// This repository's own Pulumi program (the dev stack); a group's template/index.ts is the same line
+// importing the published package instead.
+import { stack } from "./program";
 
-const parsed = parseStackConfig(rawConfigFromPulumi(), pulumi.getStack());
-if (!parsed.ok) {
-  // RunError ends the program with the message alone: no stack trace, no resource registered.
-  throw new pulumi.RunError(`invalid stack configuration:\n  ${parsed.problems.join("\n  ")}`);
-}
-
-export = createStack(parsed.config);
+export = stack();

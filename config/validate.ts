@@ -8,6 +8,7 @@ import { StackConfigSchema, validFields, type Fields } from "./schema";
 import { serviceChecks } from "./services";
 import { toStackConfig, type StackConfig } from "./stack-config";
 import { trainingChecks } from "./training";
+import { buildContextChecks } from "./workload";
 
 /** Namespaces of providers this program uses; their keys are theirs to check, not ours. */
 const PROVIDER_NAMESPACES = new Set(["gcp", "docker", "random", "pulumi"]);
@@ -17,7 +18,8 @@ const GCP_KEYS = new Set(["gcp:project", "gcp:region", "gcp:zone"]);
 export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: string[] };
 
 /** Validates raw config (keys as in the stack file) and reports every problem at once, one line each. */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): ParseResult {
+/** `projectDir` is the Pulumi project folder, where image build paths start (under Pulumi: the working folder). */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string, projectDir = process.cwd()): ParseResult {
   const { input, secretValues } = splitRaw(raw);
   if (!("mlops:group" in input)) input["mlops:group"] = stack.replace(/^group-/, "");
 
@@ -25,7 +27,11 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): P
   const problems = result.success ? [] : result.error.issues.flatMap((iss) => formatIssue(iss, StackConfigSchema));
   // Rules across keys still run on the keys that are valid on their own, so every problem shows at once.
   const fields = validFields(input);
-  problems.push(...crossChecks(fields, input["mlops:training"]), ...secretValueChecks(fields["mlops:secrets"], secretValues));
+  problems.push(
+    ...crossChecks(fields, input["mlops:training"]),
+    ...buildContextChecks(fields, projectDir),
+    ...secretValueChecks(fields["mlops:secrets"], secretValues),
+  );
   if (!result.success || problems.length) return { ok: false, problems: unique(problems) };
   return { ok: true, config: toStackConfig(result.data, stack, secretValues) };
 }

@@ -9,9 +9,6 @@ import { CI_WORKLOADS } from "./identities";
 import type { Fields } from "./schema";
 import { BUCKETS } from "./storage";
 
-/** Where the stack's relative paths (image build contexts) start: the Pulumi project folder. */
-export const PROJECT_ROOT = path.join(__dirname, "..");
-
 /** Google's public Cloud Run sample, so a service deploys before the group has a Dockerfile. */
 export const SAMPLE_IMAGE = "us-docker.pkg.dev/cloudrun/container/hello";
 /** Image references: [host[:port]/]path[:tag][@sha256:digest]. */
@@ -44,14 +41,9 @@ export function workloadsFrom(f: Fields): string[] {
   return [...(training && training.kind !== "none" ? ["trainer"] : []), ...Object.keys(f["mlops:services"] ?? {})];
 }
 
-/** A build context must exist with its Dockerfile; a prebuilt image must come from a registry Cloud Run accepts. */
+/** A prebuilt image must come from a registry Cloud Run accepts (build contexts: `buildContextChecks`). */
 export function imageChecks(key: string, image: ImageSource, forCloudRun = false): string[] {
-  if ("build" in image) {
-    const dockerfile = image.dockerfile ?? path.join(image.build, "Dockerfile");
-    if (!fs.existsSync(path.join(PROJECT_ROOT, image.build))) return [`${key}.build: directory "${image.build}" does not exist in the project`];
-    if (!fs.existsSync(path.join(PROJECT_ROOT, dockerfile))) return [`${key}${image.dockerfile ? ".dockerfile" : ".build"}: no Dockerfile at "${dockerfile}"`];
-    return [];
-  }
+  if ("build" in image) return [];
   const first = image.ref.split("/")[0];
   const host = image.ref.includes("/") && /[.:]|^localhost$/.test(first) ? first : "docker.io";
   if (forCloudRun && !/docker\.pkg\.dev$|(^|\.)gcr\.io$|^docker\.io$/.test(host)) {
@@ -84,4 +76,23 @@ function referenceProblem(ref: string, services: string[]): string | undefined {
   const bucket = /^buckets\.([^.]+)\.name$/.exec(ref);
   if (bucket) return (BUCKETS as readonly string[]).includes(bucket[1]) ? undefined : `names no bucket; buckets: ${BUCKETS.join(", ")}`;
   return "is not a reference; use ${services.NAME.url}, ${buckets.NAME.name}, ${project} or ${region}";
+}
+
+/**
+ * Every build context exists with its Dockerfile. Paths are relative to the Pulumi project folder (where
+ * `pulumi up` runs and Docker resolves them), so a stack in a group's `infra/` folder builds `..`.
+ */
+export function buildContextChecks(f: Fields, projectDir: string): string[] {
+  const training = f["mlops:training"];
+  const images: Array<[string, ImageSource | undefined]> = [
+    ["mlops:training.image", training && training.kind !== "none" ? (training.image as ImageSource) : undefined],
+    ...Object.entries(f["mlops:services"] ?? {}).map(([k, s]): [string, ImageSource] => [`mlops:services.${k}.image`, s.image as ImageSource]),
+  ];
+  return images.flatMap(([key, image]) => {
+    if (!image || !("build" in image)) return [];
+    const dockerfile = image.dockerfile ?? path.join(image.build, "Dockerfile");
+    if (!fs.existsSync(path.resolve(projectDir, image.build))) return [`${key}.build: directory "${image.build}" does not exist in ${projectDir}`];
+    if (!fs.existsSync(path.resolve(projectDir, dockerfile))) return [`${key}${image.dockerfile ? ".dockerfile" : ".build"}: no Dockerfile at "${dockerfile}"`];
+    return [];
+  });
 }

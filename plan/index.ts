@@ -6,7 +6,7 @@
 export { planCost, planViolations } from "./checks";
 export { compareInventory, inventoryOf, MISSING, readGolden, regenerateCommand, subsetProblems, writeGolden, type Inventory } from "./inventory";
 export { fakeDigest, gcpMocks, projectNumber, type MockContext } from "./mocks";
-export { REPO_ROOT, stackFilePath } from "./paths";
+export { EXAMPLES_DIR, projectDirOf, REPO_ROOT, stackFilePath, stackFiles, type StackFile } from "./paths";
 export type { Plan, PlannedResource } from "./record";
 export { planJson, renderCost, renderPlan, renderViolations } from "./render";
 export { planConfig, planProgram, planRaw, planStackFile, type PlanResult } from "./run";

@@ -64,7 +64,7 @@ export function renderPlan(plan: Plan): string {
   return lines.join("\n");
 }
 
-/** The document `--json` prints; its shape is a contract other tools read (DESIGN.md). */
+/** The document `--json` prints; its shape is a contract other tools read (docs/plan.md). */
 export function planJson(plan: Plan, cost: CostEstimate, violations: Violation[]): object {
   return {
     stack: plan.stack,

@@ -3,6 +3,7 @@
  * resource it registers. The tests and `npm run plan` both use planStackFile/planConfig from here.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectDirOf } from "./paths";
 import { parseStackConfig, readStackFile, stackNameOfFile, type StackConfig } from "../config";
 import { createStack } from "../stack";
 import { gcpMocks, type MockContext } from "./mocks";
@@ -50,8 +51,8 @@ async function runProgram(ctx: MockContext, program: () => Record<string, unknow
 }
 
 /** Validates and plans a config given as raw keys (as in a stack file). */
-export async function planRaw(raw: Record<string, unknown>, stack: string): Promise<PlanResult> {
-  const parsed = parseStackConfig(raw, stack);
+export async function planRaw(raw: Record<string, unknown>, stack: string, projectDir?: string): Promise<PlanResult> {
+  const parsed = parseStackConfig(raw, stack, projectDir);
   if (!parsed.ok) return parsed;
   return { ok: true, plan: await planConfig(parsed.config), config: parsed.config };
 }
@@ -60,5 +61,5 @@ export async function planRaw(raw: Record<string, unknown>, stack: string): Prom
 export async function planStackFile(file: string): Promise<PlanResult> {
   const read = readStackFile(file);
   if (!read.ok) return read;
-  return planRaw(read.raw, stackNameOfFile(file));
+  return planRaw(read.raw, stackNameOfFile(file), projectDirOf(file));
 }

@@ -8,7 +8,7 @@ const UPTIME = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig";
 
 const condition = (policy: PlannedResource) => (policy.inputs.conditions as any[])[0].conditionThreshold;
 
-/** What Cloud Monitoring says each metric is, and the aligners its kind accepts (REFERENCE.md). */
+/** What Cloud Monitoring says each metric is, and the aligners its kind accepts (docs/design.md). */
 const METRICS: Record<string, { kind: string; aligners: string[] }> = {
   "run.googleapis.com/request_count": { kind: "DELTA INT64", aligners: ["ALIGN_RATE", "ALIGN_DELTA", "ALIGN_SUM"] },
   "run.googleapis.com/request_latencies": { kind: "DELTA DISTRIBUTION", aligners: ["ALIGN_PERCENTILE_50", "ALIGN_PERCENTILE_95", "ALIGN_PERCENTILE_99", "ALIGN_DELTA"] },

@@ -14,7 +14,7 @@ function plan(...args: string[]) {
 }
 
 describe("npm run plan", () => {
-  it("prints one JSON document of the shape in DESIGN.md, in seconds", () => {
+  it("prints one JSON document of the documented shape (docs/plan.md), in seconds", () => {
     const run = plan("--stack", "group-140", "--json");
     expect(run.code, run.stderr).toBe(0);
     // About 2 s on an idle 2-core machine (tsx start-up included); the bound catches a real slowdown, not load.

@@ -2,14 +2,13 @@
  * `npm run golden -- --stack NAME` (or `--all`): writes the full inventory of a stack file to
  * test/golden/NAME.yaml. The file is then reviewed like code: read the diff before committing it.
  */
-import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { inventoryOf, planStackFile, REPO_ROOT, stackFilePath, writeGolden } from "../plan";
+import { inventoryOf, planStackFile, stackFilePath, stackFiles, writeGolden } from "../plan";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { stack: { type: "string", multiple: true }, all: { type: "boolean" } } });
   const stacks = values.all
-    ? fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
+    ? stackFiles().flatMap((f) => (f.example || f.stack === "dev" ? [f.stack] : []))
     : (values.stack ?? []);
   if (!stacks.length) {
     process.stderr.write("usage: npm run golden -- --stack NAME [--stack NAME …] | --all\n");

@@ -12,7 +12,7 @@ import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
 import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "../lib/gpus";
 import { regionOfZone } from "../lib/gcp";
-import { planRaw, REPO_ROOT } from "../plan";
+import { planRaw } from "../plan";
 
 const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]
        npm run new-group -- --roster FILE.csv [--course LABEL] [--out DIR]     (columns: group,project,repo,region,training,gpu)`;
@@ -240,7 +240,7 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
         gpu: { type: "string" },
         roster: { type: "string" },
         course: { type: "string", default: DEFAULT_COURSE },
-        out: { type: "string", default: REPO_ROOT },
+        out: { type: "string", default: process.cwd() },
         help: { type: "boolean", default: false },
       },
     }).values;

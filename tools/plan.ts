@@ -6,10 +6,11 @@
 import { parseArgs } from "node:util";
 import { planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderViolations, stackFilePath } from "../plan";
 
-async function main(): Promise<number> {
+/** The command; `--stack NAME` is looked up in the current folder (a project's own or examples/). */
+export async function main(argv = process.argv.slice(2)): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { stack: { type: "string" }, file: { type: "string" }, json: { type: "boolean", default: false } } }).values;
+    args = parseArgs({ args: argv, options: { stack: { type: "string" }, file: { type: "string" }, json: { type: "boolean", default: false } } }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\nusage: npm run plan -- --stack NAME | --file PATH [--json]\n`);
     return 2;
@@ -18,7 +19,7 @@ async function main(): Promise<number> {
     process.stderr.write("usage: npm run plan -- --stack NAME | --file PATH [--json]  (exactly one of --stack, --file)\n");
     return 2;
   }
-  const file = args.file ?? stackFilePath(args.stack as string);
+  const file = args.file ?? stackFilePath(args.stack as string, process.cwd());
   const result = await planStackFile(file);
   if (!result.ok) {
     process.stderr.write(`${result.problems.join("\n")}\n`);

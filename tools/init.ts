@@ -1,0 +1,75 @@
+/**
+ * `mlops-gcp-stack init [--dir infra] [--root .]`: lays the template into a group's repository: the Pulumi
+ * project into DIR, the workflows into .github/workflows, a .dockerignore at the root. It never overwrites
+ * a file; the package version it writes into DIR/package.json is its own, so `npx mlops-gcp-stack@X init`
+ * adopts version X. Exit 0: done (skipped files are listed); 2: bad arguments.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+
+const USAGE = "usage: mlops-gcp-stack init [--dir infra] [--root REPOSITORY_FOLDER]";
+const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "Pulumi.starter.yaml"];
+
+/** The package's own folder (with template/ and package.json), from source or from dist/. */
+function packageRoot(): string {
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "template", "Pulumi.yaml")) && fs.existsSync(path.join(dir, "package.json"))) return dir;
+  }
+  throw new Error("the package's template/ folder is missing");
+}
+
+/** What goes where: [source in template/, target in the repository, text transform]. */
+function layout(dir: string, version: string): Array<[string, string, (text: string) => string]> {
+  const same = (text: string) => text;
+  const files = PROJECT_FILES.map((f): [string, string, (text: string) => string] => [
+    f,
+    path.join(dir, f),
+    f === "package.json" ? (text) => text.replace(/("mlops-gcp-stack": )"[^"]*"/, `$1"${version}"`) : same,
+  ]);
+  const workflows = fs.readdirSync(path.join(packageRoot(), "template", "workflows")).map((f): [string, string, (text: string) => string] => [
+    path.join("workflows", f),
+    path.join(".github", "workflows", f),
+    (text) => text.replace(/^(\s*STACK_DIR: ).*$/m, `$1${dir}`),
+  ]);
+  return [...files, ...workflows, ["dockerignore", ".dockerignore", same]];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: { dir: { type: "string", default: "infra" }, root: { type: "string", default: "." } } }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const dir = path.posix.normalize(args.dir.replace(/\\/g, "/"));
+  if (path.isAbsolute(dir) || dir.startsWith("..")) {
+    process.stderr.write(`--dir: "${args.dir}" must be a folder inside the repository, such as infra\n${USAGE}\n`);
+    return 2;
+  }
+  const root = packageRoot();
+  const version = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
+  for (const [source, target, transform] of layout(dir, version)) {
+    const file = path.join(args.root, target);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const text = transform(fs.readFileSync(path.join(root, "template", source), "utf8"));
+    try {
+      fs.writeFileSync(file, text, { flag: "wx" });
+      process.stdout.write(`wrote   ${target}\n`);
+    } catch {
+      process.stdout.write(`kept    ${target} (exists; compare it with template/${source} of mlops-gcp-stack ${version})\n`);
+    }
+  }
+  process.stdout.write(
+    [
+      "",
+      "next:",
+      `  cd ${dir} && npm install`,
+      "  cp Pulumi.starter.yaml Pulumi.<stack>.yaml   # or: npx mlops-gcp-stack new-group --help; then fill in your values",
+      "  npx mlops-gcp-stack plan --file Pulumi.<stack>.yaml && pulumi up --stack <stack>",
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}
