@@ -18,8 +18,8 @@ export type ImageSource = { build: string; dockerfile?: string; buildArgs?: Reco
 
 export const imageSource = z
   .strictObject({
-    build: z.string().min(1).optional().describe("Directory (from the project root) with the Dockerfile."),
-    dockerfile: z.string().min(1).optional().describe("Dockerfile path, relative to the project root; default DIR/Dockerfile."),
+    build: z.string().min(1).optional().describe("Build context: a folder relative to the Pulumi project folder (`..` is the repository when the project is in infra/)."),
+    dockerfile: z.string().min(1).optional().describe("Dockerfile path, relative to the Pulumi project folder; default BUILD/Dockerfile."),
     buildArgs: z.record(z.string(), z.string()).optional().describe("Docker build arguments."),
     ref: z.string().regex(IMAGE_REF, { error: "is not an image reference such as us-docker.pkg.dev/cloudrun/container/hello" }).optional()
       .describe("A prebuilt image; its tag is resolved to a digest at deploy time."),
