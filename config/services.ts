@@ -31,7 +31,9 @@ const service = z.strictObject({
   concurrency: intIn(1, 1000, "requests").default(80).describe("Requests one instance serves at once."),
   timeoutSeconds: intIn(1, 3600, "seconds").default(300).describe("Request timeout."),
   healthPath: httpPath("/health").optional()
-    .describe("HTTP path for the startup and liveness probes (and the uptime check of a public service)."),
+    .describe("HTTP path that answers 200 once the process serves: the startup and liveness probes (and the uptime check of a public service without readyPath)."),
+  readyPath: httpPath("/ready").optional()
+    .describe("HTTP path that answers 200 only while the service can do its work (model loaded, buckets usable): what the uptime check of a public service and its alert watch."),
   env: envVars()
     .describe("Environment variables; values may use ${services.NAME.url}, ${buckets.NAME.name}, ${project}, ${region}."),
   secrets: secretNames().describe("Secrets (from mlops:secrets) the service reads, as env vars of the same name."),

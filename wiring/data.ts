@@ -17,13 +17,15 @@ export interface WorkloadNeeds {
   member: pulumi.Output<string>;
   buckets: Partial<Record<BucketName, "read" | "write">>;
   secrets: string[];
+  /** Anyone on the internet can drive it (a public service): its `write` grants create objects only. */
+  public: boolean;
 }
 
 export function workloadNeeds(config: StackConfig, identities: Identities): WorkloadNeeds[] {
   const member = (who: string) => identities.accounts[who].member;
   return [
-    ...(config.training ? [{ who: "trainer", member: member("trainer"), buckets: config.training.buckets, secrets: config.training.secrets }] : []),
-    ...config.services.map((s) => ({ who: s.key, member: member(s.key), buckets: s.buckets, secrets: s.secrets })),
+    ...(config.training ? [{ who: "trainer", member: member("trainer"), buckets: config.training.buckets, secrets: config.training.secrets, public: false }] : []),
+    ...config.services.map((s) => ({ who: s.key, member: member(s.key), buckets: s.buckets, secrets: s.secrets, public: s.public })),
   ];
 }
 
@@ -41,7 +43,7 @@ export function storageBuckets(config: StackConfig, deps: { apis: ProjectService
       keepVersions: config.storage.keepVersions,
       predictionsDays: config.storage.predictionsDays,
       grants: Object.fromEntries(
-        BUCKETS.map((b) => [b, deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b] }] : []))]),
+        BUCKETS.map((b) => [b, deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b], createOnly: n.public }] : []))]),
       ),
     },
     { dependsOn: deps.apis.need("storage") },
