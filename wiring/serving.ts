@@ -100,9 +100,11 @@ function readyHints(config: StackConfig, s: ServiceConfig, buckets: Buckets): pu
         : "No model yet: this stack has no mlops:training; copy a trained model into the models bucket where the service expects it.",
     );
   }
-  for (const [env, name] of Object.entries(buckets.envOf(s.buckets))) {
+  const env = buckets.envOf(s.buckets);
+  if (Object.keys(env).length) {
+    const vars = Object.entries(env).map(([name, bucket]) => pulumi.interpolate`${name}=${bucket}`);
     hints.push(
-      pulumi.interpolate`Bucket missing or denied: ${env}=${name}. Check it exists (\`gcloud storage ls gs://${name} --project ${config.project}\`) and that mlops:services.${s.key}.buckets grants it; \`pulumi up\` restores both.`,
+      pulumi.interpolate`Bucket missing or denied (it reads ${pulumi.all(vars).apply((v) => v.join(", "))}): \`gcloud storage ls gs://BUCKET --project ${config.project}\` shows whether one exists; its access is mlops:services.${s.key}.buckets. \`pulumi refresh\` then \`pulumi up\` restore a bucket or grant deleted by hand.`,
     );
   }
   const calls = config.services.filter((other) => Object.values(s.env).some((v) => v.includes(`\${services.${other.key}.url}`)));
