@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUCKETS, type ServiceConfig, type StackConfig } from "../config";
 import { bucketOfEnvName } from "../lib/wiring";
-import { planStackFile, REPO_ROOT, stackFilePath, type Plan, type PlannedResource } from "./harness";
+import { REPO_ROOT, type Plan, type PlannedResource } from "./harness";
+import { planFile } from "./helpers";
 import { envReads, serviceDirOf, serviceSources, type EnvReads } from "./python-env";
 
 const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
@@ -86,10 +87,7 @@ function callProblems(plan: Plan, config: StackConfig, s: Wired, name: string, c
 }
 
 describe.each(stacks)("the services of Pulumi.%s.yaml get what their code reads", (stack) => {
-  const planned = planStackFile(stackFilePath(stack)).then((r) => {
-    if (!r.ok) throw new Error(r.problems.join("\n"));
-    return r;
-  });
+  const planned = planFile(stack);
 
   it("every *_BUCKET, naming a bucket granted to the service's own account; every service URL, callable; no unread grant", async () => {
     const { plan, config } = await planned;
@@ -110,8 +108,7 @@ describe.each(stacks)("the services of Pulumi.%s.yaml get what their code reads"
 
 describe("the check itself", () => {
   it("finds the sample services in the group stacks and what they read", async () => {
-    const r = await planStackFile(stackFilePath("group-140"));
-    if (!r.ok) throw new Error(r.problems.join("\n"));
+    const r = await planFile("group-140");
     const wired = wiredServices(r.plan, r.config);
     expect(wired.map((s) => s.dir).sort()).toEqual(["backend", "frontend", "monitor"]);
     const backend = wired.find((s) => s.dir === "backend")!;
@@ -119,8 +116,7 @@ describe("the check itself", () => {
   });
 
   it("catches a service that reads a bucket it is not given, a URL it is not given, and a grant it never reads", async () => {
-    const r = await planStackFile(stackFilePath("group-140"));
-    if (!r.ok) throw new Error(r.problems.join("\n"));
+    const r = await planFile("group-140");
     const [backend] = wiredServices(r.plan, r.config).filter((s) => s.dir === "backend");
     const reads = { names: new Set(["DATA_BUCKET", "MODELS_BUCKET", "LOGS_BUCKET", "MONITOR_URL", "TOKEN"]), required: new Set(["TOKEN"]) };
     expect(contractProblems(r.plan, r.config, { ...backend, reads })).toEqual([
