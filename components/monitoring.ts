@@ -96,8 +96,9 @@ type ChildOptions = (dependsOn?: pulumi.Resource[]) => pulumi.CustomResourceOpti
 
 /**
  * Monitoring a group can act on: an email channel per address, an uptime check and alert for every public
- * service with a ready or health path (the ready path when both), 5xx-share and p95-latency alerts per service, a runtime alert for the training
- * VM, a dashboard, and an optional budget. Every alert says what to check and the command to run.
+ * service with a ready or health path (the ready path when both), 5xx-share and p95-latency alerts per
+ * service, a runtime alert for the training VM, a dashboard, and an optional budget. Every alert says what
+ * to check and the command to run.
  */
 export class Monitoring extends pulumi.ComponentResource {
   readonly channels: gcp.monitoring.NotificationChannel[];
