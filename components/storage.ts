@@ -18,7 +18,7 @@ export interface BucketGrant {
   who: string;
   member: pulumi.Input<string>;
   access: BucketAccess;
-  /** `write` creates objects only: for accounts anyone can drive, such as a public service's. */
+  /** `write` creates objects only: for accounts anyone can drive (a public service, or one it calls). */
   createOnly?: boolean;
 }
 

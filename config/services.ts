@@ -37,7 +37,7 @@ const service = z.strictObject({
   env: envVars()
     .describe("Environment variables; values may use ${services.NAME.url}, ${buckets.NAME.name}, ${project}, ${region}. DATA_BUCKET, MODELS_BUCKET and PREDICTIONS_BUCKET are the stack's to set, from buckets (docs/wiring.md)."),
   secrets: secretNames().describe("Secrets (from mlops:secrets) the service reads, as env vars of the same name."),
-  buckets: bucketAccess.default({}).describe("Bucket access of the service's account, read or write per bucket; the service gets each granted bucket's name as DATA_BUCKET, MODELS_BUCKET or PREDICTIONS_BUCKET. A public service's write creates objects only (docs/wiring.md)."),
+  buckets: bucketAccess.default({}).describe("Bucket access of the service's account, read or write per bucket; the service gets each granted bucket's name as DATA_BUCKET, MODELS_BUCKET or PREDICTIONS_BUCKET. On a public service, or one a public service calls, write creates objects only (docs/wiring.md)."),
   public: flag().default(false).describe("Reachable by anyone on the internet; otherwise only by its callers."),
   callers: z.array(z.string(), { error: "must be a list of service names" }).default([]).describe("Private services only: the services whose accounts may invoke this one."),
   metrics: z

@@ -123,16 +123,23 @@ describe("the wiring contract: <NAME>_BUCKET for every bucket a workload is gran
     );
   });
 
-  it("maps write to objectUser for private workloads and the trainer, and to objectCreator for a public service", async () => {
+  it("maps write to objectUser for the trainer and unexposed services, to objectCreator for a public service and what it calls", async () => {
     const plan = await planOf({
       "mlops:training": { kind: "vertex", buckets: { models: "write" } },
-      "mlops:services": { api: { public: true, buckets: { predictions: "write", models: "read" } }, worker: { buckets: { predictions: "write" } } },
+      "mlops:services": {
+        web: { public: true, buckets: { predictions: "write", models: "read" } },
+        api: { callers: ["web"], buckets: { predictions: "write" } },
+        store: { callers: ["api"], buckets: { data: "write" } },
+        worker: { buckets: { predictions: "write" } },
+      },
     });
     const role = (name: string) => byName(plan, name).inputs.role;
     expect(role("buckets-models-trainer-write")).toBe("roles/storage.objectUser");
     expect(role("buckets-predictions-worker-write")).toBe("roles/storage.objectUser");
+    expect(role("buckets-predictions-web-write")).toBe("roles/storage.objectCreator");
     expect(role("buckets-predictions-api-write")).toBe("roles/storage.objectCreator");
-    expect(role("buckets-models-api-read")).toBe("roles/storage.objectViewer");
+    expect(role("buckets-data-store-write")).toBe("roles/storage.objectCreator");
+    expect(role("buckets-models-web-read")).toBe("roles/storage.objectViewer");
   });
 });
 
