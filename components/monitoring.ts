@@ -8,7 +8,12 @@ export interface WatchedService {
   serviceName: string;
   url: pulumi.Output<string>;
   public: boolean;
+  /** Answers once the process serves (the startup probe's path). */
   healthPath?: string;
+  /** Answers 200 only while the service can do its work; the uptime check watches it, else healthPath. */
+  readyPath?: string;
+  /** What a failing readiness check can mean for this service and what to do, one Markdown line each. */
+  readyHints?: pulumi.Input<string>[];
   /** The service itself: checks and alerts wait for it and go when it goes. */
   resource: pulumi.Resource;
 }
@@ -91,8 +96,9 @@ type ChildOptions = (dependsOn?: pulumi.Resource[]) => pulumi.CustomResourceOpti
 
 /**
  * Monitoring a group can act on: an email channel per address, an uptime check and alert for every public
- * service with a health path, 5xx-share and p95-latency alerts per service, a runtime alert for the training
- * VM, a dashboard, and an optional budget. Every alert says what to check and the command to run.
+ * service with a ready or health path (the ready path when both), 5xx-share and p95-latency alerts per
+ * service, a runtime alert for the training VM, a dashboard, and an optional budget. Every alert says what
+ * to check and the command to run.
  */
 export class Monitoring extends pulumi.ComponentResource {
   readonly channels: gcp.monitoring.NotificationChannel[];
@@ -137,32 +143,30 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 }
 
-/** A service's alerts: down (an uptime check, for public services with a health path), 5xx share, p95 latency. */
+/**
+ * A service's alerts: down (an uptime check of its ready path, else its health path, for public services
+ * with either), 5xx share, p95 latency.
+ */
 function watchService(name: string, args: MonitoringArgs, s: WatchedService, alert: Alert, child: ChildOptions): void {
   const { project, region } = args;
   const logs = `gcloud run services logs read ${s.serviceName} --region ${region} --project ${project} --limit 100`;
-  if (s.public && s.healthPath) {
+  const watchedPath = s.readyPath ?? s.healthPath;
+  if (s.public && watchedPath) {
     const host = s.url.apply((u) => new URL(u).host);
     const check = new gcp.monitoring.UptimeCheckConfig(
       `${name}-${s.key}-uptime`,
       {
         project,
-        displayName: `${s.serviceName} ${s.healthPath}`,
+        displayName: `${s.serviceName} ${watchedPath}`,
         timeout: "10s",
         period: "300s",
-        httpCheck: { path: s.healthPath, port: 443, useSsl: true, validateSsl: true, requestMethod: "GET" },
+        httpCheck: { path: watchedPath, port: 443, useSsl: true, validateSsl: true, requestMethod: "GET" },
         monitoredResource: { type: "uptime_url", labels: { project_id: project, host } },
         userLabels: args.labels,
       },
       child([s.resource]),
     );
-    alert(
-      `${s.key}-down`,
-      `${s.serviceName} is down`,
-      alertConditions.uptime(check.uptimeCheckId),
-      pulumi.interpolate`The uptime check of ${s.url}${s.healthPath} failed from more than one region. Check that the service starts (its startup probe hits ${s.healthPath}) and read its logs:\n\n    ${logs}\n\nTry it yourself: \`curl -fsS ${s.url}${s.healthPath}\`.`,
-      [s.resource, check],
-    );
+    alert(`${s.key}-down`, `${s.serviceName} is down`, alertConditions.uptime(check.uptimeCheckId), downRunbook(s, watchedPath, logs), [s.resource, check]);
   }
   alert(
     `${s.key}-errors`,
@@ -177,6 +181,27 @@ function watchService(name: string, args: MonitoringArgs, s: WatchedService, ale
     alertConditions.latencyP95(s.serviceName, args.latencyP95Ms),
     `The 95th percentile latency of ${s.serviceName} stayed above ${args.latencyP95Ms} ms for 5 minutes. Cold starts (scale from zero), a model loaded per request or too little CPU or memory are the usual causes; check the instance count on the dashboard and the logs:\n\n    ${logs}\n\nmlops:services.${s.key}.minInstances: 1 removes cold starts (it costs money while idle).`,
     [s.resource],
+  );
+}
+
+/** What the "down" alert tells the group: with a ready path, the usual reasons a service is up but not ready. */
+function downRunbook(s: WatchedService, path: string, logs: string): pulumi.Output<string> {
+  if (!s.readyPath) {
+    return pulumi.interpolate`The uptime check of ${s.url}${path} failed from more than one region. Check that the service starts (its startup probe hits ${path}) and read its logs:\n\n    ${logs}\n\nTry it yourself: \`curl -fsS ${s.url}${path}\`.`;
+  }
+  const starts = `its startup probe hits ${s.healthPath ?? "nothing (set healthPath)"}; a crash at import or a wrong port are the usual causes`;
+  return pulumi.all([s.url, pulumi.all(s.readyHints ?? [])]).apply(([url, hints]) =>
+    [
+      `The readiness check of ${url}${path} failed from more than one region: ${s.serviceName} does not start, or runs but cannot do its work. ` +
+        `See why: \`curl -sS ${url}${path}\` answers 503 with the reason.`,
+      "",
+      ...hints.map((h) => `- ${h}`),
+      `- Not started: ${starts}.`,
+      "",
+      "Its logs:",
+      "",
+      `    ${logs}`,
+    ].join("\n"),
   );
 }
 

@@ -1,7 +1,14 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { bucketEnvName } from "../lib/wiring";
 
+/**
+ * What an access means on a bucket (docs/wiring.md): `read` lists and reads objects; `write` also creates,
+ * overwrites and deletes them (the trainer replacing a model, DVC pushing data).
+ */
 export const BUCKET_ROLES = { read: "roles/storage.objectViewer", write: "roles/storage.objectUser" } as const;
+/** `write` of a create-only grant: new objects only, no read, overwrite or delete (storage.objects.delete). */
+export const CREATE_ONLY_ROLE = "roles/storage.objectCreator";
 export type BucketAccess = keyof typeof BUCKET_ROLES;
 /** The group's buckets, by role. */
 export type BucketName = "data" | "models" | "predictions";
@@ -11,6 +18,13 @@ export interface BucketGrant {
   who: string;
   member: pulumi.Input<string>;
   access: BucketAccess;
+  /** `write` creates objects only: for accounts anyone can drive (a public service, or one it calls). */
+  createOnly?: boolean;
+}
+
+/** The role a grant gives on its bucket. */
+export function bucketRole(grant: Pick<BucketGrant, "access" | "createOnly">): string {
+  return grant.access === "write" && grant.createOnly ? CREATE_ONLY_ROLE : BUCKET_ROLES[grant.access];
 }
 
 export interface BucketsArgs {
@@ -91,7 +105,7 @@ export class Buckets extends pulumi.ComponentResource {
       for (const grant of grants) {
         const iam = new gcp.storage.BucketIAMMember(
           `${name}-${bucket}-${grant.who}-${grant.access}`,
-          { bucket: this.buckets[bucket].name, role: BUCKET_ROLES[grant.access], member: grant.member },
+          { bucket: this.buckets[bucket].name, role: bucketRole(grant), member: grant.member },
           child,
         );
         this.grants.push({ who: grant.who, grant: iam });
@@ -107,10 +121,13 @@ export class Buckets extends pulumi.ComponentResource {
     this.registerOutputs({ names: this.names, dvcRemoteCommand: this.dvcRemoteCommand });
   }
 
-  /** `DATA_BUCKET`-style env naming each bucket a workload was granted, in bucket order. */
+  /**
+   * The wiring contract (docs/wiring.md), for every workload: `<NAME>_BUCKET` naming each bucket it was
+   * granted, in bucket order, and nothing for the others.
+   */
   envOf(granted: Partial<Record<BucketName, unknown>>): Record<string, pulumi.Output<string>> {
     return Object.fromEntries(
-      (Object.keys(this.names) as BucketName[]).filter((b) => granted[b]).map((b) => [`${b.toUpperCase()}_BUCKET`, this.names[b]]),
+      (Object.keys(this.names) as BucketName[]).filter((b) => granted[b]).map((b) => [bucketEnvName(b), this.names[b]]),
     );
   }
 

@@ -41,7 +41,7 @@ export const training = z
     powerOffWhenDone: flag().default(true).describe("VM only: power the VM off when the training container exits."),
     running: flag().default(true)
       .describe("VM only: false keeps the VM defined but stopped; true starts it once when created (it stops itself when done)."),
-    image: imageSource.prefault({ build: "services/trainer" }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
+    image: imageSource.prefault({ build: "services", dockerfile: "services/trainer/Dockerfile" }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
     args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments passed to the training container."),
     env: envVars().describe("Environment variables of the training container."),
     buckets: bucketAccess.default({ data: "read", models: "write" }).describe("Bucket access of the trainer account: read or write per bucket."),

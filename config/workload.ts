@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { bucketEnvName, bucketOfEnvName } from "../lib/wiring";
 import { CI_WORKLOADS } from "./identities";
 import type { Fields } from "./schema";
 import { BUCKETS } from "./storage";
@@ -57,10 +58,20 @@ export function references(value: string): string[] {
   return [...value.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
 }
 
-/** Every reference in a workload's env names a service, a bucket, the project or the region. */
+/**
+ * Every reference in a workload's env names a service, a bucket, the project or the region; and no entry
+ * takes a `<NAME>_BUCKET` name, which the stack sets itself from the workload's grants (docs/wiring.md).
+ */
 export function envChecks(key: string, env: Record<string, string>, services: string[]): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(env)) {
+    const bucket = bucketOfEnvName(name, BUCKETS);
+    if (bucket) {
+      problems.push(
+        `${key}.env.${name}: the stack sets ${bucketEnvName(bucket)} to the ${bucket} bucket's name when the workload is granted it; ` +
+          `remove this entry and grant access instead, e.g. ${key}.buckets: { ${bucket}: read }`,
+      );
+    }
     for (const ref of references(value)) {
       const why = referenceProblem(ref, services);
       if (why) problems.push(`${key}.env.${name}: \${${ref}} ${why}`);

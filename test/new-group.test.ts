@@ -62,7 +62,7 @@ describe("npm run new-group", () => {
       "mlops:group": "7",
       "mlops:github": { repository: "alice/mlops-7" },
       "mlops:labels": { course: "dtu-02476" },
-      "mlops:services": { backend: { public: true }, frontend: { public: true, env: { API_URL: "${services.backend.url}" } } },
+      "mlops:services": { backend: { public: true }, frontend: { public: true, env: { BACKEND_URL: "${services.backend.url}" } } },
     });
     expect(config["mlops:training"]).toBeUndefined();
     expect(config["mlops:services"].backend.image).toBeUndefined();
@@ -72,7 +72,7 @@ describe("npm run new-group", () => {
     const services = planned.resources.filter((r) => r.type === "gcp:cloudrunv2/service:Service");
     expect(services.map((s) => s.inputs.name).sort()).toEqual(["g7-backend", "g7-frontend"]);
     const frontend = services.find((s) => s.inputs.name === "g7-frontend") as any;
-    expect(frontend.inputs.template.containers[0].envs).toContainEqual({ name: "API_URL", value: (planned.outputs.serviceUrls as any).backend });
+    expect(frontend.inputs.template.containers[0].envs).toContainEqual({ name: "BACKEND_URL", value: (planned.outputs.serviceUrls as any).backend });
     expect(frontend.inputs.template.containers[0].image).toMatch(/^us-docker\.pkg\.dev\/cloudrun\/container\/hello@sha256:/);
     expect(planned.outputs.workloadIdentityProvider).toBeDefined();
   });

@@ -36,17 +36,33 @@ describe("group foodseg: monitoring a group can act on", () => {
     expect(ofType(plan, "gcp:monitoring/dashboard:Dashboard")).toHaveLength(1);
   });
 
-  it("checks each public service's health path over HTTPS on its own host", async () => {
+  it("checks each public service's ready path over HTTPS on its own host, while its probes stay on the health path", async () => {
     const { plan } = await planFile("group-foodseg");
     const uptime = byName(plan, "monitoring-backend-uptime");
     const host = new URL((plan.outputs.serviceUrls as Record<string, string>).backend).host;
-    expect(uptime.inputs.httpCheck).toMatchObject({ path: "/health", port: 443, useSsl: true, validateSsl: true });
+    expect(uptime.inputs.httpCheck).toMatchObject({ path: "/ready", port: 443, useSsl: true, validateSsl: true });
+    const probe = (byName(plan, "backend-service").inputs.template as any).containers[0].startupProbe;
+    expect(probe.httpGet.path).toBe("/health");
     expect(uptime.inputs.monitoredResource).toEqual({ type: "uptime_url", labels: { project_id: "dtu-mlops-foodseg", host } });
     expect(uptime.dependsOn).toContain("backend-service");
   });
 });
 
 describe("group 140", () => {
+  it("tells the group what to do when a service is up but not ready: train a first model, check its buckets", async () => {
+    const { plan } = await planFile("group-140");
+    const buckets = plan.outputs.buckets as Record<string, string>;
+    const doc = (byName(plan, "monitoring-backend-down").inputs.documentation as any).content as string;
+    expect(doc).toContain("/ready` answers 503 with the reason");
+    expect(doc).toContain("No model yet: a new stack has none until its first training run. Run training (the command: `pulumi stack output trainCommand`)");
+    expect(doc).toContain(`Bucket missing or denied (it reads MODELS_BUCKET=${buckets.models}, PREDICTIONS_BUCKET=${buckets.predictions})`);
+    expect(doc).toContain("its startup probe hits /health");
+    expect(doc).toContain("gcloud run services logs read g140-backend --region europe-west1 --project dtu-mlops-140");
+    const frontend = (byName(plan, "monitoring-frontend-down").inputs.documentation as any).content as string;
+    expect(frontend).toContain("A service it calls is not ready: check backend (g140-backend) first.");
+    expect(frontend).not.toContain("No model yet");
+  });
+
   it("also alerts when the training VM has run for half its run-time limit", async () => {
     const { plan } = await planFile("group-140");
     const policy = byName(plan, "monitoring-training-runtime");
@@ -109,7 +125,7 @@ describe("every alert policy in the group stacks", () => {
 describe("without an alert email", () => {
   it("the dashboard and uptime checks exist but no alert policy without anyone to notify", async () => {
     const plan = await planOf({ "mlops:services": { api: { public: true, healthPath: "/health" } } });
-    expect(ofType(plan, UPTIME)).toHaveLength(1);
+    expect(ofType(plan, UPTIME).map((u) => (u.inputs.httpCheck as any).path)).toEqual(["/health"]);
     expect(ofType(plan, POLICY)).toHaveLength(0);
     expect(ofType(plan, "gcp:monitoring/dashboard:Dashboard")).toHaveLength(1);
   });

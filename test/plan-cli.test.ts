@@ -33,7 +33,7 @@ describe("npm run plan", () => {
   it("prints a tree grouped by component for people", () => {
     const run = plan("--file", path.join(REPO_ROOT, "Pulumi.dev.yaml"));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^stack dev\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-artifactregistry .*service=artifactregistry\.googleapis\.com/);
+    expect(run.stdout).toMatch(/^stack dev\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-aiplatform .*service=aiplatform\.googleapis\.com/);
   });
 
   it("exits 2 on a stack file with three mistakes, one line per mistake on stderr and nothing on stdout", () => {

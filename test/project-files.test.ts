@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
-import { configTable } from "../tools/config-docs";
+import { CONFIG_DOC, configDoc } from "../tools/config-docs";
 import { REPO_ROOT } from "../plan";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
@@ -48,8 +48,15 @@ describe("package.json", () => {
 describe("README", () => {
   const readme = read("README.md");
 
-  it("carries the config table generated from the schema (npm run config-docs)", () => {
-    expect(readme).toContain(configTable());
+  it("is a front door: at most 300 lines, none over 400 characters", () => {
+    const lines = readme.split("\n");
+    expect(lines.length).toBeLessThanOrEqual(300);
+    expect(lines.filter((l) => l.length > 400)).toEqual([]);
+  });
+
+  it("links the config reference, which is generated from the schema and current (npm run config-docs -- --write)", () => {
+    expect(readme).toContain("(docs/config.md)");
+    expect(fs.readFileSync(CONFIG_DOC, "utf8")).toBe(configDoc());
   });
 
   it("names the test command that .ci/run runs", () => {
@@ -60,10 +67,20 @@ describe("README", () => {
   });
 });
 
-describe("README's cost table", () => {
+describe("links in the README and docs/", () => {
+  const files = ["README.md", "CHANGELOG.md", ...fs.readdirSync(path.join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  it.each(files)("%s points only at files of this repository that exist", (file) => {
+    const text = read(file);
+    const targets = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/.test(t));
+    for (const target of targets) expect(fs.existsSync(path.join(REPO_ROOT, path.dirname(file), target)), `${file} → ${target}`).toBe(true);
+    expect(text).not.toMatch(/\.\.\/shared|GROUPS\.md|DESIGN\.md|REFERENCE\.md/);
+  });
+});
+
+describe("docs/monitoring.md's cost table", () => {
   it("states the totals the estimator computes for group 140 and dev", async () => {
     const { planStackFile, planCost, stackFilePath } = await import("../plan");
-    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "docs", "monitoring.md"), "utf8");
     const g140 = await planStackFile(stackFilePath("group-140"));
     const dev = await planStackFile(stackFilePath("dev"));
     if (!g140.ok || !dev.ok) throw new Error("stack files must plan");
@@ -73,10 +90,10 @@ describe("README's cost table", () => {
   });
 });
 
-describe("README's security model", () => {
+describe("docs/security.md", () => {
   it("has a row per policy rule with its reason, CIS/Checkov reference and level", async () => {
     const { RULES } = await import("../policy/rules");
-    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "docs", "security.md"), "utf8");
     for (const rule of RULES) expect(readme).toContain(`| \`${rule.name}\` | ${rule.why} | ${rule.reference ?? "—"} | ${rule.level} |`);
   });
 });

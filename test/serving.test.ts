@@ -49,7 +49,7 @@ describe.each(stacks)("Cloud Run in Pulumi.%s.yaml", (stack) => {
 });
 
 describe("group 43", () => {
-  it("gives the API 1Gi on port 8000 with probes on /health, the frontend 512Mi, and the frontend the API's real URL", async () => {
+  it("gives the API 1Gi on port 8000 with probes on /health, the frontend 512Mi, and the frontend the API's real URL as BACKEND_URL", async () => {
     const r = await planStackFile(stackFilePath("group-43"));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const backend = byName(r.plan, "backend-service");
@@ -61,11 +61,11 @@ describe("group 43", () => {
     expect(container(backend).livenessProbe).toMatchObject({ httpGet: { path: "/health", port: 8000 } });
     const backendUrl = (r.plan.outputs.serviceUrls as Record<string, string>).backend;
     expect(backendUrl).toMatch(/^https:\/\/g43-backend-[0-9a-f]+-ew\.a\.run\.app$/);
-    expect(envOf(frontend).API_URL).toBe(backendUrl);
+    expect(envOf(frontend).BACKEND_URL).toBe(backendUrl);
     expect(frontend.dependsOn).toContain("backend-service");
   });
 
-  it("lets the API read models and write predictions, on the buckets, and nothing else", async () => {
+  it("lets the public API read models and create (never overwrite or delete) predictions, on the buckets, and nothing else", async () => {
     const r = await planStackFile(stackFilePath("group-43"));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const grants = r.plan.resources
@@ -73,28 +73,73 @@ describe("group 43", () => {
       .map((x) => [x.name, x.inputs.role]);
     expect(grants).toEqual([
       ["buckets-models-backend-read", "roles/storage.objectViewer"],
-      ["buckets-predictions-backend-write", "roles/storage.objectUser"],
+      ["buckets-predictions-backend-write", "roles/storage.objectCreator"],
     ]);
     expect(byName(r.plan, "backend-service").dependsOn).toEqual(expect.arrayContaining(["buckets-models-backend-read", "buckets-predictions-backend-write"]));
   });
 
-  it("exports every URL, every image digest and a curl line for each public health path", async () => {
+  it("exports every URL, every image digest and a curl line for each public service's ready path", async () => {
     const r = await planStackFile(stackFilePath("group-43"));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const urls = r.plan.outputs.serviceUrls as Record<string, string>;
     expect(Object.keys(urls).sort()).toEqual(["backend", "frontend"]);
     for (const digest of Object.values(r.plan.outputs.serviceImages as Record<string, string>)) expect(digest).toMatch(/@sha256:/);
-    expect(r.plan.outputs.curlCommands).toEqual({ backend: `curl -fsS ${urls.backend}/health`, frontend: `curl -fsS ${urls.frontend}/_stcore/health` });
+    expect(r.plan.outputs.curlCommands).toEqual({ backend: `curl -fsS ${urls.backend}/ready`, frontend: `curl -fsS ${urls.frontend}/ready` });
   });
 });
 
 describe("the dev stack", () => {
-  it("serves Google's public sample image, resolved to a digest, publicly", async () => {
+  it("shows both cases: a private backend only the frontend may call, a public frontend given its URL, a public monitor", async () => {
     const r = await planStackFile(stackFilePath("dev"));
     if (!r.ok) throw new Error(r.problems.join("\n"));
-    expect(container(byName(r.plan, "hello-service")).image).toMatch(/^us-docker\.pkg\.dev\/cloudrun\/container\/hello@sha256:[0-9a-f]{64}$/);
-    expect(byName(r.plan, "hello-invoker-public").inputs.member).toBe("allUsers");
-    expect(container(byName(r.plan, "hello-service")).ports).toEqual({ containerPort: 8080 });
+    const invokers = (key: string) => r.plan.resources.filter((x) => x.type === SERVICE_IAM && x.parent === key).map((x) => x.inputs.member);
+    expect(invokers("backend")).toEqual(["serviceAccount:dev-frontend@my-mlops-project.iam.gserviceaccount.com"]);
+    expect(invokers("frontend")).toEqual(["allUsers"]);
+    expect(invokers("monitor")).toEqual(["allUsers"]);
+    expect(envOf(byName(r.plan, "frontend-service")).BACKEND_URL).toBe((r.plan.outputs.serviceUrls as Record<string, string>).backend);
+    for (const key of ["backend", "frontend", "monitor"]) {
+      expect(container(byName(r.plan, `${key}-service`)).image).toMatch(new RegExp(`/dev-images/${key}@sha256:[0-9a-f]{64}$`));
+      expect(container(byName(r.plan, `${key}-service`)).startupProbe).toMatchObject({ httpGet: { path: "/health", port: 8080 } });
+    }
+  });
+});
+
+describe("the wiring contract: <NAME>_BUCKET for every bucket a workload is granted", () => {
+  it("names each granted bucket in a service's env, and no other", async () => {
+    const plan = await planOf({ "mlops:services": { api: { buckets: { models: "read", predictions: "write" } }, web: {} } });
+    const buckets = plan.outputs.buckets as Record<string, string>;
+    expect(envOf(byName(plan, "api-service"))).toEqual({ MODELS_BUCKET: buckets.models, PREDICTIONS_BUCKET: buckets.predictions });
+    expect(envOf(byName(plan, "web-service"))).toEqual({});
+  });
+
+  it.each([
+    ["a service", { "mlops:services": { api: { env: { MODELS_BUCKET: "${buckets.models.name}" } } } }, "mlops:services.api"],
+    ["training", { "mlops:training": { kind: "vertex", env: { DATA_BUCKET: "mine" } } }, "mlops:training"],
+  ])("rejects a <NAME>_BUCKET entry in the env of %s: the stack sets it from the grants", (_what, raw, key) => {
+    const bucket = key === "mlops:training" ? "data" : "models";
+    const name = `${bucket.toUpperCase()}_BUCKET`;
+    expect(problemsOf(raw)).toContain(
+      `${key}.env.${name}: the stack sets ${name} to the ${bucket} bucket's name when the workload is granted it; remove this entry and grant access instead, e.g. ${key}.buckets: { ${bucket}: read }`,
+    );
+  });
+
+  it("maps write to objectUser for the trainer and unexposed services, to objectCreator for a public service and what it calls", async () => {
+    const plan = await planOf({
+      "mlops:training": { kind: "vertex", buckets: { models: "write" } },
+      "mlops:services": {
+        web: { public: true, buckets: { predictions: "write", models: "read" } },
+        api: { callers: ["web"], buckets: { predictions: "write" } },
+        store: { callers: ["api"], buckets: { data: "write" } },
+        worker: { buckets: { predictions: "write" } },
+      },
+    });
+    const role = (name: string) => byName(plan, name).inputs.role;
+    expect(role("buckets-models-trainer-write")).toBe("roles/storage.objectUser");
+    expect(role("buckets-predictions-worker-write")).toBe("roles/storage.objectUser");
+    expect(role("buckets-predictions-web-write")).toBe("roles/storage.objectCreator");
+    expect(role("buckets-predictions-api-write")).toBe("roles/storage.objectCreator");
+    expect(role("buckets-data-store-write")).toBe("roles/storage.objectCreator");
+    expect(role("buckets-models-web-read")).toBe("roles/storage.objectViewer");
   });
 });
 

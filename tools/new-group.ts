@@ -74,7 +74,7 @@ function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unkn
     ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu) }),
     "mlops:services": {
       backend: { public: true },
-      frontend: { public: true, env: { API_URL: "${services.backend.url}" } },
+      frontend: { public: true, env: { BACKEND_URL: "${services.backend.url}" } },
     },
   };
 }

@@ -17,14 +17,31 @@ export interface WorkloadNeeds {
   member: pulumi.Output<string>;
   buckets: Partial<Record<BucketName, "read" | "write">>;
   secrets: string[];
+  /** Anyone on the internet can drive it (see `exposedServices`): its `write` grants create objects only. */
+  exposed: boolean;
 }
 
 export function workloadNeeds(config: StackConfig, identities: Identities): WorkloadNeeds[] {
   const member = (who: string) => identities.accounts[who].member;
+  const exposed = exposedServices(config.services);
   return [
-    ...(config.training ? [{ who: "trainer", member: member("trainer"), buckets: config.training.buckets, secrets: config.training.secrets }] : []),
-    ...config.services.map((s) => ({ who: s.key, member: member(s.key), buckets: s.buckets, secrets: s.secrets })),
+    ...(config.training ? [{ who: "trainer", member: member("trainer"), buckets: config.training.buckets, secrets: config.training.secrets, exposed: false }] : []),
+    ...config.services.map((s) => ({ who: s.key, member: member(s.key), buckets: s.buckets, secrets: s.secrets, exposed: exposed.has(s.key) })),
   ];
+}
+
+/**
+ * The services anyone on the internet can drive: the public ones, and every private service one of them may
+ * call, directly or through others (a private backend behind a public frontend serves the internet too).
+ */
+export function exposedServices(services: Array<{ key: string; public: boolean; callers: string[] }>): Set<string> {
+  const exposed = new Set(services.filter((s) => s.public).map((s) => s.key));
+  for (let grew = true; grew; ) {
+    const next = services.filter((s) => !exposed.has(s.key) && s.callers.some((c) => exposed.has(c)));
+    next.forEach((s) => exposed.add(s.key));
+    grew = next.length > 0;
+  }
+  return exposed;
 }
 
 export function storageBuckets(config: StackConfig, deps: { apis: ProjectServices; suffix: random.RandomId; needs: WorkloadNeeds[] }): Buckets {
@@ -41,7 +58,7 @@ export function storageBuckets(config: StackConfig, deps: { apis: ProjectService
       keepVersions: config.storage.keepVersions,
       predictionsDays: config.storage.predictionsDays,
       grants: Object.fromEntries(
-        BUCKETS.map((b) => [b, deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b] }] : []))]),
+        BUCKETS.map((b) => [b, deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b], createOnly: n.exposed }] : []))]),
       ),
     },
     { dependsOn: deps.apis.need("storage") },

@@ -45,11 +45,20 @@ export function cloudRunServices(config: StackConfig, platform: Platform): Servi
     const service = cloudRunService(config, s, image.ref, refs, platform);
     refs.services[s.key] = service.url;
     images[s.key] = image.ref;
-    watched.push({ key: s.key, serviceName: s.name, url: service.url, public: s.public, healthPath: s.healthPath, resource: service.service });
+    watched.push({
+      key: s.key,
+      serviceName: s.name,
+      url: service.url,
+      public: s.public,
+      healthPath: s.healthPath,
+      readyPath: s.readyPath,
+      readyHints: readyHints(config, s, platform.buckets),
+      resource: service.service,
+    });
   }
   if (!config.services.length) return { refs, watched, outputs: {} };
   const curlCommands = Object.fromEntries(
-    config.services.filter((s) => s.public).map((s) => [s.key, pulumi.interpolate`curl -fsS ${refs.services[s.key]}${s.healthPath ?? "/"}`]),
+    config.services.filter((s) => s.public).map((s) => [s.key, pulumi.interpolate`curl -fsS ${refs.services[s.key]}${s.readyPath ?? s.healthPath ?? "/"}`]),
   );
   return { refs, watched, outputs: { serviceUrls: refs.services, serviceImages: images, curlCommands } };
 }
@@ -69,7 +78,8 @@ function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Ou
     concurrency: s.concurrency,
     timeoutSeconds: s.timeoutSeconds,
     healthPath: s.healthPath,
-    env: resolveEnv(s.env, refs),
+    // The wiring contract (docs/wiring.md): validation keeps `<NAME>_BUCKET` out of env, so nothing overlaps.
+    env: { ...p.buckets.envOf(s.buckets), ...resolveEnv(s.env, refs) },
     secrets: secrets.refs,
     serviceAccountEmail: p.identities.accounts[s.key].email,
     access: s.public ? config.publicInvoker : "private",
@@ -78,6 +88,28 @@ function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Ou
     metrics: s.metrics && { ...s.metrics, collectorImage: p.image(`${s.key}-collector`, { ref: GMP_COLLECTOR_IMAGE }).ref },
     needs: [...p.apis.need("run"), ...p.buckets.grantsOf(s.key), ...p.identities.grantsOf(s.key), ...secrets.waitFor],
   });
+}
+
+/** Why a service may be up but not ready, from what it is wired to: the model, its buckets, the services it calls. */
+function readyHints(config: StackConfig, s: ServiceConfig, buckets: Buckets): pulumi.Input<string>[] {
+  const hints: pulumi.Input<string>[] = [];
+  if (s.buckets.models) {
+    hints.push(
+      config.training
+        ? "No model yet: a new stack has none until its first training run. Run training (the command: `pulumi stack output trainCommand`), then check again."
+        : "No model yet: this stack has no mlops:training; copy a trained model into the models bucket where the service expects it.",
+    );
+  }
+  const env = buckets.envOf(s.buckets);
+  if (Object.keys(env).length) {
+    const vars = Object.entries(env).map(([name, bucket]) => pulumi.interpolate`${name}=${bucket}`);
+    hints.push(
+      pulumi.interpolate`Bucket missing or denied (it reads ${pulumi.all(vars).apply((v) => v.join(", "))}): \`gcloud storage ls gs://BUCKET --project ${config.project}\` shows whether one exists; its access is mlops:services.${s.key}.buckets. \`pulumi refresh\` then \`pulumi up\` restore a bucket or grant deleted by hand.`,
+    );
+  }
+  const calls = config.services.filter((other) => Object.values(s.env).some((v) => v.includes(`\${services.${other.key}.url}`)));
+  for (const other of calls) hints.push(`A service it calls is not ready: check ${other.key} (${other.name}) first.`);
+  return hints;
 }
 
 /** An env with every value's references resolved. */
