@@ -18,8 +18,11 @@ const GCP_KEYS = new Set(["gcp:project", "gcp:region", "gcp:zone"]);
 export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: string[] };
 
 /** Validates raw config (keys as in the stack file) and reports every problem at once, one line each. */
-/** `projectDir` is the Pulumi project folder, where image build paths start (under Pulumi: the working folder). */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string, projectDir = process.cwd()): ParseResult {
+/**
+ * `projectDir` is the Pulumi project folder, where image build paths start (under Pulumi: the working
+ * folder); `null` skips checking that they exist, for stack files written for a repository elsewhere.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string, projectDir: string | null = process.cwd()): ParseResult {
   const { input, secretValues } = splitRaw(raw);
   if (!("mlops:group" in input)) input["mlops:group"] = stack.replace(/^group-/, "");
 
@@ -29,7 +32,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, pr
   const fields = validFields(input);
   problems.push(
     ...crossChecks(fields, input["mlops:training"]),
-    ...buildContextChecks(fields, projectDir),
+    ...(projectDir === null ? [] : buildContextChecks(fields, projectDir)),
     ...secretValueChecks(fields["mlops:secrets"], secretValues),
   );
   if (!result.success || problems.length) return { ok: false, problems: unique(problems) };

@@ -102,7 +102,9 @@ export function buildContextChecks(f: Fields, projectDir: string): string[] {
   return images.flatMap(([key, image]) => {
     if (!image || !("build" in image)) return [];
     const dockerfile = image.dockerfile ?? path.join(image.build, "Dockerfile");
-    if (!fs.existsSync(path.resolve(projectDir, image.build))) return [`${key}.build: directory "${image.build}" does not exist in ${projectDir}`];
+    if (!fs.existsSync(path.resolve(projectDir, image.build))) {
+      return [`${key}.build: directory "${image.build}" does not exist in the project folder ${projectDir} (paths start there)`];
+    }
     if (!fs.existsSync(path.resolve(projectDir, dockerfile))) return [`${key}${image.dockerfile ? ".dockerfile" : ".build"}: no Dockerfile at "${dockerfile}"`];
     return [];
   });

@@ -51,7 +51,7 @@ async function runProgram(ctx: MockContext, program: () => Record<string, unknow
 }
 
 /** Validates and plans a config given as raw keys (as in a stack file). */
-export async function planRaw(raw: Record<string, unknown>, stack: string, projectDir?: string): Promise<PlanResult> {
+export async function planRaw(raw: Record<string, unknown>, stack: string, projectDir?: string | null): Promise<PlanResult> {
   const parsed = parseStackConfig(raw, stack, projectDir);
   if (!parsed.ok) return parsed;
   return { ok: true, plan: await planConfig(parsed.config), config: parsed.config };

@@ -59,7 +59,8 @@ describe("group 140", () => {
     expect(doc).toContain("its startup probe hits /health");
     expect(doc).toContain("gcloud run services logs read g140-backend --region europe-west1 --project dtu-mlops-140");
     const frontend = (byName(plan, "monitoring-frontend-down").inputs.documentation as any).content as string;
-    expect(frontend).toContain("A service it calls is not ready: check backend (g140-backend) first.");
+    // Streamlit has no readiness of its own: its check watches the health path the startup probe uses.
+    expect(frontend).toContain("its startup probe hits /_stcore/health");
     expect(frontend).not.toContain("No model yet");
   });
 

@@ -84,7 +84,8 @@ describe("group 43", () => {
     const urls = r.plan.outputs.serviceUrls as Record<string, string>;
     expect(Object.keys(urls).sort()).toEqual(["backend", "frontend"]);
     for (const digest of Object.values(r.plan.outputs.serviceImages as Record<string, string>)) expect(digest).toMatch(/@sha256:/);
-    expect(r.plan.outputs.curlCommands).toEqual({ backend: `curl -fsS ${urls.backend}/ready`, frontend: `curl -fsS ${urls.frontend}/ready` });
+    // The Streamlit frontend has no readiness endpoint: its line uses its health path.
+    expect(r.plan.outputs.curlCommands).toEqual({ backend: `curl -fsS ${urls.backend}/ready`, frontend: `curl -fsS ${urls.frontend}/_stcore/health` });
   });
 });
 
@@ -97,9 +98,10 @@ describe("the dev stack", () => {
     expect(invokers("frontend")).toEqual(["allUsers"]);
     expect(invokers("monitor")).toEqual(["allUsers"]);
     expect(envOf(byName(r.plan, "frontend-service")).BACKEND_URL).toBe((r.plan.outputs.serviceUrls as Record<string, string>).backend);
-    for (const key of ["backend", "frontend", "monitor"]) {
+    const health = { backend: "/health", frontend: "/_stcore/health", monitor: "/health" };
+    for (const [key, path] of Object.entries(health)) {
       expect(container(byName(r.plan, `${key}-service`)).image).toMatch(new RegExp(`/dev-images/${key}@sha256:[0-9a-f]{64}$`));
-      expect(container(byName(r.plan, `${key}-service`)).startupProbe).toMatchObject({ httpGet: { path: "/health", port: 8080 } });
+      expect(container(byName(r.plan, `${key}-service`)).startupProbe).toMatchObject({ httpGet: { path, port: 8080 } });
     }
   });
 });

@@ -1,6 +1,7 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareInventory, inventoryOf, planStackFile, readGolden, regenerateCommand, REPO_ROOT, stackFilePath, stackFiles } from "../plan";
+import { compareInventory, inventoryOf, planStackFile, projectDirOf, readGolden, regenerateCommand, REPO_ROOT, stackFilePath, stackFiles } from "../plan";
 
 // Found, not listed: a stack file a group adds beside Pulumi.yaml is planned and checked like the others.
 const files = stackFiles();
@@ -29,6 +30,15 @@ describe("the stack files in the repository", () => {
       const problems = compareInventory(golden, inventoryOf(result.plan));
       if (problems.length) {
         throw new Error(`plan differs from test/golden/${stack}.yaml:\n  ${problems.join("\n  ")}\nIf the change is intended: ${regenerateCommand(stack)}`);
+      }
+    });
+
+    it("builds every image from a context with a .dockerignore, so nothing stray reaches the builder", async () => {
+      const result = await planStackFile(file);
+      if (!result.ok) throw new Error(result.problems.join("\n"));
+      for (const r of result.plan.resources.filter((r) => r.type === "docker:index/image:Image")) {
+        const context = (r.inputs.build as { context: string }).context;
+        expect(fs.existsSync(path.join(projectDirOf(file), context, ".dockerignore")), `${r.name}: ${context}/.dockerignore`).toBe(true);
       }
     });
 

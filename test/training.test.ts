@@ -189,7 +189,7 @@ describe("invalid training settings are rejected with the key path", () => {
     ["a week of run time", { kind: "vm", maxRunHours: 168 }, "mlops:training.maxRunHours: must be at most 72 hours; allowed 1–72"],
     ["an image reference with spaces", { kind: "vertex", image: { ref: "my image:latest" } }, "mlops:training.image.ref: is not an image reference"],
     ["both build and ref", { kind: "vertex", image: { build: "services/trainer", ref: "gcr.io/x/y" } }, "mlops:training.image: needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)"],
-    ["a build directory that does not exist", { kind: "vertex", image: { build: "dockerfiles/none" } }, 'mlops:training.image.build: directory "dockerfiles/none" does not exist in the project'],
+    ["a build directory that does not exist", { kind: "vertex", image: { build: "dockerfiles/none" } }, 'mlops:training.image.build: directory "dockerfiles/none" does not exist in the project folder'],
     ["a zone for a Vertex AI job", { kind: "vertex", zone: "europe-west1-b" }, "mlops:training.zone: applies to kind vm only; remove it for a Vertex AI job"],
     ["an unknown kind", { kind: "gke" }, "mlops:training.kind: must be vm (a Compute Engine VM), vertex (a Vertex AI custom job) or none"],
     ["an unknown GPU", { kind: "vm", gpu: { type: "nvidia-h100" } }, "mlops:training.gpu.type: must be one of nvidia-tesla-t4, nvidia-l4"],

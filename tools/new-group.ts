@@ -1,8 +1,9 @@
 /**
- * `npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none]
- * [--gpu TYPE] [--course LABEL] [--out DIR]` writes `Pulumi.group-N.yaml`; `--roster FILE.csv` writes one per
- * row. Every file is validated and planned offline, exactly as `npm run plan` would, before it is written,
- * and an existing file is never overwritten. Exit 0: all written; 1: a file already exists; 2: invalid input.
+ * `mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [options]` writes
+ * `Pulumi.group-N.yaml`; `--roster FILE.csv` writes one per row. Every file is validated and planned
+ * offline, exactly as `plan` would, before it is written (the Dockerfiles it names live in the group's
+ * repository, so their existence is checked when the group plans there), and an existing file is never
+ * overwritten. Exit 0: all written; 1: a file already exists; 2: invalid input.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,21 +15,32 @@ import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "
 import { regionOfZone } from "../lib/gcp";
 import { planRaw } from "../plan";
 
-const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]
-       npm run new-group -- --roster FILE.csv [--course LABEL] [--out DIR]     (columns: group,project,repo,region,training,gpu)`;
+const USAGE = `usage: mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [--email …] [--region R]
+         [--training vm|vertex|none] [--gpu TYPE] [--backend-dockerfile PATH] [--frontend-dockerfile PATH] [--train-dockerfile PATH]
+         [--course LABEL] [--out DIR]
+       mlops-gcp-stack new-group --roster FILE.csv [--course LABEL] [--out DIR]   (columns: ${"group,project,repo,email,region,training,gpu"}; emails separated by ;)
+Dockerfile paths are relative to the group's infra/ folder (the Pulumi project), e.g. ../dockerfiles/api.dockerfile.`;
 
 /** One group as given on the command line or in a roster row; empty values are undefined. */
 interface GroupSpec {
   group?: string;
   project?: string;
   repo?: string;
+  /** Alert addresses; several separated by `;` in a roster cell. */
+  email?: string | string[];
   region?: string;
   training?: string;
   gpu?: string;
+  "backend-dockerfile"?: string;
+  "frontend-dockerfile"?: string;
+  "train-dockerfile"?: string;
 }
 
-const COLUMNS = ["group", "project", "repo", "region", "training", "gpu"] as const;
-const REQUIRED = { group: "mlops:group", project: "gcp:project", repo: "mlops:github.repository" } as const;
+const COLUMNS = ["group", "project", "repo", "email", "region", "training", "gpu"] as const;
+const REQUIRED = { group: "mlops:group", project: "gcp:project", repo: "mlops:github.repository", email: "mlops:alerts.emails" } as const;
+/** The course template's layout, seen from the group's infra/ folder; the whole repository is the context. */
+const CONTEXT = "..";
+const TRAIN_DOCKERFILE = "../dockerfiles/train.dockerfile";
 const DEFAULT_COURSE = "dtu-02476";
 // Defaults come from the schema, so a generated file and a hand-written one agree.
 const DEFAULT_REGION = StackConfigSchema.shape["gcp:region"].parse(undefined);
@@ -51,9 +63,9 @@ function machineTypeFor(gpu: GpuType | undefined): string {
   return Object.keys(BUNDLED_GPUS).find((m) => familyOf(m) === family && BUNDLED_GPUS[m] === 1) ?? DEFAULT_MACHINE;
 }
 
-function trainingOf(kind: string, region: string, gpu: string | undefined): Record<string, unknown> {
+function trainingOf(kind: string, region: string, gpu: string | undefined, dockerfile = TRAIN_DOCKERFILE): Record<string, unknown> {
   const known = GPU_TYPES.find((t) => t === gpu);
-  const training: Record<string, unknown> = { kind, machineType: machineTypeFor(known) };
+  const training: Record<string, unknown> = { kind, machineType: machineTypeFor(known), image: { build: CONTEXT, dockerfile } };
   if (gpu) training.gpu = { type: gpu, count: 1 };
   // Without a zone of the region that offers the GPU, validation names the key and says so.
   const zone = known && zonesOf(known).find((z) => regionOfZone(z) === region);
@@ -65,16 +77,20 @@ function trainingOf(kind: string, region: string, gpu: string | undefined): Reco
 function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unknown> {
   const region = spec.region ?? DEFAULT_REGION;
   const kind = spec.training ?? "none";
+  const emails = typeof spec.email === "string" ? spec.email.split(";").map((e) => e.trim()).filter(Boolean) : spec.email;
+  // The group's own Dockerfile when given; Google's sample image until then (the service deploys either way).
+  const image = (dockerfile: string | undefined) => (dockerfile ? { image: { build: CONTEXT, dockerfile } } : {});
   return {
     "gcp:project": spec.project,
     "gcp:region": region,
     "mlops:group": spec.group,
     "mlops:github": { repository: spec.repo },
     "mlops:labels": { course },
-    ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu) }),
+    "mlops:alerts": { emails },
+    ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu, spec["train-dockerfile"]) }),
     "mlops:services": {
-      backend: { public: true },
-      frontend: { public: true, env: { BACKEND_URL: "${services.backend.url}" } },
+      backend: { ...image(spec["backend-dockerfile"]), ...(spec["backend-dockerfile"] && { port: 8000 }), public: true },
+      frontend: { ...image(spec["frontend-dockerfile"]), public: true, env: { BACKEND_URL: "${services.backend.url}" } },
     },
   };
 }
@@ -101,7 +117,8 @@ async function prepare(spec: GroupSpec, course = DEFAULT_COURSE, where: "option"
   const stack = `group-${spec.group}`;
   const text = render(spec, configOf(spec, course));
   const raw = (YAML.parse(text) as { config: Record<string, unknown> }).config;
-  const planned = await planRaw(raw, stack);
+  // The Dockerfiles are in the group's repository, not here: their paths are checked where the group plans.
+  const planned = await planRaw(raw, stack, null);
   if (!planned.ok) {
     // A missing value is reported once, above, not again as the schema words it.
     const ownKeys = missing.map((k) => REQUIRED[k].split(".")[0]);
@@ -178,7 +195,16 @@ async function newGroup(spec: GroupSpec, course: string, out: string, io: Io): P
     io.err(`${file} already exists; not overwritten. Edit it, or delete it and run this again.\n`);
     return 1;
   }
-  io.out(`wrote ${file}\nnext: npm run plan -- --stack ${prepared.stack}, then see the README's "Day to day" for the first pulumi up\n`);
+  io.out(
+    [
+      `wrote ${file}`,
+      "next, in the group's infra/ folder (after `npx mlops-gcp-stack init`):",
+      `  npx mlops-gcp-stack plan --file Pulumi.${prepared.stack}.yaml`,
+      `  pulumi stack init ${prepared.stack}`,
+      `  pulumi up --stack ${prepared.stack}`,
+      "",
+    ].join("\n"),
+  );
   return 0;
 }
 
@@ -238,6 +264,10 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
         region: { type: "string" },
         training: { type: "string" },
         gpu: { type: "string" },
+        email: { type: "string", multiple: true },
+        "backend-dockerfile": { type: "string" },
+        "frontend-dockerfile": { type: "string" },
+        "train-dockerfile": { type: "string" },
         roster: { type: "string" },
         course: { type: "string", default: DEFAULT_COURSE },
         out: { type: "string", default: process.cwd() },
