@@ -3,6 +3,7 @@
  * and `npm run plan` runs them over the offline plan. A rule looks at one resource as the engine sees it
  * (type, logical name, inputs); values not known yet in a preview are absent and never reported.
  */
+import { CI_RULES } from "./ci-rules";
 
 export type Level = "mandatory" | "advisory";
 
@@ -52,7 +53,6 @@ const BASIC_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
 const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
 const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 const DEFAULT_COMPUTE_ACCOUNT = /-compute@developer\.gserviceaccount\.com$/;
-const DEPLOY_ACCOUNT = /^serviceAccount:[^@]+-ci-deploy@/;
 const SECRET_LIKE = /KEY|TOKEN|SECRET|PASSWORD/i;
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 /** Resource types that take labels, and the field that holds them. */
@@ -124,11 +124,11 @@ export const RULES: Rule[] = [
   {
     name: "no-basic-roles",
     level: "mandatory",
-    why: "owner, editor and viewer grant thousands of permissions; only the deploy account may hold one. People of the group get an advisory.",
+    why: "owner, editor and viewer grant thousands of permissions; no service account may hold one, CI included. People of the group get an advisory.",
     reference: "CIS 1.5, Checkov CKV_GCP_117",
     check: (r) => {
       if (!PROJECT_IAM.includes(r.type) || !BASIC_ROLES.includes(String(r.props.role))) return undefined;
-      const accounts = membersOf(r.props).filter((m) => m.startsWith("serviceAccount:") && !DEPLOY_ACCOUNT.test(m));
+      const accounts = membersOf(r.props).filter((m) => m.startsWith("serviceAccount:"));
       return accounts.length ? `${r.name} grants the basic role ${r.props.role} to ${accounts.join(", ")}; grant the predefined roles it needs on the resources it uses` : undefined;
     },
   },
@@ -175,7 +175,7 @@ export const RULES: Rule[] = [
     check: (r) => {
       if (!is(r, T.provider)) return undefined;
       const condition = String(r.props.attributeCondition ?? "");
-      if (!/assertion\.repository(_id)?\s*==\s*['"][^'"]+['"]/.test(condition)) {
+      if (!/assertion\.repository(_id)?\s*==\s*['"][^'"]+['"]|assertion\.sub\.startsWith\('repo:[^']+'\)/.test(condition)) {
         return `${r.name} must set attributeCondition to admit one repository, e.g. assertion.repository == 'owner/name'`;
       }
       const issuer = (r.props.oidc as Props | undefined)?.issuerUri;
@@ -300,6 +300,7 @@ export const RULES: Rule[] = [
       return missing.length ? `${r.name} should carry the labels ${missing.join(" and ")} (in ${field})` : undefined;
     },
   },
+  ...CI_RULES,
 ];
 
 /** Every violation of every rule in a set of resources. */
