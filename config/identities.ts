@@ -20,8 +20,9 @@ const MEMBER = /^(user|group|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** GitHub's immutable numeric ids: a deleted and recreated repository of the same name gets new ones. */
 function githubId(key: string, lookup: string) {
+  const error = `must be GitHub's numeric id; look it up with \`${lookup}\``;
   return z
-    .union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]*$/)], { error: `must be GitHub's numeric id; look it up with \`${lookup}\`` })
+    .union([z.number({ error }).int({ error }).positive({ error }), z.string({ error }).regex(/^[1-9][0-9]*$/, { error })], { error })
     .transform(String)
     .optional()
     .describe(`GitHub's numeric ${key === "repositoryId" ? "repository" : "owner"} id (\`${lookup}\`); pins the repository for good.`);
