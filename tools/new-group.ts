@@ -1,6 +1,6 @@
 /**
- * `npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none]
- * [--gpu TYPE] [--course LABEL] [--out DIR]` writes `Pulumi.group-N.yaml`; `--roster FILE.csv` writes one per
+ * `npm run new-group -- --group N --project ID --repo OWNER/NAME [--repository-id ID --owner-id ID] [--region R]
+ * [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]` writes `Pulumi.group-N.yaml`; `--roster FILE.csv` writes one per
  * row. Every file is validated and planned offline, exactly as `npm run plan` would, before it is written,
  * and an existing file is never overwritten. Exit 0: all written; 1: a file already exists; 2: invalid input.
  */
@@ -14,8 +14,9 @@ import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "
 import { regionOfZone } from "../lib/gcp";
 import { planRaw, REPO_ROOT } from "../test/harness";
 
-const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]
-       npm run new-group -- --roster FILE.csv [--course LABEL] [--out DIR]     (columns: group,project,repo,region,training,gpu)`;
+const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/NAME [--repository-id ID --owner-id ID] [--region R] [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]
+       npm run new-group -- --roster FILE.csv [--course LABEL] [--out DIR]     (columns: group,project,repo,region,training,gpu[,repository_id,owner_id])
+The ids pin the repository for good: gh api repos/OWNER/NAME --jq '.id, .owner.id'`;
 
 /** One group as given on the command line or in a roster row; empty values are undefined. */
 interface GroupSpec {
@@ -25,9 +26,12 @@ interface GroupSpec {
   region?: string;
   training?: string;
   gpu?: string;
+  /** GitHub's immutable ids of the repository and its owner (`gh api repos/OWNER/NAME --jq '.id, .owner.id'`). */
+  repository_id?: string;
+  owner_id?: string;
 }
 
-const COLUMNS = ["group", "project", "repo", "region", "training", "gpu"] as const;
+const COLUMNS = ["group", "project", "repo", "region", "training", "gpu", "repository_id", "owner_id"] as const;
 const REQUIRED = { group: "mlops:group", project: "gcp:project", repo: "mlops:github.repository" } as const;
 const DEFAULT_COURSE = "dtu-02476";
 // Defaults come from the schema, so a generated file and a hand-written one agree.
@@ -69,7 +73,11 @@ function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unkn
     "gcp:project": spec.project,
     "gcp:region": region,
     "mlops:group": spec.group,
-    "mlops:github": { repository: spec.repo },
+    "mlops:github": {
+      repository: spec.repo,
+      ...(spec.repository_id && { repositoryId: spec.repository_id }),
+      ...(spec.owner_id && { repositoryOwnerId: spec.owner_id }),
+    },
     "mlops:labels": { course },
     ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu) }),
     "mlops:services": {
@@ -238,6 +246,8 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
         region: { type: "string" },
         training: { type: "string" },
         gpu: { type: "string" },
+        "repository-id": { type: "string" },
+        "owner-id": { type: "string" },
         roster: { type: "string" },
         course: { type: "string", default: DEFAULT_COURSE },
         out: { type: "string", default: REPO_ROOT },
@@ -252,7 +262,8 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
     io.out(`${USAGE}\n`);
     return 0;
   }
-  const { roster, course, out, help: _help, ...single } = values;
+  const { roster, course, out, help: _help, "repository-id": repositoryId, "owner-id": ownerId, ...rest } = values;
+  const single: GroupSpec = { ...rest, ...(repositoryId && { repository_id: repositoryId }), ...(ownerId && { owner_id: ownerId }) };
   if (!fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
     io.err(`--out: "${out}" is not a directory\n`);
     return 2;
