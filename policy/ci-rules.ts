@@ -18,7 +18,7 @@ const BUCKET = "gcp:storage/bucket:Bucket";
 /** Roles that grant roles: held by a service account only under a grantable-roles condition. */
 const IAM_ADMIN = ["roles/resourcemanager.projectIamAdmin", "roles/iam.securityAdmin"];
 /** Roles a grantable-roles list must never hold: with one of them CI could make itself Owner. */
-const NEVER_GRANTABLE = [
+export const NEVER_GRANTABLE = [
   "roles/owner",
   "roles/editor",
   "roles/viewer",
@@ -31,7 +31,7 @@ const NEVER_GRANTABLE = [
   "roles/iam.workloadIdentityPoolAdmin",
 ];
 /** Project-wide roles that manage accounts, federation, all data or all secrets: on the resource, never the project. */
-const PROJECT_WIDE_ADMIN = [
+export const PROJECT_WIDE_ADMIN = [
   "roles/iam.roleAdmin",
   "roles/iam.serviceAccountAdmin",
   "roles/iam.serviceAccountKeyAdmin",

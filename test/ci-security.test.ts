@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEPLOY_RUNS, PREVIEW_RUN, PROJECT_IAM_ADMIN } from "../components/ci-access";
+import { NEVER_GRANTABLE, PROJECT_WIDE_ADMIN } from "../policy/ci-rules";
 import type { Plan, PlannedResource } from "./harness";
 import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
 
@@ -21,20 +22,7 @@ const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
 const SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember";
 const HAS_ONLY = /^api\.getAttribute\('iam\.googleapis\.com\/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[(.*)\]\)$/;
 /** Project-level roles that impersonate, manage accounts or federation, or reach all data or secrets. */
-const NEVER_PROJECT_WIDE = [
-  "roles/owner",
-  "roles/editor",
-  "roles/iam.serviceAccountAdmin",
-  "roles/iam.serviceAccountUser",
-  "roles/iam.serviceAccountTokenCreator",
-  "roles/iam.serviceAccountKeyAdmin",
-  "roles/iam.workloadIdentityPoolAdmin",
-  "roles/storage.admin",
-  "roles/storage.objectAdmin",
-  "roles/secretmanager.admin",
-  "roles/secretmanager.secretAccessor",
-  "roles/aiplatform.user",
-];
+const NEVER_PROJECT_WIDE = [...new Set([...PROJECT_WIDE_ADMIN, ...NEVER_GRANTABLE.filter((r) => r !== PROJECT_IAM_ADMIN), "roles/aiplatform.user"])];
 
 const member = (plan: Plan, who: "ci-deploy" | "ci-preview") => {
   const account = ofType(plan, "gcp:serviceaccount/account:Account").find((a) => String(a.inputs.accountId).endsWith(who))!;
@@ -62,7 +50,7 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
     const { plan } = await planned;
     const list = grantableList(plan);
     expect(list).toEqual(stackProjectRoles(plan));
-    for (const role of [PROJECT_IAM_ADMIN, ...NEVER_PROJECT_WIDE, "roles/viewer", "roles/iam.securityAdmin"]) expect(list).not.toContain(role);
+    for (const role of [...NEVER_GRANTABLE, ...NEVER_PROJECT_WIDE]) expect(list).not.toContain(role);
   });
 
   it("ci-deploy and ci-preview hold no project-level role that impersonates, manages accounts or federation, or reaches all data or secrets", async () => {

@@ -222,14 +222,20 @@ describe("the pulumi commands, run with a stand-in pulumi", () => {
     expect(withPolicy.args).toEqual(["preview", "--stack", "group-43", "--diff", "--non-interactive", "--color", "never", "--policy-pack", "policy"]);
   });
 
-  it("deploy: checks with pulumi preview --json that no change needs an Owner, then pulumi up --yes of the stack", () => {
-    const run = runStep(pulumiStep("deploy").run, REPO_ROOT, { STACK: "group-43", RUNNER_TEMP: cwd() });
+  /** The first four arguments of each pulumi call a workflow's pulumi step makes, run in the repository. */
+  const pulumiCalls = (n: Name) => {
+    const run = runStep(pulumiStep(n).run, REPO_ROOT, { STACK: "group-43", RUNNER_TEMP: cwd() });
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.calls.map((c) => c.slice(0, 4))).toEqual([
-      ["preview", "--stack", "group-43", "--json"],
-      ["up", "--stack", "group-43", "--yes"],
-    ]);
     expect(run.stdout).toContain("group-43: no change needs an Owner");
+    return run.calls.map((c) => c.slice(0, 4));
+  };
+  const CHECKED_UP = [
+    ["preview", "--stack", "group-43", "--json"],
+    ["up", "--stack", "group-43", "--yes"],
+  ];
+
+  it("deploy: checks with pulumi preview --json that no change needs an Owner, then pulumi up --yes of the stack", () => {
+    expect(pulumiCalls("deploy")).toEqual(CHECKED_UP);
   });
 
   it("deploy: by hand, first clears a stale lock when asked to", () => {
@@ -239,13 +245,7 @@ describe("the pulumi commands, run with a stand-in pulumi", () => {
   });
 
   it("pause: sets mlops:paused true in the runner and runs pulumi up; it never destroys, so no data is lost whatever protectData says", () => {
-    const run = runStep(pulumiStep("pause").run, REPO_ROOT, { STACK: "group-43", RUNNER_TEMP: cwd() });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.calls.map((c) => c.slice(0, 4))).toEqual([
-      ["config", "set", "mlops:paused", "true"],
-      ["preview", "--stack", "group-43", "--json"],
-      ["up", "--stack", "group-43", "--yes"],
-    ]);
+    expect(pulumiCalls("pause")).toEqual([["config", "set", "mlops:paused", "true"], ...CHECKED_UP]);
     expect(text.pause).not.toMatch(/pulumi destroy/);
   });
 
