@@ -3,61 +3,12 @@
  * uses, which versions they pin; and their shell steps and pull-request comment run for real, with a
  * stand-in `pulumi` and a stand-in GitHub API.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import * as YAML from "yaml";
-import { AUTH_ACTION } from "../components/github-ci";
 import { REPO_ROOT } from "./harness";
-
-/** The commit of each action's release tag, read from its public git history (`git rev-list -n1 TAG`), 2026-11-30. */
-const PINNED = [
-  "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
-  "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
-  "google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093 # v3.0.0",
-  "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
-  "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
-  "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1",
-  "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd # v8.0.0",
-];
-
-const NAMES = ["ci", "preview", "deploy", "pause"] as const;
-/** Every workflow: the four above, and the two that run only by hand. */
-const ALL = [...NAMES, "teardown", "e2e"] as const;
-type Name = (typeof ALL)[number];
-const dir = path.join(REPO_ROOT, ".github", "workflows");
-const text = Object.fromEntries(ALL.map((n) => [n, fs.readFileSync(path.join(dir, `${n}.yml`), "utf8")])) as Record<Name, string>;
-const workflows = Object.fromEntries(ALL.map((n) => [n, YAML.parse(text[n])])) as Record<Name, any>;
-const jobs = ALL.flatMap((n) => Object.entries(workflows[n].jobs as Record<string, any>).map(([id, job]) => ({ workflow: n, id, job })));
-const steps = jobs.flatMap(({ workflow, id, job }) => (job.steps as any[]).map((step) => ({ workflow, job: id, step })));
-
-const PULUMI_VERSION = /^>=(\d+\.\d+\.\d+) <\d/.exec(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")).requiredPulumiVersion)?.[1];
-const usesAction = (job: any, action: string) => (job.steps as any[]).find((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
-const authenticates = (job: any) => usesAction(job, "google-github-actions/auth") !== undefined;
-/** The job of a workflow that works on each stack (the matrix job). */
-const stackJob = (n: Name) => jobs.find((j) => j.workflow === n && authenticates(j.job))!.job;
-const pulumiStep = (n: Name) => (stackJob(n).steps as any[]).find((s) => /\bpulumi (preview|up|destroy)\b|\.github\/scripts\/(up|teardown)\.sh/.test(s.run ?? ""));
-
-/** Runs a step's shell script as GitHub's runner does (bash -eo pipefail) in `cwd`, with `pulumi` stubbed. */
-function runStep(script: string, cwd: string, env: Record<string, string>, pulumiExit = 0) {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "bin-"));
-  // Records each call (one JSON line), prints an empty preview for --json and a summary otherwise.
-  const stub = `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > "${bin}/args"\nnode -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@" >> "${bin}/calls"\n`;
-  const out = `if [[ " $* " == *" --json "* ]]; then echo '{"steps":[]}'; else echo "Resources: 3 to create"; fi\nexit ${pulumiExit}\n`;
-  fs.writeFileSync(path.join(bin, "pulumi"), stub + out, { mode: 0o755 });
-  const summary = path.join(bin, "summary");
-  const output = path.join(bin, "output");
-  const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: `${bin}:${process.env.PATH}`, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, ...env },
-  });
-  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
-  const calls = read(path.join(bin, "calls")).trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as string[]);
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, args: read(path.join(bin, "args")).trim().split("\n"), calls, summary: read(summary), output: read(output) };
-}
+import { ALL, authenticates, jobs, pulumiStep, runStep, stackJob, text, usesAction, workflows, type Name } from "./workflow-files";
 
 describe("when the workflows run", () => {
   it("ci: on every push and every pull request, any branch", () => {
@@ -106,44 +57,6 @@ describe("what each job may do", () => {
 
   it("Pulumi reads the credentials file the auth action writes: no token in GOOGLE_CREDENTIALS (pulumi/actions #739)", () => {
     for (const n of ALL) expect(text[n], n).not.toMatch(/GOOGLE_CREDENTIALS|create_credentials_file|token_format/);
-  });
-});
-
-describe("versions", () => {
-  it("every action is pinned to the commit of its release, the version in a comment (SHAs read from each action's git history)", () => {
-    const used = ALL.flatMap((n) => [...text[n].matchAll(/^\s*(?:- )?uses: (.+)$/gm)].map((m) => m[1]));
-    expect(used.length).toBeGreaterThan(15);
-    for (const uses of used) expect(PINNED, uses).toContain(uses);
-    expect(PINNED).toContain(AUTH_ACTION);
-  });
-
-  it("every job that runs pulumi installs the CLI at the lower bound of requiredPulumiVersion, after npm ci", () => {
-    expect(PULUMI_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    for (const n of ["preview", "deploy", "pause", "teardown", "e2e"] as const) {
-      const all = stackJob(n).steps as any[];
-      const install = usesAction(stackJob(n), "pulumi/actions");
-      expect(install?.with, n).toEqual({ "pulumi-version": PULUMI_VERSION });
-      const at = (s: any) => all.indexOf(s);
-      expect(at(all.find((s) => /^npm ci\b/.test(s.run ?? ""))), n).toBeGreaterThanOrEqual(0);
-      expect(at(all.find((s) => /^npm ci\b/.test(s.run ?? ""))), n).toBeLessThan(at(pulumiStep(n)));
-      expect(at(install), n).toBeLessThan(at(pulumiStep(n)));
-    }
-  });
-
-  it("every job that sets up Node.js uses Node 22, a maintained LTS", () => {
-    const setups = steps.filter(({ step }) => step.uses?.startsWith("actions/setup-node@"));
-    expect(setups).toHaveLength(6);
-    for (const { step } of setups) expect(String(step.with["node-version"])).toBe("22");
-  });
-
-  it("every job that authenticates to Google installs packages first, without install scripts, so no package runs with credentials", () => {
-    for (const { workflow, job } of jobs.filter((j) => authenticates(j.job))) {
-      const all = job.steps as any[];
-      const install = all.filter((s) => /^npm (ci|install)\b/.test(s.run ?? ""));
-      expect(install, workflow).toHaveLength(1);
-      expect(install[0].run, workflow).toMatch(/^npm ci --ignore-scripts\b/);
-      expect(all.indexOf(install[0]), workflow).toBeLessThan(all.indexOf(usesAction(job, "google-github-actions/auth")));
-    }
   });
 });
 
@@ -222,50 +135,6 @@ describe("the pulumi commands, run with a stand-in pulumi", () => {
     expect(withPolicy.args).toEqual(["preview", "--stack", "group-43", "--diff", "--non-interactive", "--color", "never", "--policy-pack", "policy"]);
   });
 
-  /** The first four arguments of each pulumi call a workflow's pulumi step makes, run in the repository. */
-  const pulumiCalls = (n: Name) => {
-    const run = runStep(pulumiStep(n).run, REPO_ROOT, { STACK: "group-43", RUNNER_TEMP: cwd() });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toContain("group-43: no change needs an Owner");
-    return run.calls.map((c) => c.slice(0, 4));
-  };
-  const CHECKED_UP = [
-    ["preview", "--stack", "group-43", "--json"],
-    ["up", "--stack", "group-43", "--yes"],
-  ];
-
-  it("deploy: checks with pulumi preview --json that no change needs an Owner, then pulumi up --yes of the stack", () => {
-    expect(pulumiCalls("deploy")).toEqual(CHECKED_UP);
-  });
-
-  it("deploy: by hand, first clears a stale lock when asked to", () => {
-    const step = (stackJob("deploy").steps as any[]).find((s) => /clear-lock\.sh/.test(s.run ?? ""));
-    expect(step.if).toBe("vars.WIF_PROVIDER != '' && inputs.clear_lock");
-    expect(workflows.deploy.on.workflow_dispatch.inputs.clear_lock).toMatchObject({ type: "boolean", default: false });
-  });
-
-  it("pause: sets mlops:paused true in the runner and runs pulumi up; it never destroys, so no data is lost whatever protectData says", () => {
-    expect(pulumiCalls("pause")).toEqual([["config", "set", "mlops:paused", "true"], ...CHECKED_UP]);
-    expect(text.pause).not.toMatch(/pulumi destroy/);
-  });
-
-  it("no workflow that starts by itself (push, pull request, schedule) runs pulumi destroy without --exclude-protected; teardown and e2e run only by hand", () => {
-    for (const n of ALL) {
-      const triggers = Object.keys(workflows[n].on);
-      const destroys = /pulumi destroy(?![^\n]*--exclude-protected)|scripts\/(teardown|e2e-cleanup)\.sh/.test(text[n]);
-      if (destroys) expect(triggers, n).toEqual(["workflow_dispatch"]);
-    }
-    expect(workflows.teardown.on.workflow_dispatch.inputs.confirm).toMatchObject({ required: true, type: "string" });
-    expect(workflows.e2e.on).toEqual({ workflow_dispatch: null });
-  });
-
-  it("deploys and pauses of one stack never overlap, and a running one is never cancelled", () => {
-    const deploy = stackJob("deploy").concurrency;
-    expect(deploy).toEqual({ group: expect.stringContaining("${{ matrix.stack }}"), "cancel-in-progress": false });
-    expect(stackJob("pause").concurrency).toEqual(deploy);
-    expect(stackJob("teardown").concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
-    expect(stackJob("preview").concurrency.group).not.toBe(deploy.group);
-  });
 });
 
 describe("the pull-request comment", () => {
