@@ -9,7 +9,7 @@ import { SUFFIX_LENGTH, type StackConfig } from "./config";
 import { declaredSecrets, imageRegistry, storageBuckets, workloadNeeds } from "./wiring/data";
 import { observability } from "./wiring/monitoring";
 import { recordCostInputs, stackOutputs, type StackOutputs } from "./wiring/outputs";
-import { githubCi, projectApis, workloadIdentities } from "./wiring/project";
+import { ciManagedResources, githubCi, projectApis, workloadIdentities } from "./wiring/project";
 import { cloudRunServices, type Platform } from "./wiring/serving";
 import { trainingRun } from "./wiring/training";
 
@@ -27,6 +27,7 @@ export function createStack(config: StackConfig): StackOutputs {
   const buckets = storageBuckets(config, { apis, suffix, needs });
   const registry = imageRegistry(config, { apis, identities });
   const secrets = declaredSecrets(config, { apis, needs });
+  ciManagedResources(ci, { buckets, registry, secrets }, config.region);
   const image = registryImages({ registryHost: registry.host, repositoryUrl: registry.imagePrefix, registry });
   const platform: Platform = { apis, identities, buckets, registry, secrets, image };
 

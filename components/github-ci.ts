@@ -1,14 +1,25 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  ATTRIBUTE_MAPPING,
+  DEPLOY_RUNS,
+  grantableCondition,
+  PREVIEW_RUN,
+  PROJECT_IAM_ADMIN,
+  providerCondition,
+  runPrincipal,
+  type RepositoryPin,
+} from "./ci-access";
 
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
-/** The auth action the README and the workflows use (google-github-actions/auth). */
-export const AUTH_ACTION = "google-github-actions/auth@v3.0.0";
+/** The auth action the README and the workflows use (google-github-actions/auth), pinned by commit. */
+export const AUTH_ACTION = "google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093 # v3.0.0";
+/** What ci-deploy holds on each of the stack's own resources, instead of project-wide storage or secret roles. */
+export const MANAGE_ROLES = { bucket: "roles/storage.admin", registry: "roles/artifactregistry.admin", secret: "roles/secretmanager.admin" } as const;
+export const STATE_ROLES = { deploy: "roles/storage.objectUser", preview: "roles/storage.objectViewer" } as const;
 
-export interface GithubCiArgs {
+export interface GithubCiArgs extends RepositoryPin {
   project: string;
-  /** owner/name of the repository whose workflows may authenticate. */
-  repository: string;
   /** Only workflows on this branch may act as the deploy account. */
   branch: string;
   poolId: pulumi.Input<string>;
@@ -17,18 +28,30 @@ export interface GithubCiArgs {
   deployAccountId: string;
   /** Project roles that let `pulumi preview` read what the stack manages, and nothing else. */
   previewRoles: string[];
-  /** Project roles that let `pulumi up` manage what the stack manages. */
+  /** Project roles that let `pulumi up` manage what the stack manages (storage and secrets come per resource). */
   deployRoles: string[];
+  /** Every project role the stack grants: all that ci-deploy's project IAM admin may grant or revoke. */
+  grantableRoles: string[];
   /** Runtime accounts the deploy account deploys workloads as (serviceAccountUser on each, never project-wide). */
   runtimeAccounts: Record<string, pulumi.Input<string>>;
+  /** The Pulumi state bucket, when the stack knows it: read-write for deploy, read-only for preview. */
+  stateBucket?: string;
   /** The pool, provider, CI accounts and their grants stay when the stack is paused, so CI keeps working. */
   protect: boolean;
 }
 
+/** The stack's own resources that ci-deploy manages, granted on each resource. */
+export interface ManagedResources {
+  buckets: Record<string, pulumi.Input<string>>;
+  registry: { location: string; repositoryId: pulumi.Input<string> };
+  secrets: Record<string, pulumi.Input<string>>;
+}
+
 /**
  * Keyless GitHub Actions access through Workload Identity Federation: a pool, a GitHub OIDC provider that
- * admits only the group's repository, a read-only `ci-preview` account for pull requests and a `ci-deploy`
- * account that only the default branch can use.
+ * admits only the group's repository, a read-only `ci-preview` account for the preview workflow and a
+ * `ci-deploy` account for the deploy, pause and teardown workflows on the default branch. ci-deploy cannot
+ * change identities or federation (that is bootstrap, by an Owner) and may grant only the stack's roles.
  */
 export class GithubCi extends pulumi.ComponentResource {
   readonly pool: gcp.iam.WorkloadIdentityPool;
@@ -39,11 +62,15 @@ export class GithubCi extends pulumi.ComponentResource {
   readonly providerName: pulumi.Output<string>;
   /** A ready-to-paste auth step for deploy workflows. */
   readonly authStep: pulumi.Output<string>;
+  private readonly name: string;
+  private readonly project: string;
+  private readonly kept: pulumi.CustomResourceOptions;
 
   constructor(name: string, args: GithubCiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:ci:GithubCi", name, {}, opts);
-    const child = { parent: this, dependsOn: opts?.dependsOn };
-    const kept = { ...child, protect: args.protect };
+    this.name = name;
+    this.project = args.project;
+    const kept = (this.kept = { parent: this, dependsOn: opts?.dependsOn, protect: args.protect });
 
     this.pool = new gcp.iam.WorkloadIdentityPool(
       `${name}-pool`,
@@ -57,50 +84,33 @@ export class GithubCi extends pulumi.ComponentResource {
         workloadIdentityPoolId: this.pool.workloadIdentityPoolId,
         workloadIdentityPoolProviderId: args.providerId,
         displayName: "GitHub OIDC",
-        attributeMapping: {
-          "google.subject": "assertion.sub",
-          "attribute.repository": "assertion.repository",
-          "attribute.repository_owner": "assertion.repository_owner",
-          "attribute.ref": "assertion.ref",
-        },
+        attributeMapping: ATTRIBUTE_MAPPING,
         // Without a condition any GitHub repository could exchange its token in this pool.
-        attributeCondition: `assertion.repository == '${args.repository}'`,
+        attributeCondition: providerCondition(args),
         oidc: { issuerUri: GITHUB_ISSUER },
       },
       kept,
     );
 
-    const principals = pulumi.interpolate`principalSet://iam.googleapis.com/${this.pool.name}`;
     const account = (role: "preview" | "deploy", accountId: string, description: string) =>
       new gcp.serviceaccount.Account(`${name}-${role}`, { project: args.project, accountId, displayName: `mlops CI ${role}`, description }, kept);
-    this.previewAccount = account("preview", args.previewAccountId, `pulumi preview from any ref of ${args.repository}`);
-    this.deployAccount = account("deploy", args.deployAccountId, `pulumi up from ${args.repository}@${args.branch}`);
+    this.previewAccount = account("preview", args.previewAccountId, `pulumi preview from ${PREVIEW_RUN.file} of ${args.repository}`);
+    this.deployAccount = account("deploy", args.deployAccountId, `pulumi up from ${DEPLOY_RUNS.map((r) => r.file).filter((f, i, all) => all.indexOf(f) === i).join(", ")} of ${args.repository}@${args.branch}`);
+    this.bindRuns(args);
+    this.grantProjectRoles(args);
 
-    new gcp.serviceaccount.IAMMember(
-      `${name}-preview-wif`,
-      { serviceAccountId: this.previewAccount.name, role: "roles/iam.workloadIdentityUser", member: pulumi.interpolate`${principals}/attribute.repository/${args.repository}` },
-      kept,
-    );
-    // The provider admits only this repository, so a ref binding means "this repository's branch".
-    new gcp.serviceaccount.IAMMember(
-      `${name}-deploy-wif`,
-      { serviceAccountId: this.deployAccount.name, role: "roles/iam.workloadIdentityUser", member: pulumi.interpolate`${principals}/attribute.ref/refs/heads/${args.branch}` },
-      kept,
-    );
-
-    const grant = (who: "preview" | "deploy", account: gcp.serviceaccount.Account, roles: string[]) => {
-      for (const role of roles) {
-        new gcp.projects.IAMMember(`${name}-${who}-${role.split("/")[1]}`, { project: args.project, role, member: account.member }, kept);
-      }
-    };
-    grant("preview", this.previewAccount, args.previewRoles);
-    grant("deploy", this.deployAccount, args.deployRoles);
     for (const [workload, accountName] of Object.entries(args.runtimeAccounts)) {
       new gcp.serviceaccount.IAMMember(
         `${name}-deploy-actas-${workload}`,
         { serviceAccountId: accountName, role: "roles/iam.serviceAccountUser", member: this.deployAccount.member },
         kept,
       );
+    }
+    if (args.stateBucket) {
+      for (const who of ["deploy", "preview"] as const) {
+        const member = (who === "deploy" ? this.deployAccount : this.previewAccount).member;
+        new gcp.storage.BucketIAMMember(`${name}-${who}-state`, { bucket: args.stateBucket, role: STATE_ROLES[who], member }, kept);
+      }
     }
 
     this.providerName = this.provider.name;
@@ -114,5 +124,45 @@ export class GithubCi extends pulumi.ComponentResource {
       deployAccount: this.deployAccount.email,
       authStep: this.authStep,
     });
+  }
+
+  /** Each account is usable only by the runs of its own workflows, files and events named in the binding. */
+  private bindRuns(args: GithubCiArgs): void {
+    const principal = (path: string) => pulumi.interpolate`principalSet://iam.googleapis.com/${this.pool.name}/attribute.${path}`;
+    const bind = (resourceName: string, account: gcp.serviceaccount.Account, path: string) =>
+      new gcp.serviceaccount.IAMMember(resourceName, { serviceAccountId: account.name, role: "roles/iam.workloadIdentityUser", member: principal(path) }, this.kept);
+    bind(`${this.name}-preview-wif`, this.previewAccount, runPrincipal(args.repository, PREVIEW_RUN));
+    DEPLOY_RUNS.forEach((run, i) => {
+      // The first binding keeps the name of the one it replaces (a push to the branch), so state stays aligned.
+      const suffix = i === 0 ? "" : `-${run.file.replace(/\.yml$/, "")}-${run.event.replace(/_/g, "-")}`;
+      bind(`${this.name}-deploy-wif${suffix}`, this.deployAccount, runPrincipal(args.repository, run, args.branch));
+    });
+  }
+
+  private grantProjectRoles(args: GithubCiArgs): void {
+    const grant = (who: "preview" | "deploy", account: gcp.serviceaccount.Account, role: string) =>
+      new gcp.projects.IAMMember(
+        `${this.name}-${who}-${role.split("/")[1]}`,
+        { project: args.project, role, member: account.member, ...(role === PROJECT_IAM_ADMIN && { condition: grantableCondition(args.grantableRoles) }) },
+        this.kept,
+      );
+    for (const role of args.previewRoles) grant("preview", this.previewAccount, role);
+    for (const role of args.deployRoles) grant("deploy", this.deployAccount, role);
+  }
+
+  /** ci-deploy's admin roles on the stack's own buckets, repository and secrets, and on nothing else of the kind. */
+  manage(resources: ManagedResources): void {
+    const member = this.deployAccount.member;
+    for (const [bucket, name] of Object.entries(resources.buckets)) {
+      new gcp.storage.BucketIAMMember(`${this.name}-deploy-bucket-${bucket}`, { bucket: name, role: MANAGE_ROLES.bucket, member }, this.kept);
+    }
+    new gcp.artifactregistry.RepositoryIamMember(
+      `${this.name}-deploy-registry`,
+      { project: this.project, location: resources.registry.location, repository: resources.registry.repositoryId, role: MANAGE_ROLES.registry, member },
+      this.kept,
+    );
+    for (const [secret, secretId] of Object.entries(resources.secrets)) {
+      new gcp.secretmanager.SecretIamMember(`${this.name}-deploy-secret-${secret}`, { project: this.project, secretId, role: MANAGE_ROLES.secret, member }, this.kept);
+    }
   }
 }

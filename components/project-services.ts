@@ -15,24 +15,27 @@ export const APIS = {
   storage: {
     api: "storage.googleapis.com",
     why: "buckets for data, models and predictions",
-    deployRoles: ["roles/storage.admin"],
+    // ci-deploy manages the stack's own buckets, granted on each (GithubCi.manage); never the state bucket.
+    deployRoles: [],
     previewRoles: ["roles/storage.bucketViewer"],
   },
   artifactregistry: {
     api: "artifactregistry.googleapis.com",
     why: "the Docker repository for the group's images",
-    deployRoles: ["roles/artifactregistry.admin"],
+    deployRoles: [],
     previewRoles: ["roles/artifactregistry.reader"],
   },
   iam: {
     api: "iam.googleapis.com",
     why: "one service account per workload, workload identity pools",
-    deployRoles: ["roles/iam.serviceAccountAdmin", "roles/iam.workloadIdentityPoolAdmin"],
+    // Creating or changing accounts and federation is bootstrap, by an Owner; CI only reads them.
+    deployRoles: ["roles/iam.serviceAccountViewer", "roles/iam.workloadIdentityPoolViewer"],
     previewRoles: ["roles/iam.serviceAccountViewer", "roles/iam.workloadIdentityPoolViewer"],
   },
   cloudresourcemanager: {
     api: "cloudresourcemanager.googleapis.com",
     why: "project-level role grants",
+    // Granted under a condition that limits it to the stack's own roles (GithubCi).
     deployRoles: ["roles/resourcemanager.projectIamAdmin"],
     previewRoles: ["roles/iam.securityReviewer"],
   },
@@ -46,7 +49,7 @@ export const APIS = {
   secretmanager: {
     api: "secretmanager.googleapis.com",
     why: "the group's secrets (API keys) in Secret Manager",
-    deployRoles: ["roles/secretmanager.admin"],
+    deployRoles: [],
     previewRoles: ["roles/secretmanager.viewer"],
   },
   compute: {
@@ -58,7 +61,8 @@ export const APIS = {
   aiplatform: {
     api: "aiplatform.googleapis.com",
     why: "Vertex AI custom training jobs",
-    deployRoles: ["roles/aiplatform.user"],
+    // The stack only writes the job spec; a person submits the job. No workflow uses Vertex AI.
+    deployRoles: [],
     previewRoles: ["roles/aiplatform.viewer"],
   },
   run: {

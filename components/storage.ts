@@ -9,6 +9,8 @@ import { bucketEnvName } from "../lib/wiring";
 export const BUCKET_ROLES = { read: "roles/storage.objectViewer", write: "roles/storage.objectUser" } as const;
 /** `write` of a create-only grant: new objects only, no read, overwrite or delete (storage.objects.delete). */
 export const CREATE_ONLY_ROLE = "roles/storage.objectCreator";
+/** Google's default and minimum soft-delete retention (0 would turn it off): 7 days. */
+export const SOFT_DELETE_SECONDS = 7 * 86_400;
 export type BucketAccess = keyof typeof BUCKET_ROLES;
 /** The group's buckets, by role. */
 export type BucketName = "data" | "models" | "predictions";
@@ -93,8 +95,8 @@ export class Buckets extends pulumi.ComponentResource {
           uniformBucketLevelAccess: true,
           publicAccessPrevention: "enforced",
           forceDestroy: !args.protect,
-          // Soft-deleted objects are billed for 7 days; without protection there is nothing to keep.
-          softDeletePolicy: args.protect ? undefined : { retentionDurationSeconds: 0 },
+          // Deleted objects (and the bucket itself) stay restorable for 7 days, also after a full teardown.
+          softDeletePolicy: { retentionDurationSeconds: SOFT_DELETE_SECONDS },
           ...settings[bucket],
         },
         { ...child, protect: args.protect },

@@ -18,6 +18,16 @@ export const CI_WORKLOADS = ["ci-preview", "ci-deploy"] as const;
 export const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
 const MEMBER = /^(user|group|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** GitHub's immutable numeric ids: a deleted and recreated repository of the same name gets new ones. */
+function githubId(key: string, lookup: string) {
+  const error = `must be GitHub's numeric id; look it up with \`${lookup}\``;
+  return z
+    .union([z.number({ error }).int({ error }).positive({ error }), z.string({ error }).regex(/^[1-9][0-9]*$/, { error })], { error })
+    .transform(String)
+    .optional()
+    .describe(`GitHub's numeric ${key === "repositoryId" ? "repository" : "owner"} id (\`${lookup}\`); pins the repository for good.`);
+}
+
 export const github = z
   .strictObject({
     repository: z
@@ -31,6 +41,13 @@ export const github = z
       .regex(/^[A-Za-z0-9._/-]+$/, { error: "must be a branch name such as main" })
       .default("main")
       .describe("Only workflows on this branch may impersonate the deploy account."),
+    repositoryId: githubId("repositoryId", "gh api repos/OWNER/NAME --jq .id"),
+    repositoryOwnerId: githubId("repositoryOwnerId", "gh api repos/OWNER/NAME --jq .owner.id"),
+    stateBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: "must be a bucket name such as dtu-mlops-43-pulumi-state (no gs://)" })
+      .optional()
+      .describe("The Pulumi state bucket (name, no gs://): ci-deploy gets objectUser and ci-preview objectViewer on it, and nothing else of it."),
   })
   .optional()
   .describe("GitHub Actions access through Workload Identity Federation; omit for no CI access.");

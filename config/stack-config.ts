@@ -16,7 +16,7 @@ export interface StackConfig {
   region: string;
   zone?: string;
   group: string;
-  github?: { repository: string; branch: string };
+  github?: { repository: string; branch: string; repositoryId?: string; repositoryOwnerId?: string; stateBucket?: string };
   protectData: boolean;
   paused: boolean;
   /** Labels for every resource that takes labels, the group's own merged with ours. */

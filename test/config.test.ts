@@ -67,7 +67,7 @@ describe("invalid configs are rejected with the key path and what is allowed", (
     ["label key with capitals", { ...base, "mlops:labels": { Course: "x" } }, "mlops:labels.Course: key is not a valid label key; start with a lowercase letter"],
     ["label value with a space", { ...base, "mlops:labels": { course: "dtu 02476" } }, "mlops:labels.course: is not a valid label value; lowercase letters, digits, '_' and '-', at most 63 characters"],
     ["misspelt top-level key", { ...base, "mlops:protectdata": false }, 'mlops:protectdata: unknown key; did you mean "mlops:protectData"?'],
-    ["misspelt nested key", { ...base, "mlops:github": { repository: "a/b", brnch: "main" } }, 'mlops:github.brnch: unknown key; did you mean "branch"? Allowed: repository, branch.'],
+    ["misspelt nested key", { ...base, "mlops:github": { repository: "a/b", brnch: "main" } }, 'mlops:github.brnch: unknown key; did you mean "branch"? Allowed: repository, branch, repositoryId, repositoryOwnerId, stateBucket.'],
     ["key in a namespace the stack does not know", { ...base, "mlop:group": "140" }, 'mlop:group: unknown key; did you mean "mlops:group"?'],
     ["group too long for a service-account id", { ...base, "mlops:group": "a-very-long-group-name-x" }, 'mlops:group: derived service-account id "a-very-long-group-name-x-ci-preview" is 35 characters; 6–30 allowed; choose a shorter group'],
   ];

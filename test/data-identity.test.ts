@@ -1,5 +1,7 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
+import { ATTRIBUTE_MAPPING, DEPLOY_RUNS } from "../components/ci-access";
+import { AUTH_ACTION } from "../components/github-ci";
 import { parseStackConfig, SecretValue } from "../config";
 import { planConfig, planStackFile, REPO_ROOT, stackFilePath } from "../plan";
 import { byName, ofType, planOf, problemsOf } from "./helpers";
@@ -44,7 +46,7 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
     }
   });
 
-  it("admits only the group's repository into its workload identity pool, and the deploy account only from one branch", async () => {
+  it("admits only the group's repository into its workload identity pool, and the deploy account only from its workflows on one branch", async () => {
     const { plan, config } = await planned;
     const providers = ofType(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
     if (!config.github) {
@@ -52,7 +54,8 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
       return;
     }
     expect(providers).toHaveLength(1);
-    expect(providers[0].inputs.attributeCondition).toBe(`assertion.repository == '${config.github.repository}'`);
+    // The example stacks give no repository ids: they are never invented, so the sub prefix alone pins them.
+    expect(providers[0].inputs.attributeCondition).toBe(`assertion.sub.startsWith('repo:${config.github.repository}:')`);
     expect(providers[0].inputs.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
 
     const deployEmail = `${config.names.serviceAccountId("ci-deploy")}@${config.project}.iam.gserviceaccount.com`;
@@ -60,9 +63,8 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
     const impersonation = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter(
       (r) => r.inputs.serviceAccountId === deployAccountName && r.inputs.role === "roles/iam.workloadIdentityUser",
     );
-    expect(impersonation).toHaveLength(1);
-    expect(impersonation[0].inputs.member).toMatch(
-      new RegExp(`^principalSet://iam\\.googleapis\\.com/projects/\\d+/locations/global/workloadIdentityPools/[a-z0-9-]+/attribute\\.ref/refs/heads/${config.github.branch}$`),
+    expect(impersonation.map((r) => String(r.inputs.member).replace(/^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\//, ""))).toEqual(
+      DEPLOY_RUNS.map((run) => `attribute.workflow_event/${config.github!.repository}/.github/workflows/${run.file}@refs/heads/${config.github!.branch}:${run.event}`),
     );
   });
 
@@ -93,14 +95,14 @@ describe("buckets", () => {
     for (const b of ofType(plan, "gcp:storage/bucket:Bucket")) {
       expect(b.protect, b.name).toBe(true);
       expect(b.inputs.forceDestroy, b.name).toBe(false);
-      expect(b.inputs.softDeletePolicy, b.name).toBeUndefined();
+      expect(b.inputs.softDeletePolicy, b.name).toEqual({ retentionDurationSeconds: 604800 });
     }
   });
 
-  it("can be torn down with their objects, and bill no soft delete, when protectData is off", async () => {
+  it("can be torn down with their objects when protectData is off, and still keep deleted data restorable for 7 days", async () => {
     const plan = await planOf({ "mlops:protectData": false, "mlops:github": { repository: "o/r" } });
     for (const b of ofType(plan, "gcp:storage/bucket:Bucket")) {
-      expect(b.inputs, b.name).toMatchObject({ forceDestroy: true, softDeletePolicy: { retentionDurationSeconds: 0 } });
+      expect(b.inputs, b.name).toMatchObject({ forceDestroy: true, softDeletePolicy: { retentionDurationSeconds: 604800 } });
     }
     expect(plan.resources.filter((r) => r.protect).map((r) => r.name)).toEqual([]);
   });
@@ -146,26 +148,26 @@ describe("keyless CI through Workload Identity Federation", () => {
     expect(plan.outputs.workloadIdentityProvider).toBeUndefined();
   });
 
-  it("maps repository, owner and ref, gives pool and provider ids a random suffix, and protects them", async () => {
+  it("maps the claims the bindings and audit logs need, gives pool and provider ids a random suffix, and protects them", async () => {
     const plan = await planOf({ "mlops:github": { repository: "Klakawaka/Car-Image-Classification-using-CNN" } });
     const pool = byName(plan, "github-pool");
     const provider = byName(plan, "github-provider");
     expect(pool.inputs.workloadIdentityPoolId).toMatch(/^g140-github-[0-9a-f]{6}$/);
     expect(provider.inputs.workloadIdentityPoolProviderId).toMatch(/^g140-gh-[0-9a-f]{6}$/);
-    expect(provider.inputs.attributeMapping).toEqual({
+    expect(provider.inputs.attributeMapping).toEqual(ATTRIBUTE_MAPPING);
+    expect(provider.inputs.attributeMapping).toMatchObject({
       "google.subject": "assertion.sub",
-      "attribute.repository": "assertion.repository",
-      "attribute.repository_owner": "assertion.repository_owner",
-      "attribute.ref": "assertion.ref",
+      "attribute.workflow_event": "assertion.job_workflow_ref + ':' + assertion.event_name",
+      "attribute.workflow_file_event": "assertion.job_workflow_ref.extract('{file}@') + ':' + assertion.event_name",
     });
     for (const name of ["github-pool", "github-provider", "github-preview", "github-deploy", "github-preview-wif", "github-deploy-wif"]) {
       expect(byName(plan, name).protect, name).toBe(true);
     }
   });
 
-  it("lets ci-preview in from any ref of the repository, with read-only roles", async () => {
+  it("lets ci-preview in from the preview workflow on pull requests only, with read-only roles", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo" } });
-    expect(byName(plan, "github-preview-wif").inputs.member).toMatch(/workloadIdentityPools\/g140-github-[0-9a-f]{6}\/attribute\.repository\/owner\/repo$/);
+    expect(byName(plan, "github-preview-wif").inputs.member).toMatch(/workloadIdentityPools\/g140-github-[0-9a-f]{6}\/attribute\.workflow_file_event\/owner\/repo\/\.github\/workflows\/preview\.yml:pull_request$/);
     const roles = ofType(plan, "gcp:projects/iAMMember:IAMMember")
       .filter((r) => r.inputs.member === "serviceAccount:g140-ci-preview@dtu-mlops-140.iam.gserviceaccount.com")
       .map((r) => String(r.inputs.role));
@@ -173,9 +175,9 @@ describe("keyless CI through Workload Identity Federation", () => {
     for (const role of roles) expect(role).toMatch(/viewer|Viewer|reader|securityReviewer/);
   });
 
-  it("lets ci-deploy in only from the configured branch, and deploy as the runtime accounts only per account", async () => {
+  it("lets ci-deploy in only from its workflows on the configured branch, and deploy as the runtime accounts only per account", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo", branch: "release" } });
-    expect(byName(plan, "github-deploy-wif").inputs.member).toMatch(/\/attribute\.ref\/refs\/heads\/release$/);
+    expect(byName(plan, "github-deploy-wif").inputs.member).toMatch(/\/attribute\.workflow_event\/owner\/repo\/\.github\/workflows\/deploy\.yml@refs\/heads\/release:push$/);
     const projectRoles = ofType(plan, "gcp:projects/iAMMember:IAMMember").map((r) => r.inputs.role);
     expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
     expect(projectRoles).not.toContain("roles/iam.serviceAccountTokenCreator");
@@ -188,7 +190,7 @@ describe("keyless CI through Workload Identity Federation", () => {
     expect(plan.outputs.ciPreviewServiceAccount).toBe("g140-ci-preview@dtu-mlops-140.iam.gserviceaccount.com");
     expect(plan.outputs.ciDeployServiceAccount).toBe("g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com");
     expect(plan.outputs.githubAuthStep).toBe(
-      `- uses: google-github-actions/auth@v3.0.0\n  with:\n    workload_identity_provider: ${provider}\n    service_account: g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com`,
+      `- uses: ${AUTH_ACTION}\n  with:\n    workload_identity_provider: ${provider}\n    service_account: g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com`,
     );
   });
 });

@@ -90,7 +90,7 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
     expect(count("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")).toBe(config.github ? 1 : 0);
   });
 
-  it("`pulumi destroy --exclude-protected` (the pause workflow) removes everything that costs money", async () => {
+  it("`pulumi destroy --exclude-protected` (a pause by hand) removes everything that costs money", async () => {
     const { plan } = await planOf(stack);
     expect(keptByExcludeProtected(plan).filter((r) => COSTLY.includes(r.type)).map(id)).toEqual([]);
   });

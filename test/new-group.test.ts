@@ -77,6 +77,19 @@ describe("npm run new-group", () => {
     expect(planned.outputs.workloadIdentityProvider).toBeDefined();
   });
 
+  it("pins the repository by GitHub's ids when --repository-id and --owner-id are given, and rejects one that is not a number", async () => {
+    const dir = tempDir();
+    const run = await newGroup(dir, "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7", "--repository-id", "123456789", "--owner-id", "42");
+    expect(run.code, run.stderr).toBe(0);
+    const file = path.join(dir, "Pulumi.group-7.yaml");
+    expect(configIn(file)["mlops:github"]).toEqual({ repository: "alice/mlops-7", repositoryId: "123456789", repositoryOwnerId: "42" });
+    const provider = (await plan(file)).resources.find((r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")!;
+    expect(provider.inputs.attributeCondition).toBe("assertion.sub.startsWith('repo:alice/mlops-7:') && assertion.repository_id == '123456789' && assertion.repository_owner_id == '42'");
+    const bad = await newGroup(tempDir(), "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7", "--repository-id", "alice");
+    expect(bad.code).toBe(2);
+    expect(bad.problems).toEqual(["mlops:github.repositoryId: must be GitHub's numeric id; look it up with `gh api repos/OWNER/NAME --jq .id`"]);
+  });
+
   it("picks the GPU's machine family (N1 for T4, G2 for L4, A2 for A100) and, for a VM, a zone of the region that offers the GPU", async () => {
     const dir = tempDir();
     const cases = [
@@ -206,8 +219,8 @@ describe("npm run new-group", () => {
     const run = await newGroup(dir, "--roster", "roster.csv");
     expect(run.code).toBe(2);
     expect(run.problems).toEqual([
-      'roster.csv:1: unknown column "repository"; the columns are group,project,repo,region,training,gpu',
-      'roster.csv:1: missing column "repo"; the header row is group,project,repo,region,training,gpu',
+      'roster.csv:1: unknown column "repository"; the columns are group,project,repo,region,training,gpu,repository_id,owner_id',
+      'roster.csv:1: missing column "repo"; the header row is group,project,repo,region,training,gpu,repository_id,owner_id',
     ]);
     expect(stackFiles(dir)).toEqual([]);
   });

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { policies } from "../policy/pack";
 import { evaluate, RULES, type CheckedResource } from "../policy/rules";
+import { CI_OK, CI_VIOLATING } from "./ci-policy-fixtures";
 import { planStackFile, planViolations, REPO_ROOT, stackFilePath } from "../plan";
 
 const labels = { group: "140", stack: "group-140", "managed-by": "pulumi" };
@@ -19,7 +20,7 @@ const ok = {
   provider: {
     type: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     name: "github-provider",
-    props: { attributeCondition: "assertion.repository == 'owner/repo'", oidc: { issuerUri: "https://token.actions.githubusercontent.com" } },
+    props: { attributeCondition: "assertion.sub.startsWith('repo:owner/repo:')", oidc: { issuerUri: "https://token.actions.githubusercontent.com" } },
   },
   run: {
     type: "gcp:cloudrunv2/service:Service",
@@ -68,7 +69,8 @@ const violating: Record<string, CheckedResource> = {
   "no-basic-roles-for-people": change("projectIam", { role: "roles/editor", member: "user:ana@example.org" }),
   "no-project-level-impersonation": change("projectIam", { role: "roles/iam.serviceAccountUser" }),
   "no-default-compute-account": change("vm", { serviceAccount: { email: "123-compute@developer.gserviceaccount.com", scopes: ["cloud-platform"] } }),
-  "wif-provider-restricted": change("provider", { attributeCondition: undefined }),
+  // A missing condition also trips wif-condition-no-bypass; a foreign issuer trips only this rule.
+  "wif-provider-restricted": change("provider", { oidc: { issuerUri: "https://gitlab.com" } }),
   "cloud-run-destroyable": change("run", { deletionProtection: true }),
   "cloud-run-instance-cap": change("run", { template: { ...ok.run.props.template, scaling: { maxInstanceCount: 100 } } }),
   "cloud-run-image-digest": change("run", { template: { ...ok.run.props.template, containers: [{ image: "europe-west1-docker.pkg.dev/p/r/api:latest" }] } }),
@@ -81,11 +83,12 @@ const violating: Record<string, CheckedResource> = {
   "vm-shielded": change("vm", { shieldedInstanceConfig: undefined }),
   "registry-cleanup": change("repo", { cleanupPolicies: [{ id: "keep", action: "KEEP" }] }),
   "labels-for-cost": change("bucket", { labels: { bucket: "data" } }),
+  ...CI_VIOLATING,
 };
 
 describe("the policy rules", () => {
   it("pass every compliant fixture", () => {
-    expect(evaluate(Object.values(ok))).toEqual([]);
+    expect(evaluate([...Object.values(ok), ...CI_OK])).toEqual([]);
   });
 
   it("have a violating fixture each, and nothing else", () => {
@@ -99,14 +102,14 @@ describe("the policy rules", () => {
     expect(found[0].message.length).toBeGreaterThan(20);
   });
 
-  it("let the deploy account hold a basic role, and nobody else's account", () => {
-    expect(evaluate([change("projectIam", { role: "roles/owner", member: sa("g140-ci-deploy") })])).toEqual([]);
+  it("let no service account hold a basic role, the deploy account included", () => {
+    expect(evaluate([change("projectIam", { role: "roles/owner", member: sa("g140-ci-deploy") })]).map((v) => v.policy)).toEqual(["no-basic-roles"]);
     expect(evaluate([change("projectIam", { role: "roles/owner", member: sa("g140-trainer") })]).map((v) => v.policy)).toEqual(["no-basic-roles"]);
   });
 
   it("accept a repository condition by numeric id, and reject one that names no repository", () => {
     expect(evaluate([change("provider", { attributeCondition: "assertion.repository_id == '123456'" })])).toEqual([]);
-    expect(evaluate([change("provider", { attributeCondition: "assertion.repository_owner == 'owner'" })]).map((v) => v.policy)).toEqual(["wif-provider-restricted"]);
+    expect(evaluate([change("provider", { attributeCondition: "assertion.repository_owner == 'owner'" })]).map((v) => v.policy)).toEqual(["wif-provider-restricted", "wif-condition-no-bypass"]);
     expect(evaluate([change("provider", { oidc: { issuerUri: "https://gitlab.com" } })])[0].message).toContain("https://token.actions.githubusercontent.com");
   });
 

@@ -99,11 +99,11 @@ describe("group 43: a Vertex AI custom job", () => {
     expect(plan.resources.some((r) => r.type === "gcp:compute/instance:Instance")).toBe(false);
   });
 
-  it("lets ci-deploy submit it: aiplatform.user, and act as the trainer account only", async () => {
+  it("gives ci-deploy no Vertex AI role (a person submits the job), and lets it act as the trainer account only", async () => {
     const { plan } = await planFile("group-43");
     const deploy = "serviceAccount:g43-ci-deploy@dtu-mlops-43.iam.gserviceaccount.com";
     const projectRoles = plan.resources.filter((r) => r.type === "gcp:projects/iAMMember:IAMMember" && r.inputs.member === deploy).map((r) => r.inputs.role);
-    expect(projectRoles).toContain("roles/aiplatform.user");
+    expect(projectRoles).not.toContain("roles/aiplatform.user");
     expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
     const actAs = byName(plan, "github-deploy-actas-trainer");
     expect(actAs.inputs).toMatchObject({

@@ -3,43 +3,12 @@
  * uses, which versions they pin; and their shell steps and pull-request comment run for real, with a
  * stand-in `pulumi` and a stand-in GitHub API.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import * as YAML from "yaml";
 import { REPO_ROOT } from "../plan";
-
-const NAMES = ["ci", "preview", "deploy", "pause"] as const;
-type Name = (typeof NAMES)[number];
-const dir = path.join(REPO_ROOT, ".github", "workflows");
-const text = Object.fromEntries(NAMES.map((n) => [n, fs.readFileSync(path.join(dir, `${n}.yml`), "utf8")])) as Record<Name, string>;
-const workflows = Object.fromEntries(NAMES.map((n) => [n, YAML.parse(text[n])])) as Record<Name, any>;
-const jobs = NAMES.flatMap((n) => Object.entries(workflows[n].jobs as Record<string, any>).map(([id, job]) => ({ workflow: n, id, job })));
-const steps = jobs.flatMap(({ workflow, id, job }) => (job.steps as any[]).map((step) => ({ workflow, job: id, step })));
-
-const PULUMI_VERSION = /^>=(\d+\.\d+\.\d+) <\d/.exec(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")).requiredPulumiVersion)?.[1];
-const usesAction = (job: any, action: string) => (job.steps as any[]).find((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
-const authenticates = (job: any) => usesAction(job, "google-github-actions/auth") !== undefined;
-/** The job of a workflow that works on each stack (the matrix job). */
-const stackJob = (n: Name) => jobs.find((j) => j.workflow === n && authenticates(j.job))!.job;
-const pulumiStep = (n: Name) => (stackJob(n).steps as any[]).find((s) => /\bpulumi (preview|up|destroy)\b/.test(s.run ?? ""));
-
-/** Runs a step's shell script as GitHub's runner does (bash -eo pipefail) in `cwd`, with `pulumi` stubbed. */
-function runStep(script: string, cwd: string, env: Record<string, string>, pulumiExit = 0) {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "bin-"));
-  fs.writeFileSync(path.join(bin, "pulumi"), `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > "${bin}/args"\necho "Resources: 3 to create"\nexit ${pulumiExit}\n`, { mode: 0o755 });
-  const summary = path.join(bin, "summary");
-  const output = path.join(bin, "output");
-  const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: `${bin}:${process.env.PATH}`, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, ...env },
-  });
-  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, args: read(path.join(bin, "args")).trim().split("\n"), summary: read(summary), output: read(output) };
-}
+import { ALL, authenticates, jobs, pulumiStep, runStep, stackJob, text, usesAction, workflows, type Name } from "./workflow-files";
 
 describe("when the workflows run", () => {
   it("ci: on every push and every pull request, any branch", () => {
@@ -65,7 +34,7 @@ describe("when the workflows run", () => {
 
 describe("what each job may do", () => {
   it("every workflow grants only contents: read unless a job says otherwise", () => {
-    for (const n of NAMES) expect(workflows[n].permissions, n).toEqual({ contents: "read" });
+    for (const n of ALL) expect(workflows[n].permissions, n).toEqual({ contents: "read" });
   });
 
   it("a job that authenticates to Google adds id-token: write, the job that comments adds pull-requests: write, nothing else writes", () => {
@@ -75,7 +44,7 @@ describe("what each job may do", () => {
       const expected = authenticates(job) ? { contents: "read", "id-token": "write" } : commenting.some((c) => c.job === job) ? { "pull-requests": "write" } : { contents: "read" };
       expect(job.permissions, `${workflow}.${id}`).toEqual(expected);
     }
-    expect(jobs.filter(({ job }) => authenticates(job)).map((j) => `${j.workflow}.${j.id}`)).toEqual(["preview.preview", "deploy.deploy", "pause.pause"]);
+    expect(jobs.filter(({ job }) => authenticates(job)).map((j) => `${j.workflow}.${j.id}`)).toEqual(["preview.preview", "deploy.deploy", "pause.pause", "teardown.teardown", "e2e.e2e"]);
   });
 
   it("preview authenticates as the stack's ci-preview account; deploy and pause as its ci-deploy account, through WIF", () => {
@@ -87,34 +56,7 @@ describe("what each job may do", () => {
   });
 
   it("Pulumi reads the credentials file the auth action writes: no token in GOOGLE_CREDENTIALS (pulumi/actions #739)", () => {
-    for (const n of NAMES) expect(text[n], n).not.toMatch(/GOOGLE_CREDENTIALS|create_credentials_file|token_format/);
-  });
-});
-
-describe("versions", () => {
-  it("every action is pinned to a full release version vX.Y.Z or a commit", () => {
-    const used = steps.filter(({ step }) => step.uses).map(({ step }) => step.uses as string);
-    expect(used.length).toBeGreaterThan(10);
-    for (const uses of used) expect(uses).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
-  });
-
-  it("every job that runs pulumi installs the CLI at the lower bound of requiredPulumiVersion, after npm ci", () => {
-    expect(PULUMI_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    for (const n of ["preview", "deploy", "pause"] as const) {
-      const all = stackJob(n).steps as any[];
-      const install = usesAction(stackJob(n), "pulumi/actions");
-      expect(install?.with, n).toEqual({ "pulumi-version": PULUMI_VERSION });
-      const at = (s: any) => all.indexOf(s);
-      expect(at(all.find((s) => /^npm ci\b/.test(s.run ?? ""))), n).toBeGreaterThanOrEqual(0);
-      expect(at(all.find((s) => /^npm ci\b/.test(s.run ?? ""))), n).toBeLessThan(at(pulumiStep(n)));
-      expect(at(install), n).toBeLessThan(at(pulumiStep(n)));
-    }
-  });
-
-  it("every job that sets up Node.js uses Node 20", () => {
-    const setups = steps.filter(({ step }) => step.uses?.startsWith("actions/setup-node@"));
-    expect(setups).toHaveLength(4);
-    for (const { step } of setups) expect(String(step.with["node-version"])).toBe("20");
+    for (const n of ALL) expect(text[n], n).not.toMatch(/GOOGLE_CREDENTIALS|create_credentials_file|token_format/);
   });
 });
 
@@ -193,25 +135,6 @@ describe("the pulumi commands, run with a stand-in pulumi", () => {
     expect(withPolicy.args).toEqual(["preview", "--stack", "group-43", "--diff", "--non-interactive", "--color", "never", "--policy-pack", "policy"]);
   });
 
-  it("deploy: pulumi up --yes of the stack", () => {
-    const run = runStep(pulumiStep("deploy").run, cwd(), { STACK: "group-43" });
-    expect(run.code).toBe(0);
-    expect(run.args.slice(0, 4)).toEqual(["up", "--stack", "group-43", "--yes"]);
-  });
-
-  it("pause: pulumi destroy --exclude-protected --yes of the stack, never a full destroy", () => {
-    const run = runStep(pulumiStep("pause").run, cwd(), { STACK: "group-43" });
-    expect(run.code).toBe(0);
-    expect(run.args.slice(0, 5)).toEqual(["destroy", "--stack", "group-43", "--exclude-protected", "--yes"]);
-    for (const n of NAMES) expect(text[n].match(/pulumi destroy(?![^\n]*--exclude-protected)/g), n).toBeNull();
-  });
-
-  it("deploys and pauses of one stack never overlap, and a running one is never cancelled", () => {
-    const deploy = stackJob("deploy").concurrency;
-    expect(deploy).toEqual({ group: expect.stringContaining("${{ matrix.stack }}"), "cancel-in-progress": false });
-    expect(stackJob("pause").concurrency).toEqual(deploy);
-    expect(stackJob("preview").concurrency.group).not.toBe(deploy.group);
-  });
 });
 
 describe("the pull-request comment", () => {

@@ -1,5 +1,6 @@
 /**
- * `mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [options]` writes
+ * `mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [--repository-id ID
+ * --owner-id ID] [options]` writes
  * `Pulumi.group-N.yaml`; `--roster FILE.csv` writes one per row. Every file is validated and planned
  * offline, exactly as `plan` would, before it is written (the Dockerfiles it names live in the group's
  * repository, so their existence is checked when the group plans there), and an existing file is never
@@ -15,10 +16,12 @@ import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "
 import { regionOfZone } from "../lib/gcp";
 import { planRaw } from "../plan";
 
-const USAGE = `usage: mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [--email …] [--region R]
-         [--training vm|vertex|none] [--gpu TYPE] [--backend-dockerfile PATH] [--frontend-dockerfile PATH] [--train-dockerfile PATH]
-         [--course LABEL] [--out DIR]
-       mlops-gcp-stack new-group --roster FILE.csv [--course LABEL] [--out DIR]   (columns: ${"group,project,repo,email,region,training,gpu"}; emails separated by ;)
+const USAGE = `usage: mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [--email …]
+         [--repository-id ID --owner-id ID] [--region R] [--training vm|vertex|none] [--gpu TYPE]
+         [--backend-dockerfile PATH] [--frontend-dockerfile PATH] [--train-dockerfile PATH] [--course LABEL] [--out DIR]
+       mlops-gcp-stack new-group --roster FILE.csv [--course LABEL] [--out DIR]
+         (columns: group,project,repo,email,region,training,gpu[,repository_id,owner_id]; emails separated by ;)
+The ids pin the repository for good: gh api repos/OWNER/NAME --jq '.id, .owner.id'
 Dockerfile paths are relative to the group's infra/ folder (the Pulumi project), e.g. ../dockerfiles/api.dockerfile.`;
 
 /** One group as given on the command line or in a roster row; empty values are undefined. */
@@ -34,9 +37,12 @@ interface GroupSpec {
   "backend-dockerfile"?: string;
   "frontend-dockerfile"?: string;
   "train-dockerfile"?: string;
+  /** GitHub's immutable ids of the repository and its owner (`gh api repos/OWNER/NAME --jq '.id, .owner.id'`). */
+  repository_id?: string;
+  owner_id?: string;
 }
 
-const COLUMNS = ["group", "project", "repo", "email", "region", "training", "gpu"] as const;
+const COLUMNS = ["group", "project", "repo", "email", "region", "training", "gpu", "repository_id", "owner_id"] as const;
 const REQUIRED = { group: "mlops:group", project: "gcp:project", repo: "mlops:github.repository", email: "mlops:alerts.emails" } as const;
 /** The course template's layout, seen from the group's infra/ folder; the whole repository is the context. */
 const CONTEXT = "..";
@@ -84,7 +90,11 @@ function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unkn
     "gcp:project": spec.project,
     "gcp:region": region,
     "mlops:group": spec.group,
-    "mlops:github": { repository: spec.repo },
+    "mlops:github": {
+      repository: spec.repo,
+      ...(spec.repository_id && { repositoryId: spec.repository_id }),
+      ...(spec.owner_id && { repositoryOwnerId: spec.owner_id }),
+    },
     "mlops:labels": { course },
     "mlops:alerts": { emails },
     ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu, spec["train-dockerfile"]) }),
@@ -268,6 +278,8 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
         "backend-dockerfile": { type: "string" },
         "frontend-dockerfile": { type: "string" },
         "train-dockerfile": { type: "string" },
+        "repository-id": { type: "string" },
+        "owner-id": { type: "string" },
         roster: { type: "string" },
         course: { type: "string", default: DEFAULT_COURSE },
         out: { type: "string", default: process.cwd() },
@@ -282,7 +294,8 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
     io.out(`${USAGE}\n`);
     return 0;
   }
-  const { roster, course, out, help: _help, ...single } = values;
+  const { roster, course, out, help: _help, "repository-id": repositoryId, "owner-id": ownerId, ...rest } = values;
+  const single: GroupSpec = { ...rest, ...(repositoryId && { repository_id: repositoryId }), ...(ownerId && { owner_id: ownerId }) };
   if (!fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
     io.err(`--out: "${out}" is not a directory\n`);
     return 2;

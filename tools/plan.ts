@@ -38,7 +38,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
 
 if (require.main === module) {
   main().then(
-    (code) => process.exit(code),
+    // Exit once stdout is flushed: a pipe takes 64 KiB at a time, and a larger plan would be cut short.
+    (code) => process.stdout.write("", () => process.exit(code)),
     (err: unknown) => {
       process.stderr.write(`plan failed: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

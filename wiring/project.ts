@@ -1,9 +1,13 @@
 /** The project layer: the APIs a config needs, one identity per workload, and keyless CI access. */
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
+import type { ArtifactRegistry } from "../components/artifact-registry";
 import { GithubCi } from "../components/github-ci";
-import { Identities } from "../components/identities";
+import { grantableRoles } from "../components/ci-access";
+import { Identities, RUNTIME_PROJECT_ROLES } from "../components/identities";
 import { ciRoles, ProjectServices, requiredApis, type ApiFeatures } from "../components/project-services";
+import type { Secrets } from "../components/secrets";
+import type { Buckets } from "../components/storage";
 import { CI_WORKLOADS, type StackConfig } from "../config";
 
 /** What of the config decides which APIs the stack enables. */
@@ -38,21 +42,43 @@ export function workloadIdentities(config: StackConfig, apis: ProjectServices): 
 /** GitHub Actions access, when the config names a repository; the CI accounts get the roles of the enabled APIs. */
 export function githubCi(config: StackConfig, deps: { apis: ProjectServices; identities: Identities; suffix: random.RandomId }): GithubCi | undefined {
   if (!config.github) return undefined;
-  const { names } = config;
+  const { names, github } = config;
+  if (!github.repositoryId || !github.repositoryOwnerId) {
+    pulumi.log.warn(
+      `mlops:github: without repositoryId and repositoryOwnerId the workload identity provider trusts ${github.repository} by name only, ` +
+        `which a deleted-and-recreated repository of that name would inherit; add them (gh api repos/${github.repository} --jq '.id, .owner.id')`,
+    );
+  }
+  const roles = ciRoles(deps.apis.enabled);
+  const runtimeRoles = config.workloads.length ? RUNTIME_PROJECT_ROLES : [];
   return new GithubCi(
     "github",
     {
       project: config.project,
-      repository: config.github.repository,
-      branch: config.github.branch,
+      repository: github.repository,
+      repositoryId: github.repositoryId,
+      repositoryOwnerId: github.repositoryOwnerId,
+      branch: github.branch,
+      stateBucket: github.stateBucket,
       poolId: pulumi.interpolate`${names.wifPoolBase}-${deps.suffix.hex}`,
       providerId: pulumi.interpolate`${names.wifProviderBase}-${deps.suffix.hex}`,
       previewAccountId: names.serviceAccountId(CI_WORKLOADS[0]),
       deployAccountId: names.serviceAccountId(CI_WORKLOADS[1]),
-      ...ciRoles(deps.apis.enabled),
+      ...roles,
+      // Team grants are bootstrap, by a person: a basic role on this list would let CI grant it to itself.
+      grantableRoles: grantableRoles([...runtimeRoles, ...roles.previewRoles, ...roles.deployRoles]),
       runtimeAccounts: Object.fromEntries(Object.entries(deps.identities.accounts).map(([w, a]) => [w, a.name])),
       protect: config.protectData,
     },
     { dependsOn: deps.apis.need("iam", "cloudresourcemanager", "iamcredentials", "sts") },
   );
+}
+
+/** ci-deploy's grants on the stack's own buckets, repository and secrets. */
+export function ciManagedResources(ci: GithubCi | undefined, parts: { buckets: Buckets; registry: ArtifactRegistry; secrets?: Secrets }, region: string): void {
+  ci?.manage({
+    buckets: parts.buckets.names,
+    registry: { location: region, repositoryId: parts.registry.repository.repositoryId },
+    secrets: Object.fromEntries(Object.entries(parts.secrets?.secrets ?? {}).map(([n, s]) => [n, s.secret.secretId])),
+  });
 }

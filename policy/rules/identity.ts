@@ -5,7 +5,6 @@ const PROJECT_IAM = ["gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBindin
 const BASIC_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
 const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 const DEFAULT_COMPUTE_ACCOUNT = /-compute@developer\.gserviceaccount\.com$/;
-const DEPLOY_ACCOUNT = /^serviceAccount:[^@]+-ci-deploy@/;
 
 /** The members a project-level grant of a basic role gives it to, of those `wanted` selects (none for other resources). */
 function basicRoleMembers(r: CheckedResource, wanted: (member: string) => boolean): string[] {
@@ -24,10 +23,10 @@ export const IDENTITY_RULES: Rule[] = [
   {
     name: "no-basic-roles",
     level: "mandatory",
-    why: "owner, editor and viewer grant thousands of permissions; only the deploy account may hold one. People of the group get an advisory.",
+    why: "owner, editor and viewer grant thousands of permissions; no service account may hold one, CI included. People of the group get an advisory.",
     reference: "CIS 1.5, Checkov CKV_GCP_117",
     check: (r) => {
-      const accounts = basicRoleMembers(r, (m) => m.startsWith("serviceAccount:") && !DEPLOY_ACCOUNT.test(m));
+      const accounts = basicRoleMembers(r, (m) => m.startsWith("serviceAccount:"));
       return accounts.length ? `${r.name} grants the basic role ${r.props.role} to ${accounts.join(", ")}; grant the predefined roles it needs on the resources it uses` : undefined;
     },
   },
@@ -72,7 +71,7 @@ export const IDENTITY_RULES: Rule[] = [
     reference: "Checkov CKV_GCP_118",
     check: forType(T.provider, (r) => {
       const condition = String(r.props.attributeCondition ?? "");
-      if (!/assertion\.repository(_id)?\s*==\s*['"][^'"]+['"]/.test(condition)) {
+      if (!/assertion\.repository(_id)?\s*==\s*['"][^'"]+['"]|assertion\.sub\.startsWith\('repo:[^']+'\)/.test(condition)) {
         return `${r.name} must set attributeCondition to admit one repository, e.g. assertion.repository == 'owner/name'`;
       }
       const issuer = (r.props.oidc as Props | undefined)?.issuerUri;

@@ -1,0 +1,215 @@
+/**
+ * What the workflows call, run for real with stand-ins for pulumi, gcloud and curl: the Owner-change check
+ * of deploy and pause, the teardown's targets and typed confirmation, the stale-lock step, and the scripts
+ * of the end-to-end workflow. Every workflow file is also checked against GitHub's workflow schema.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import * as YAML from "yaml";
+import { main as needsOwner, ownerChanges, type PreviewStep } from "../tools/needs-owner";
+import { teardownTargets, type ExportedResource } from "../tools/teardown-targets";
+import { planOf } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..");
+const SCRIPTS = path.join(ROOT, ".github", "scripts");
+const PREVIEW = path.join(__dirname, "fixtures", "pulumi-preview.json");
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/**
+ * Runs a script of .github/scripts in the repository with stand-in commands: each stub is a bash body that
+ * sees the arguments as "$@"; every call is recorded as `name arg arg …`.
+ */
+function runScript(script: string, args: string[], stubs: Record<string, string>, env: Record<string, string> = {}) {
+  const bin = tmp("stubs-");
+  const calls = path.join(bin, "calls");
+  for (const [name, body] of Object.entries(stubs)) {
+    fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >> "${calls}"\n${body}\n`, { mode: 0o755 });
+  }
+  const run = spawnSync("bash", [path.join(SCRIPTS, script), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: bin, TRIES: "2", WAIT: "0", ...env },
+  });
+  const recorded = fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n") : [];
+  return { code: run.status, out: run.stdout + run.stderr, calls: recorded };
+}
+
+describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi preview --json`", () => {
+  const preview = JSON.parse(fs.readFileSync(PREVIEW, "utf8")) as { steps: PreviewStep[] };
+
+  it("names identities, CI grants, team grants and new secrets, and lets CI apply services, runtime grants and monitoring", () => {
+    expect(ownerChanges(preview)).toEqual([
+      "create identities-monitor (identity or federation)",
+      "replace github-deploy-resourcemanager.projectIamAdmin (a grant of the CI accounts)",
+      "create identities-team-ana@example.org-editor (a team grant)",
+      "create secrets-HF_TOKEN (a new bucket, secret or registry)",
+    ]);
+    const ciOnly = { steps: preview.steps.filter((s) => /backend-service|logWriter|uptime|buckets-data/.test(s.urn)) };
+    expect(ownerChanges(ciOnly)).toEqual([]);
+  });
+
+  it("fails with one line naming the command to run by hand, and passes a change CI may apply", () => {
+    const lines: string[] = [];
+    expect(needsOwner(["--stack", "group-43", PREVIEW], (l) => lines.push(l))).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^::error title=group-43 needs an Owner::This change needs the Owner role \(create identities-monitor .*\); someone with Owner runs `pulumi up --stack group-43` once from a laptop/);
+    const file = path.join(tmp("preview-"), "p.json");
+    fs.writeFileSync(file, JSON.stringify({ steps: preview.steps.slice(0, 2) }));
+    expect(needsOwner(["--stack", "group-43", file], () => undefined)).toBe(0);
+    expect(needsOwner(["--stack", "group-43", "/nonexistent.json"], () => undefined)).toBe(2);
+  });
+
+  it("takes the type from the URN when a step carries no state", () => {
+    expect(ownerChanges({ steps: [{ op: "delete", urn: "urn:pulumi:s::mlops::mlops:ci:GithubCi$gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider::github-provider" }] })).toEqual([
+      "delete github-provider (identity or federation)",
+    ]);
+  });
+});
+
+describe("the teardown", () => {
+  const urn = (type: string, name: string, parent = "mlops:storage:Buckets") => `urn:pulumi:group-43::mlops::${parent}$${type}::${name}`;
+  const resource = (type: string, name: string, extra: Partial<ExportedResource> = {}, parent?: string): ExportedResource => ({ urn: urn(type, name, parent), type, custom: true, protect: false, inputs: {}, ...extra });
+  const exported = (protect: boolean): ExportedResource[] => [
+    { urn: "urn:pulumi:group-43::mlops::pulumi:pulumi:Stack::mlops-group-43", type: "pulumi:pulumi:Stack", custom: false },
+    resource("pulumi:providers:gcp", "default"),
+    resource("random:index/randomId:RandomId", "suffix", { protect }),
+    resource("gcp:storage/bucket:Bucket", "buckets-data", { protect, inputs: { forceDestroy: !protect } }),
+    resource("gcp:cloudrunv2/service:Service", "backend-service", {}, "mlops:run:CloudRunService"),
+    resource("gcp:serviceaccount/account:Account", "identities-backend", { protect }, "mlops:identity:Identities"),
+    resource("gcp:projects/iAMMember:IAMMember", "github-deploy-run.admin", { protect, inputs: { role: "roles/run.admin" } }, "mlops:ci:GithubCi"),
+    resource("gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "github-pool", { protect }, "mlops:ci:GithubCi"),
+  ];
+
+  it("targets the data and what CI manages, never identities, federation or CI grants", () => {
+    expect(teardownTargets("group-43", exported(false))).toEqual({ ok: true, urns: [urn("gcp:storage/bucket:Bucket", "buckets-data"), urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:run:CloudRunService")] });
+  });
+
+  it("refuses while protectData is on, saying what to do", () => {
+    const result = teardownTargets("group-43", exported(true));
+    expect(result).toEqual({ ok: false, message: expect.stringMatching(/^::error title=group-43 is protected::buckets-data would survive a teardown; set mlops:protectData: false in Pulumi\.group-43\.yaml/) });
+  });
+
+  const exportStub = (protect: boolean) => `if [ "$1" = stack ]; then echo '${JSON.stringify({ deployment: { resources: exported(protect) } })}'; fi`;
+
+  it("runs only after the typed confirmation, then destroys exactly the targets", () => {
+    const refused = runScript("teardown.sh", ["group-43"], { pulumi: exportStub(false) }, { CONFIRM: "yes" });
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("type exactly: delete group-43 and its data");
+    expect(refused.calls).toEqual([]);
+    const done = runScript("teardown.sh", ["group-43"], { pulumi: exportStub(false) }, { CONFIRM: "delete group-43 and its data" });
+    expect(done.code, done.out).toBe(0);
+    expect(done.calls).toEqual([
+      "pulumi stack export --stack group-43",
+      `pulumi destroy --stack group-43 --yes --non-interactive --color never --target-dependents --target=${urn("gcp:storage/bucket:Bucket", "buckets-data")} --target=${urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:run:CloudRunService")}`,
+    ]);
+  });
+
+  it("destroys nothing while the stack is protected, and nothing when no target is left (a destroy without --target would remove all)", () => {
+    const env = { CONFIRM: "delete group-43 and its data" };
+    const protectedRun = runScript("teardown.sh", ["group-43"], { pulumi: exportStub(true) }, env);
+    expect(protectedRun.code).toBe(1);
+    expect(protectedRun.out).toContain("group-43 is protected");
+    expect(protectedRun.calls).toEqual(["pulumi stack export --stack group-43"]);
+    const empty = runScript("teardown.sh", ["group-43"], { pulumi: `echo '{"deployment":{"resources":[]}}'` }, env);
+    expect(empty.code).toBe(0);
+    expect(empty.calls).toEqual(["pulumi stack export --stack group-43"]);
+  });
+});
+
+describe("the stale lock step (.github/scripts/clear-lock.sh)", () => {
+  it("removes the stack's lock objects from a state bucket", () => {
+    const run = runScript("clear-lock.sh", ["group-43"], { gcloud: "exit 0" }, { PULUMI_BACKEND_URL: "gs://dtu-mlops-43-pulumi-state" });
+    expect(run.code).toBe(0);
+    expect(run.calls).toEqual([
+      "gcloud storage ls gs://dtu-mlops-43-pulumi-state/.pulumi/locks/organization/mlops/group-43/*.json",
+      "gcloud storage rm gs://dtu-mlops-43-pulumi-state/.pulumi/locks/organization/mlops/group-43/*.json",
+    ]);
+  });
+
+  it("says so when there is no lock, and cancels the update on Pulumi Cloud", () => {
+    const none = runScript("clear-lock.sh", ["group-43"], { gcloud: "exit 1" }, { PULUMI_BACKEND_URL: "gs://b" });
+    expect([none.code, none.out.trim()]).toEqual([0, "no lock on group-43"]);
+    const cloud = runScript("clear-lock.sh", ["group-43"], { pulumi: "exit 0" }, { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
+    expect(cloud.calls).toEqual(["pulumi cancel --stack group-43 --yes"]);
+  });
+});
+
+describe("the end-to-end workflow's scripts", () => {
+  const urls = JSON.stringify({ hello: "https://hello-abc.run.app", private: "https://private-abc.run.app" });
+  const pulumiOutputs = `echo '${urls}'`;
+  // curl: -w (status probe without a token) prints the status; a GET fails unless it is public or carries the token.
+  const curl = (privateWithoutToken: string) =>
+    `if [[ "$*" == *"%{http_code}"* ]]; then printf ${privateWithoutToken}; exit 0; fi\nif [[ "$*" == *private* && "$*" != *"Bearer tok"* ]]; then exit 22; fi\nexit 0`;
+
+  it("smoke: curls the public service plainly and the private one with an ID token for its URL, which refuses a call without one", () => {
+    const run = runScript("e2e-smoke.sh", ["e2e-1"], { pulumi: pulumiOutputs, gcloud: "echo tok", curl: curl("403"), sleep: "exit 0" }, { PRIVATE: "private" });
+    expect(run.code, run.out).toBe(0);
+    expect(run.calls).toContain("gcloud auth print-identity-token --audiences=https://private-abc.run.app");
+    expect(run.calls).toContain("curl -fsS -o /dev/null --max-time 20 -H Authorization: Bearer tok https://private-abc.run.app");
+    expect(run.out).toContain("ok: hello (public) https://hello-abc.run.app");
+    expect(run.out).toContain("ok: private (private) https://private-abc.run.app");
+  });
+
+  it("smoke: fails when a private service answers without a token, or a service never answers", () => {
+    const open = runScript("e2e-smoke.sh", ["e2e-1"], { pulumi: pulumiOutputs, gcloud: "echo tok", curl: curl("200"), sleep: "exit 0" }, { PRIVATE: "private" });
+    expect(open.code).toBe(1);
+    expect(open.out).toContain("private service private answered 200 without a token");
+    const down = runScript("e2e-smoke.sh", ["e2e-1"], { pulumi: pulumiOutputs, gcloud: "echo tok", curl: "exit 7", sleep: "exit 0" }, { PRIVATE: "private" });
+    expect(down.code).toBe(1);
+    expect(down.out).toContain("https://hello-abc.run.app did not answer after 2 tries");
+  });
+
+  it("after the pause: passes when no labelled service, VM, job or uptime check is left and the marker survived", () => {
+    const gcloud = (left: string) => `if [ "$1 $2" = "storage cat" ]; then printf marker-1; elif [ "$1" = run ]; then printf '${left}'; fi`;
+    const args = ["e2e-1", "sandbox", "europe-west1", "sandbox-data-abc", "marker-1"];
+    const clean = runScript("e2e-assert-clean.sh", args, { gcloud: gcloud("") });
+    expect(clean.code, clean.out).toBe(0);
+    expect(clean.calls).toContain("gcloud run services list --project sandbox --region europe-west1 --filter metadata.labels.stack=e2e-1 --format value(metadata.name)");
+    expect(clean.calls).toContain("gcloud storage cat gs://sandbox-data-abc/e2e/marker");
+    const billing = runScript("e2e-assert-clean.sh", args, { gcloud: gcloud("hello") });
+    expect(billing.code).toBe(1);
+    expect(billing.out).toContain("still billing after the pause: hello");
+    const lost = runScript("e2e-assert-clean.sh", [...args.slice(0, 4), "other"], { gcloud: gcloud("") });
+    expect(lost.code).toBe(1);
+    expect(lost.out).toContain("the data bucket lost its marker (found: marker-1)");
+  });
+
+  it("cleanup: unprotects with nothing costly coming back, then destroys and forgets the stack", () => {
+    const run = runScript("e2e-cleanup.sh", ["e2e-1"], { pulumi: "exit 0" });
+    expect(run.calls.slice(0, 2)).toEqual(["pulumi config set mlops:protectData false --stack e2e-1", "pulumi config set mlops:paused true --stack e2e-1"]);
+    expect(run.calls.map((c) => c.split(" ").slice(0, 4).join(" "))).toEqual([
+      "pulumi config set mlops:protectData",
+      "pulumi config set mlops:paused",
+      "pulumi up --stack e2e-1",
+      "pulumi destroy --stack e2e-1",
+      "pulumi stack rm e2e-1",
+    ]);
+  });
+
+  it("the throwaway stack file plans: one public and one private service, data protected", async () => {
+    const raw = (YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "e2e", "Pulumi.e2e.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    const plan = await planOf(raw);
+    const invokers = plan.resources.filter((r) => r.type === "gcp:cloudrunv2/serviceIamMember:ServiceIamMember").map((r) => `${r.name} ${r.inputs.member}`);
+    expect(invokers.some((i) => i.includes("allUsers") && i.startsWith("hello"))).toBe(true);
+    expect(invokers.some((i) => i.includes("allUsers") && i.startsWith("private"))).toBe(false);
+    expect(plan.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket").every((b) => b.protect)).toBe(true);
+  });
+});
+
+describe("every workflow file", () => {
+  const files = fs.readdirSync(path.join(ROOT, ".github", "workflows")).filter((f) => f.endsWith(".yml"));
+
+  it.each(files)("%s is valid against GitHub's workflow schema (@action-validator/cli 0.6.0)", (file) => {
+    const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "action-validator"), [path.join(ROOT, ".github", "workflows", file)], { encoding: "utf8" });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+  });
+
+  it("and the validator rejects a broken one, so the check above means something", () => {
+    const bad = path.join(tmp("wf-"), "bad.yml");
+    fs.writeFileSync(bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    stepz: []\n");
+    expect(spawnSync(path.join(ROOT, "node_modules", ".bin", "action-validator"), [bad], { encoding: "utf8" }).status).toBe(1);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * `tsx tools/needs-owner.ts --stack S FILE` reads the JSON of `pulumi preview --json` and fails, with one
+ * line naming the command to run by hand, when the change touches what CI may not change: service accounts,
+ * their IAM, workload identity federation, the CI accounts' own grants, team grants, or the creation of a
+ * bucket, secret or registry (ci-deploy holds admin on the existing ones only). Exit 0: CI may apply it;
+ * 1: an Owner must run `pulumi up` once; 2: the file is not a preview.
+ */
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+
+/** A step of `pulumi preview --json` as far as this check reads it. */
+export interface PreviewStep {
+  op: string;
+  urn: string;
+  newState?: { type?: string; inputs?: Record<string, unknown> };
+  oldState?: { type?: string; inputs?: Record<string, unknown> };
+}
+
+/** Steps that change nothing in the cloud. */
+const NO_CHANGE = new Set(["same", "read", "refresh", "discard", "remove-pending-replace"]);
+/** Every change of these needs an Owner: identities and federation are bootstrap. */
+const IDENTITY = [/^gcp:serviceaccount\//, /^gcp:iam\/workloadIdentityPool/];
+/** Creating these needs a project-wide role CI does not hold. */
+const CREATED_BY_OWNER = ["gcp:storage/bucket:Bucket", "gcp:secretmanager/secret:Secret", "gcp:artifactregistry/repository:Repository"];
+const CREATES = new Set(["create", "replace", "create-replacement"]);
+/** The CI component: its accounts, bindings and grants are CI's own trust. */
+const CI_COMPONENT = "mlops:ci:GithubCi$";
+
+// urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME
+const typeOf = (s: PreviewStep) => s.newState?.type ?? s.oldState?.type ?? String(s.urn.split("::")[2]).split("$").pop()!;
+const nameOf = (s: PreviewStep) => s.urn.slice(s.urn.lastIndexOf("::") + 2);
+
+/** Why a step needs an Owner, or undefined when ci-deploy may apply it. */
+export function ownerReason(step: PreviewStep): string | undefined {
+  if (NO_CHANGE.has(step.op)) return undefined;
+  const type = typeOf(step);
+  if (IDENTITY.some((re) => re.test(type))) return "identity or federation";
+  if (step.urn.includes(CI_COMPONENT) && /IAMMember|IamMember/.test(type)) return "a grant of the CI accounts";
+  const member = String((step.newState ?? step.oldState)?.inputs?.member ?? "");
+  if (type.startsWith("gcp:projects/iAM") && /^(user|group|domain):/.test(member)) return "a team grant";
+  if (CREATED_BY_OWNER.includes(type) && CREATES.has(step.op)) return "a new bucket, secret or registry";
+  return undefined;
+}
+
+/** The steps an Owner must apply, as `op name (reason)`. */
+export function ownerChanges(preview: { steps?: PreviewStep[] }): string[] {
+  return (preview.steps ?? []).flatMap((s) => {
+    const reason = ownerReason(s);
+    return reason ? [`${s.op} ${nameOf(s)} (${reason})`] : [];
+  });
+}
+
+/** The one line the deploy workflow prints when it must stop. */
+export function ownerMessage(stack: string, changes: string[]): string {
+  const shown = changes.length > 5 ? [...changes.slice(0, 5), `${changes.length - 5} more`] : changes;
+  return `::error title=${stack} needs an Owner::This change needs the Owner role (${shown.join(", ")}); someone with Owner runs \`pulumi up --stack ${stack}\` once from a laptop, then re-runs this workflow.`;
+}
+
+export function main(argv: string[], out: (line: string) => void): number {
+  const { values, positionals } = parseArgs({ args: argv, options: { stack: { type: "string" } }, allowPositionals: true });
+  if (!values.stack || positionals.length !== 1) {
+    out("usage: tsx tools/needs-owner.ts --stack STACK PREVIEW.json   (the output of pulumi preview --json)");
+    return 2;
+  }
+  let preview: { steps?: PreviewStep[] };
+  try {
+    preview = JSON.parse(fs.readFileSync(positionals[0], "utf8"));
+  } catch (err) {
+    out(`::error title=${values.stack}::cannot read the preview ${positionals[0]}: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  const changes = ownerChanges(preview);
+  if (changes.length) {
+    out(ownerMessage(values.stack, changes));
+    return 1;
+  }
+  out(`${values.stack}: no change needs an Owner; ci-deploy applies it.`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`));
