@@ -4,11 +4,13 @@
  * training machine runs and each service serves at one instance.
  */
 import prices from "./prices.json";
+import { runItem, TRAINING_COST_FIELDS, trainingEstimators } from "./training-cost";
 
 export interface CostItem {
   /** Logical name of the resource the item stands for. */
   resource: string;
-  kind: "idle" | "active";
+  /** idle: per month; active: per hour; run: the worst case of one training run (not in either sum). */
+  kind: "idle" | "active" | "run";
   usd: number;
   /** How the figure was computed, with the prices used and their source. */
   basis: string;
@@ -18,6 +20,8 @@ export interface CostEstimate {
   idleMonthlyUsd: number;
   activeHourlyUsd: number;
   items: CostItem[];
+  /** The worst case of one training run, when the stack trains. */
+  trainingRunMaxUsd?: number;
 }
 
 export interface CostInput {
@@ -117,8 +121,10 @@ const ESTIMATORS: Record<string, Estimator> = {
     const vertexToGce: Record<string, string> = { NVIDIA_TESLA_T4: "nvidia-tesla-t4", NVIDIA_TESLA_V100: "nvidia-tesla-v100", NVIDIA_TESLA_P100: "nvidia-tesla-p100", NVIDIA_TESLA_P4: "nvidia-tesla-p4" };
     const gpus = accelerator && vertexToGce[accelerator.type] ? [{ type: vertexToGce[accelerator.type], count: accelerator.count }] : [];
     const item = vmItems(r, region, String(r.inputs.machineType), r.inputs.spot === true, gpus);
-    return [{ ...item, basis: `Vertex AI job at Compute Engine rates (Vertex AI bills its own, similar rates): ${item.basis}` }];
+    const hourly = { ...item, basis: `Vertex AI job at Compute Engine rates (Vertex AI bills its own, similar rates): ${item.basis}` };
+    return [hourly, runItem(hourly, Number(r.inputs.maxRunHours ?? 0))];
   },
+  ...Object.fromEntries(Object.entries(trainingEstimators(vmItems)).map(([type, estimate]) => [type, (r: CostInput, ctx: Context) => estimate(r, ctx.region)])),
   "gcp:cloudrunv2/service:Service": (r, { region }) => {
     const template = (r.inputs.template ?? {}) as {
       scaling?: { minInstanceCount?: number };
@@ -176,7 +182,8 @@ const REPOSITORY = "gcp:artifactregistry/repository:Repository";
 /** The inputs the estimate reads, by type: nothing else (no secrets, no values known only after deploy). */
 const COST_FIELDS: Record<string, string[]> = {
   "gcp:compute/instance:Instance": ["machineType", "guestAccelerators", "scheduling", "bootDisk"],
-  "mlops:training:VertexJob": ["machineType", "accelerator", "spot"],
+  "mlops:training:VertexJob": ["machineType", "accelerator", "spot", "maxRunHours"],
+  ...TRAINING_COST_FIELDS,
   "gcp:cloudrunv2/service:Service": ["template.scaling", "template.containers.0.resources"],
   "gcp:storage/bucket:Bucket": [],
   "docker:index/image:Image": [],
@@ -214,5 +221,6 @@ export function estimateCost(resources: CostInput[], region: string): CostEstima
     .flatMap((r) => ESTIMATORS[r.type]?.(r, ctx) ?? [])
     .sort((a, b) => a.resource.localeCompare(b.resource) || a.kind.localeCompare(b.kind));
   const sum = (kind: CostItem["kind"]) => round(items.filter((i) => i.kind === kind).reduce((s, i) => s + i.usd, 0));
-  return { idleMonthlyUsd: sum("idle"), activeHourlyUsd: sum("active"), items };
+  const run = items.filter((i) => i.kind === "run");
+  return { idleMonthlyUsd: sum("idle"), activeHourlyUsd: sum("active"), items, ...(run.length && { trainingRunMaxUsd: sum("run") }) };
 }
