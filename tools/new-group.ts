@@ -10,8 +10,7 @@ import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
-import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "../lib/gpus";
-import { regionOfZone } from "../lib/gcp";
+import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, type GpuType } from "../lib/gpus";
 import { planRaw, REPO_ROOT } from "../test/harness";
 
 const USAGE = `usage: npm run new-group -- --group N --project ID --repo OWNER/NAME [--region R] [--training vm|vertex|none] [--gpu TYPE] [--course LABEL] [--out DIR]
@@ -51,13 +50,14 @@ function machineTypeFor(gpu: GpuType | undefined): string {
   return Object.keys(BUNDLED_GPUS).find((m) => familyOf(m) === family && BUNDLED_GPUS[m] === 1) ?? DEFAULT_MACHINE;
 }
 
-function trainingOf(kind: string, region: string, gpu: string | undefined): Record<string, unknown> {
+function trainingOf(kind: string, gpu: string | undefined): Record<string, unknown> {
   const known = GPU_TYPES.find((t) => t === gpu);
   const training: Record<string, unknown> = { kind, machineType: machineTypeFor(known) };
   if (gpu) training.gpu = { type: gpu, count: 1 };
-  // Without a zone of the region that offers the GPU, validation names the key and says so.
-  const zone = known && zonesOf(known).find((z) => regionOfZone(z) === region);
-  if (kind === "vm" && zone) training.zone = zone;
+  // Every GPU type here runs as Spot on Compute Engine and Vertex AI, at about a third of the price; a
+  // preempted Batch run is retried. Runs start only by command, never on pulumi up, so no zone is pinned:
+  // validation checks that some zone of the region offers the GPU.
+  if (known) training.spot = true;
   return training;
 }
 
@@ -71,7 +71,7 @@ function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unkn
     "mlops:group": spec.group,
     "mlops:github": { repository: spec.repo },
     "mlops:labels": { course },
-    ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu) }),
+    ...(kind !== "none" && { "mlops:training": trainingOf(kind, spec.gpu) }),
     "mlops:services": {
       backend: { public: true },
       frontend: { public: true, env: { API_URL: "${services.backend.url}" } },
@@ -85,6 +85,7 @@ function render(spec: GroupSpec, config: Record<string, unknown>): string {
     ` Group ${spec.group} (${spec.repo}), written by \`npm run new-group\`. The README's "Stack config" lists every`,
     ` key; check a change offline with \`npm run plan -- --stack group-${spec.group}\`. The services run Google's`,
     ` sample image until they get an image, e.g. image: { build: ., dockerfile: dockerfiles/api.dockerfile }.`,
+    ...(spec.training && spec.training !== "none" ? [` Training starts nothing on pulumi up; start a run with \`npm run train -- --stack group-${spec.group}\`.`] : []),
   ].join("\n");
   return doc.toString({ lineWidth: 0 });
 }

@@ -1,0 +1,57 @@
+/**
+ * `npm run train -- --stack NAME` starts one training run of a deployed stack: it reads the stack's outputs
+ * (`pulumi stack output --json`), checks the region's GPU quota, submits the stack's Cloud Batch job or
+ * Vertex AI custom job with Application Default Credentials, and prints how to follow it. `--outputs FILE`
+ * reads the outputs from a file (what `pulumi stack output --json` printed) instead. Exit 2 on bad usage,
+ * 3 when the quota stops the run, 1 when a call fails.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { startRun, type TrainDeps, type TrainingJobOutput } from "../lib/train/run";
+
+const USAGE = "usage: npm run train -- --stack NAME | --outputs FILE";
+
+export function readOutputs(args: { stack?: string; outputs?: string }): Record<string, unknown> {
+  const text = args.outputs
+    ? fs.readFileSync(args.outputs, "utf8")
+    : execFileSync("pulumi", ["stack", "output", "--json", "--stack", args.stack as string], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+export async function main(argv = process.argv.slice(2), deps?: TrainDeps, out = process.stdout, err = process.stderr): Promise<number> {
+  let args: { stack?: string; outputs?: string };
+  try {
+    args = parseArgs({ args: argv, options: { stack: { type: "string" }, outputs: { type: "string" } } }).values;
+  } catch (e) {
+    err.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!args.stack === !args.outputs) {
+    err.write(`${USAGE}  (exactly one of --stack, --outputs)\n`);
+    return 2;
+  }
+  const outputs = readOutputs(args);
+  const job = outputs.trainingJob as TrainingJobOutput | undefined;
+  if (!job) {
+    err.write(`the stack has no trainingJob output: set mlops:training (kind vm or vertex), run pulumi up, then try again; a paused stack trains nothing\n`);
+    return 2;
+  }
+  const result = await startRun(job, deps ?? (await import("../lib/train/google")).googleDeps());
+  if (!result.ok) {
+    err.write(`${result.message}\n`);
+    return 3;
+  }
+  out.write(`${result.lines.join("\n")}\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`train failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
