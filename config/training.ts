@@ -20,7 +20,7 @@ const RETIRED: Record<string, string> = {
 export const training = z
   .strictObject({
     kind: z
-      .enum(["vm", "vertex", "none"], { error: "must be vm (a Compute Engine VM), vertex (a Vertex AI custom job) or none" })
+      .enum(["vm", "vertex", "none"], { error: "must be vm (a Compute Engine VM per run, through Cloud Batch), vertex (a Vertex AI custom job) or none" })
       .default("none")
       .describe("Where training runs: vm, vertex or none."),
     machineType: z
