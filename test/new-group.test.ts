@@ -77,7 +77,7 @@ describe("npm run new-group", () => {
     expect(planned.outputs.workloadIdentityProvider).toBeDefined();
   });
 
-  it("picks the GPU's machine family (N1 for T4, G2 for L4, A2 for A100) and, for a VM, a zone of the region that offers the GPU", async () => {
+  it("picks the GPU's machine family (N1 for T4, G2 for L4, A2 for A100), spot with a GPU, and no standing VM", async () => {
     const dir = tempDir();
     const cases = [
       { group: "t4", region: "europe-west4", training: "vm", gpu: "nvidia-tesla-t4", machineType: "n1-standard-4" },
@@ -97,20 +97,16 @@ describe("npm run new-group", () => {
       const training = configIn(file)["mlops:training"];
       expect(training, c.group).toMatchObject({ kind: c.training, machineType: c.machineType });
       expect(training.gpu, c.group).toEqual(c.gpu ? { type: c.gpu, count: 1 } : undefined);
+      expect(training.spot, c.group).toBe(c.gpu ? true : undefined);
+      expect(training.zone, c.group).toBeUndefined();
       const planned = await plan(file);
-      const vm = planned.resources.find((r) => r.type === "gcp:compute/instance:Instance");
-      if (c.training === "vertex") {
-        expect(vm, c.group).toBeUndefined();
-        expect(training.zone, c.group).toBeUndefined();
-        expect(planned.outputs.vertexSubmitCommand, c.group).toBeDefined();
-      } else if (c.gpu) {
-        expect(zonesOf(c.gpu as GpuType), c.group).toContain(training.zone);
-        expect(regionOfZone(training.zone), c.group).toBe(c.region);
-        expect(vm?.inputs, c.group).toMatchObject({ machineType: c.machineType, zone: training.zone });
-      } else {
-        expect(training.zone, c.group).toBeUndefined();
-        expect(vm?.inputs.machineType, c.group).toBe(c.machineType);
-        expect(vm?.inputs.guestAccelerators, c.group).toBeUndefined();
+      expect(planned.resources.some((r) => r.type === "gcp:compute/instance:Instance"), c.group).toBe(false);
+      expect(planned.outputs.trainCommand, c.group).toBe(`npm run train -- --stack group-${c.group}`);
+      if (c.training === "vm") {
+        const spec = planned.outputs.batchJobSpec as { allocationPolicy: { location: { allowedLocations: string[] }; instances: Array<{ policy: object }> } };
+        const zones = spec.allocationPolicy.location.allowedLocations.map((l) => l.replace(/^zones\//, ""));
+        if (c.gpu) for (const z of zones) expect([zonesOf(c.gpu as GpuType).includes(z), regionOfZone(z)], c.group).toEqual([true, c.region]);
+        expect(spec.allocationPolicy.instances[0].policy, c.group).toMatchObject({ machineType: c.machineType, provisioningModel: c.gpu ? "SPOT" : "STANDARD" });
       }
     }
   });
@@ -176,7 +172,7 @@ describe("npm run new-group", () => {
       expect.stringMatching(/^roster\.csv:3: mlops:github\.repository: must be a GitHub repository/),
       expect.stringMatching(/^roster\.csv:5: gcp:project: is not a valid project id/),
       expect.stringMatching(/^roster\.csv:5: mlops:training\.gpu\.type: must be one of nvidia-tesla-t4, /),
-      "roster.csv:8: mlops:training.zone: europe-west1-b offers no nvidia-tesla-v100; no zone of europe-west1 does; choose another region",
+      "roster.csv:8: mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another region or GPU",
       "roster.csv:10: mlops:training.gpu: a GPU needs training vm or vertex; set the training column to vm",
       "roster.csv:11: mlops:group: group 9 is on lines 11, 12; one row per group",
       "roster.csv:12: mlops:group: group 9 is on lines 11, 12; one row per group",
