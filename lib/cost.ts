@@ -20,8 +20,6 @@ export interface CostEstimate {
   idleMonthlyUsd: number;
   activeHourlyUsd: number;
   items: CostItem[];
-  /** The worst case of one training run, when the stack trains. */
-  trainingRunMaxUsd?: number;
 }
 
 export interface CostInput {
@@ -221,6 +219,5 @@ export function estimateCost(resources: CostInput[], region: string): CostEstima
     .flatMap((r) => ESTIMATORS[r.type]?.(r, ctx) ?? [])
     .sort((a, b) => a.resource.localeCompare(b.resource) || a.kind.localeCompare(b.kind));
   const sum = (kind: CostItem["kind"]) => round(items.filter((i) => i.kind === kind).reduce((s, i) => s + i.usd, 0));
-  const run = items.filter((i) => i.kind === "run");
-  return { idleMonthlyUsd: sum("idle"), activeHourlyUsd: sum("active"), items, ...(run.length && { trainingRunMaxUsd: sum("run") }) };
+  return { idleMonthlyUsd: sum("idle"), activeHourlyUsd: sum("active"), items };
 }
