@@ -59,7 +59,7 @@ function checkMessage(type: protobuf.Type, value: unknown, at: string, problems:
       problems.push(`${where}: ${type.name} has no field ${key} (fields: ${Object.keys(type.fields).join(", ")})`);
       continue;
     }
-    if (field.deprecated) problems.push(`${where}: deprecated in ${type.name}`);
+    if (field.options?.deprecated === true) problems.push(`${where}: deprecated in ${type.name}`);
     if (field instanceof protobuf.MapField) {
       out[key] = Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, checkValue(field, x, `${where}.${k}`, problems)]));
     } else if (field.repeated) {

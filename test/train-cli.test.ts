@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { protos as batchProtos } from "@google-cloud/batch";
+import { protos as aiProtos } from "@google-cloud/aiplatform";
 import { describe, expect, it } from "vitest";
 import { runId, withDurationObjects, type TrainDeps } from "../lib/train/run";
 import { main } from "../tools/train";
@@ -75,7 +77,6 @@ describe("npm run train", () => {
     const { code, out, plan } = await train("group-140", deps);
     expect(code).toBe(0);
     expect(calls.batch).toEqual([{ parent: "projects/dtu-mlops-140/locations/europe-west1", jobId: "g140-train-20261130-123456", job: withDurationObjects(plan.outputs.batchJobSpec) }]);
-    expect((calls.batch[0].job as any).taskGroups[0].taskSpec.maxRunDuration).toEqual({ seconds: 4 * 3600 });
     expect(out).toContain("gcloud batch jobs describe g140-train-20261130-123456 --location europe-west1 --project dtu-mlops-140");
     expect(out).toContain('labels.job_uid="uid-123"');
     expect(out).toMatch(/gs:\/\/dtu-mlops-140-models-[0-9a-f]{6}\/models\/latest\//);
@@ -111,6 +112,21 @@ describe("npm run train", () => {
     expect(err).toContain("the stack has no trainingJob output");
     expect(await main([], stub([]).deps, sink, sink)).toBe(2);
     expect(err).toContain("usage: npm run train -- --stack NAME | --outputs FILE");
+  });
+
+  it("hands the client libraries messages their own protos accept, Durations as seconds", async () => {
+    const { deps, calls } = stub([{ metric: "PREEMPTIBLE_NVIDIA_T4_GPUS", limit: 1, usage: 0 }]);
+    await train("group-140", deps);
+    await train("group-43", deps);
+    const Job = batchProtos.google.cloud.batch.v1.Job;
+    const job = Job.fromObject(calls.batch[0].job);
+    expect(Job.verify(job)).toBeNull();
+    expect(Number(job.taskGroups?.[0]?.taskSpec?.maxRunDuration?.seconds)).toBe(4 * 3600);
+    expect(job.taskGroups?.[0]?.taskSpec?.lifecyclePolicies?.[0]?.action).toBe(batchProtos.google.cloud.batch.v1.LifecyclePolicy.Action.RETRY_TASK);
+    const CustomJob = aiProtos.google.cloud.aiplatform.v1.CustomJob;
+    const custom = CustomJob.fromObject(calls.vertex[0].customJob);
+    expect(CustomJob.verify(custom)).toBeNull();
+    expect(Number(custom.jobSpec?.scheduling?.timeout?.seconds)).toBe(2 * 3600);
   });
 
   it("job ids stay within Batch's 63 lowercase characters", () => {

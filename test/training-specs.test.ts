@@ -22,10 +22,10 @@ const TRAINING_STACKS = fs
   });
 
 describe("the checker itself", () => {
-  it("rejects unknown field names, unknown enum values and wrong scalar types, with their path", () => {
+  it("rejects unknown field names, unknown enum values, wrong scalar types and deprecated fields, with their path", () => {
     const { problems } = checkSpec(BATCH_JOB, {
       taskGroups: [{ taskSpec: { maxRunDuration: "4h", maxRetries: 2 } }],
-      allocationPolicy: { instances: [{ policy: { provisioningModel: "SPOTTY", machineType: 4 } }] },
+      allocationPolicy: { instances: [{ policy: { provisioningModel: "SPOTTY", machineType: 4, accelerators: [{ type: "nvidia-tesla-t4", installGpuDrivers: true }] } }] },
       logsPolicy: { destination: "CLOUD_LOGGING" },
     });
     expect(problems).toEqual([
@@ -33,6 +33,7 @@ describe("the checker itself", () => {
       expect.stringMatching(/^taskGroups\[0\]\.taskSpec\.maxRetries: TaskSpec has no field maxRetries/),
       expect.stringMatching(/^allocationPolicy\.instances\[0\]\.policy\.provisioningModel: "SPOTTY" is not a value of ProvisioningModel/),
       "allocationPolicy.instances[0].policy.machineType: 4 is not a string",
+      "allocationPolicy.instances[0].policy.accelerators[0].installGpuDrivers: deprecated in Accelerator",
     ]);
   });
 });

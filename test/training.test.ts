@@ -3,7 +3,6 @@ import { SecretValue } from "../config";
 import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
 
 // Tests read plan outputs, which are untyped JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 const batchSpec = (plan: { outputs: Record<string, unknown> }): Json => plan.outputs.batchJobSpec;
