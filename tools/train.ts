@@ -13,9 +13,10 @@ import { startRun, type TrainDeps, type TrainingJobOutput } from "../lib/train/r
 const USAGE = "usage: npm run train -- --stack NAME | --outputs FILE";
 
 export function readOutputs(args: { stack?: string; outputs?: string }): Record<string, unknown> {
+  // --show-secrets: an output built from a secret input is masked as a whole otherwise; nothing here prints it.
   const text = args.outputs
     ? fs.readFileSync(args.outputs, "utf8")
-    : execFileSync("pulumi", ["stack", "output", "--json", "--stack", args.stack as string], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", args.stack as string], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(text) as Record<string, unknown>;
 }
 
@@ -33,7 +34,7 @@ export async function main(argv = process.argv.slice(2), deps?: TrainDeps, out =
   }
   const outputs = readOutputs(args);
   const job = outputs.trainingJob as TrainingJobOutput | undefined;
-  if (!job) {
+  if (!job || typeof job !== "object") {
     err.write(`the stack has no trainingJob output: set mlops:training (kind vm or vertex), run pulumi up, then try again; a paused stack trains nothing\n`);
     return 2;
   }
