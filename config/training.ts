@@ -40,7 +40,7 @@ export const training = z
     zone: zone()
       .optional()
       .describe("VM only: the one zone runs may use; defaults to gcp:zone, else every zone of the region that offers the GPU."),
-    bootDiskGb: intIn(30, 2000, "GB").default(50).describe("VM only: boot disk of each run's VM; the image is pulled onto it."),
+    bootDiskGb: intIn(20, 2000, "GB").default(50).describe("VM only: boot disk of each run's VM; the image is pulled onto it."),
     internet: flag().default(false)
       .describe("VM only: true adds Cloud NAT so runs reach the internet (W&B, pip); Google APIs are reached privately either way."),
     image: imageSource.prefault({ build: "services/trainer" }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
