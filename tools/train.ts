@@ -13,11 +13,17 @@ import { startRun, type TrainDeps, type TrainingJobOutput } from "../lib/train/r
 const USAGE = "usage: npm run train -- --stack NAME | --outputs FILE";
 
 export function readOutputs(args: { stack?: string; outputs?: string }): Record<string, unknown> {
-  // --show-secrets: an output built from a secret input is masked as a whole otherwise; nothing here prints it.
-  const text = args.outputs
-    ? fs.readFileSync(args.outputs, "utf8")
-    : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", args.stack as string], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  return JSON.parse(text) as Record<string, unknown>;
+  if (args.outputs) return JSON.parse(fs.readFileSync(args.outputs, "utf8")) as Record<string, unknown>;
+  try {
+    // --show-secrets: an output built from a secret input is masked as a whole otherwise; nothing here prints it.
+    const argv = ["stack", "output", "--json", "--show-secrets", "--stack", args.stack as string];
+    return JSON.parse(execFileSync("pulumi", argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error("the Pulumi CLI is needed to read the stack's outputs (https://www.pulumi.com/docs/install/); or pass --outputs FILE", { cause: e });
+    }
+    throw e;
+  }
 }
 
 export async function main(argv = process.argv.slice(2), deps?: TrainDeps, out = process.stdout, err = process.stderr): Promise<number> {
@@ -48,11 +54,9 @@ export async function main(argv = process.argv.slice(2), deps?: TrainDeps, out =
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`train failed: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  const failed = (e: unknown) => {
+    process.stderr.write(`train failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  };
+  main().then((code) => process.exit(code), failed);
 }
