@@ -35,7 +35,7 @@ export function createStack(config: StackConfig): StackOutputs {
   const services = config.paused ? undefined : cloudRunServices(config, platform);
   const training = services && config.training ? trainingRun(config, config.training, platform, services.refs) : undefined;
 
-  const monitoring = observability(config, apis, { services: services?.watched ?? [], vm: training?.vm });
+  const monitoring = observability(config, apis, { services: services?.watched ?? [] });
   return stackOutputs(config, {
     apis,
     identities,

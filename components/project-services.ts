@@ -54,9 +54,21 @@ export const APIS = {
   },
   compute: {
     api: "compute.googleapis.com",
-    why: "the training VM",
-    deployRoles: ["roles/compute.instanceAdmin.v1"],
+    why: "the training network and the VMs Batch creates for runs",
+    deployRoles: ["roles/compute.networkAdmin"],
     previewRoles: ["roles/compute.viewer"],
+  },
+  batch: {
+    api: "batch.googleapis.com",
+    why: "training runs: one Cloud Batch job per run",
+    deployRoles: ["roles/batch.jobsEditor"],
+    previewRoles: ["roles/batch.jobsViewer"],
+  },
+  logging: {
+    api: "logging.googleapis.com",
+    why: "the training runs' logs (Batch sends the container's output to Cloud Logging)",
+    deployRoles: [],
+    previewRoles: [],
   },
   aiplatform: {
     api: "aiplatform.googleapis.com",
@@ -107,10 +119,10 @@ export function requiredApis(features: ApiFeatures): ApiName[] {
   const apis: ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
   if (features.githubCi) apis.push("iamcredentials", "sts");
   if (features.secrets) apis.push("secretmanager");
-  if (features.training === "vm") apis.push("compute");
+  if (features.training === "vm") apis.push("compute", "batch", "logging");
   if (features.training === "vertex") apis.push("aiplatform");
   if (features.services) apis.push("run");
-  if (features.services || features.training === "vm" || features.alertEmails) apis.push("monitoring");
+  if (features.services || features.alertEmails) apis.push("monitoring");
   if (features.budget) apis.push("billingbudgets");
   return apis;
 }

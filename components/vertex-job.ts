@@ -17,7 +17,6 @@ export interface VertexJobArgs {
   serviceAccountEmail: pulumi.Input<string>;
   /** The models bucket: the job writes under gs://BUCKET/vertex/, the spec is stored there too. */
   bucket: pulumi.Input<string>;
-  labels: Record<string, string>;
 }
 
 /** The CustomJobSpec `gcloud ai custom-jobs create --config` reads (camelCase keys, as the API names them). */
@@ -55,12 +54,11 @@ export function customJobSpec(a: {
 
 /**
  * Vertex AI has no CustomJob resource in Pulumi or Terraform, so the stack provisions what the job needs
- * and produces the job: its spec, stored in the models bucket, and the exact command that submits it.
+ * and produces the job's spec, stored in the models bucket; the train command submits it.
  */
 export class VertexJob extends pulumi.ComponentResource {
   readonly spec: pulumi.Output<object>;
   readonly specUri: pulumi.Output<string>;
-  readonly submitCommand: pulumi.Output<string>;
 
   constructor(name: string, args: VertexJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:training:VertexJob", name, { machineType: args.machineType, accelerator: args.accelerator, spot: args.spot, maxRunHours: args.maxRunHours }, opts);
@@ -80,9 +78,6 @@ export class VertexJob extends pulumi.ComponentResource {
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.specUri = pulumi.interpolate`gs://${args.bucket}/${object.name}`;
-    // Labels live on the job, not in its spec; they let the bill be split per group like every other resource.
-    const labels = Object.entries(args.labels).map(([k, v]) => `${k}=${v}`).join(",");
-    this.submitCommand = pulumi.interpolate`gcloud storage cp ${this.specUri} job.yaml && gcloud ai custom-jobs create --region ${args.region} --display-name ${args.displayName} --labels ${labels} --config job.yaml`;
-    this.registerOutputs({ spec: this.spec, specUri: this.specUri, submitCommand: this.submitCommand });
+    this.registerOutputs({ spec: this.spec, specUri: this.specUri });
   }
 }

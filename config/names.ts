@@ -18,7 +18,10 @@ export interface Names {
   secretId(name: string): string;
   /** Cloud Run service name for a service key. */
   serviceName(key: string): string;
-  trainerInstance: string;
+  /** The stack's own VPC, its training subnet, and the router and NAT when runs need the internet. */
+  network: { vpc: string; subnet: string; router: string; nat: string };
+  /** Display name of training runs; the train command appends a timestamp to make each job id unique. */
+  trainJob: string;
 }
 
 /** Length of the random suffix (hex of a 3-byte RandomId) that makes global names unique. */
@@ -35,7 +38,8 @@ export function deriveNames(project: string, group: string): Names {
     repositoryId: `${prefix}-images`,
     secretId: (name) => `${prefix}-${name.toLowerCase().replace(/_/g, "-")}`,
     serviceName: (key) => `${prefix}-${key}`,
-    trainerInstance: `${prefix}-trainer`,
+    network: { vpc: `${prefix}-vpc`, subnet: `${prefix}-training`, router: `${prefix}-router`, nat: `${prefix}-nat` },
+    trainJob: `${prefix}-train`,
   };
 }
 

@@ -17,31 +17,20 @@ export const alerts = z
       .describe("Alert when more than this share of a service's requests fail with 5xx for 5 minutes."),
     latencyP95Ms: intIn(100, 60000, "ms").default(2000).describe("Alert when a service's 95th percentile latency stays above this for 5 minutes."),
     trainingHours: intIn(1, 71, "hours").optional()
-      .describe("Alert when the training VM has run this long; default half of training.maxRunHours, rounded up."),
+      .describe("Retired: training runs end at training.maxRunHours by themselves; setting it is an error."),
   })
   .prefault({})
   .describe("Alert policies: uptime of public services, 5xx share, p95 latency, long-running training VM.");
 
 export type AlertsConfig = { emails: string[]; errorRatio: number; latencyP95Ms: number; trainingHours?: number };
 
-/** The long-training alert needs a VM, and must fire before the VM stops itself. */
+/** Runs end by themselves at training.maxRunHours and leave no VM behind, so there is nothing to watch. */
 export function alertChecks(f: Fields): string[] {
-  const t = f["mlops:training"];
-  const alertHours = f["mlops:alerts"]?.trainingHours;
-  if (alertHours !== undefined && t?.kind !== "vm") {
-    return ["mlops:alerts.trainingHours: applies to training on a VM (training.kind: vm) only"];
-  }
-  if (alertHours !== undefined && t && alertHours >= t.maxRunHours) {
-    return [`mlops:alerts.trainingHours: ${alertHours} would never fire, the VM stops after training.maxRunHours (${t.maxRunHours}); use fewer hours`];
-  }
-  return [];
+  if (f["mlops:alerts"]?.trainingHours === undefined) return [];
+  return ["mlops:alerts.trainingHours: training runs end at training.maxRunHours and their VM is deleted, so no alert is needed; remove it"];
 }
 
-/** The alerts, with the training alert's default (half of maxRunHours) on a VM and none elsewhere. */
+/** The alerts; no training alert, since no training VM stands. */
 export function resolveAlerts(p: Parsed): AlertsConfig {
-  const t = p["mlops:training"];
-  return {
-    ...p["mlops:alerts"],
-    trainingHours: t.kind === "vm" ? (p["mlops:alerts"].trainingHours ?? Math.ceil(t.maxRunHours / 2)) : undefined,
-  };
+  return { ...p["mlops:alerts"], trainingHours: undefined };
 }

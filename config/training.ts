@@ -1,4 +1,4 @@
-/** Training on a Compute Engine VM or as a Vertex AI custom job. */
+/** Training runs: a Compute Engine VM per run (created by Cloud Batch) or a Vertex AI custom job. */
 import { z } from "zod";
 import * as gcp from "../lib/gcp";
 import * as gpus from "../lib/gpus";
@@ -8,12 +8,19 @@ import type { Fields, Parsed } from "./schema";
 import { bucketAccess, type Access, type BucketName } from "./storage";
 import { envChecks, envVars, imageChecks, imageSource, secretNames, type ImageSource } from "./workload";
 
-const VM_ONLY = ["zone", "bootDiskGb", "imageFamily", "imageProject", "powerOffWhenDone", "running"];
+const VM_ONLY = ["zone", "bootDiskGb", "internet"];
+/** Keys of the standing VM that runs replaced; each is named with what to do instead. */
+const RETIRED: Record<string, string> = {
+  imageFamily: "Batch boots its own image and installs the GPU driver; remove it",
+  imageProject: "Batch boots its own image and installs the GPU driver; remove it",
+  powerOffWhenDone: "every run's VM is deleted when training ends; remove it",
+  running: "nothing runs on pulumi up any more; start a run with the stack's trainCommand and remove the key",
+};
 
 export const training = z
   .strictObject({
     kind: z
-      .enum(["vm", "vertex", "none"], { error: "must be vm (a Compute Engine VM), vertex (a Vertex AI custom job) or none" })
+      .enum(["vm", "vertex", "none"], { error: "must be vm (a Compute Engine VM per run, through Cloud Batch), vertex (a Vertex AI custom job) or none" })
       .default("none")
       .describe("Where training runs: vm, vertex or none."),
     machineType: z
@@ -29,18 +36,13 @@ export const training = z
       .optional()
       .describe("A GPU; omit to train on CPU. Needs GPU quota in the region (see README)."),
     spot: flag().default(false).describe("Spot capacity: about a third of the price, may be stopped at any time."),
-    maxRunHours: intIn(1, 72, "hours").default(4).describe("The VM is stopped (or the job cancelled) after this many hours, whatever it is doing."),
+    maxRunHours: intIn(1, 72, "hours").default(4).describe("A run is ended (its VM deleted, or the job cancelled) after this many hours, whatever it is doing."),
     zone: zone()
       .optional()
-      .describe("VM only: zone of the VM; defaults to gcp:zone, else the region's zone b."),
-    bootDiskGb: intIn(20, 2000, "GB").default(50).describe("VM only: boot disk size; images and data sets live here."),
-    imageFamily: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not an image family name" }).optional()
-      .describe("VM only: OS image family; defaults to a Deep Learning VM family with a GPU, Container-Optimized OS without."),
-    imageProject: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not a project id" }).optional()
-      .describe("VM only: project of imageFamily."),
-    powerOffWhenDone: flag().default(true).describe("VM only: power the VM off when the training container exits."),
-    running: flag().default(true)
-      .describe("VM only: false keeps the VM defined but stopped; true starts it once when created (it stops itself when done)."),
+      .describe("VM only: the one zone runs may use; defaults to gcp:zone, else every zone of the region that offers the GPU."),
+    bootDiskGb: intIn(20, 2000, "GB").default(50).describe("VM only: boot disk of each run's VM; the image is pulled onto it."),
+    internet: flag().default(false)
+      .describe("VM only: true adds Cloud NAT so runs reach the internet (W&B, pip); Google APIs are reached privately either way."),
     image: imageSource.prefault({ build: "services", dockerfile: "services/trainer/Dockerfile" }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
     args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments passed to the training container."),
     env: envVars().describe("Environment variables of the training container."),
@@ -48,7 +50,7 @@ export const training = z
     secrets: secretNames().describe("Secrets (from mlops:secrets) the trainer reads."),
   })
   .prefault({})
-  .describe("Training on a Compute Engine VM or as a Vertex AI custom job.");
+  .describe("Training runs, started by command: a VM per run through Cloud Batch (vm), or a Vertex AI custom job.");
 
 /** Training as the stack runs it, with every default resolved. */
 export interface TrainingConfig {
@@ -57,13 +59,10 @@ export interface TrainingConfig {
   gpu?: { type: gpus.GpuType; count: number };
   spot: boolean;
   maxRunHours: number;
-  /** VM zone (resolved: training.zone, gcp:zone, or the region's zone b). */
-  zone: string;
+  /** Where a run's VM may start: `zones/Z` or, without a zone, every zone of the region offering the GPU. */
+  locations: string[];
   bootDiskGb: number;
-  imageFamily: string;
-  imageProject: string;
-  powerOffWhenDone: boolean;
-  running: boolean;
+  internet: boolean;
   image: ImageSource;
   args: string[];
   env: Record<string, string>;
@@ -71,22 +70,16 @@ export interface TrainingConfig {
   secrets: string[];
 }
 
-function trainingZone(zone: string | undefined, stackZone: string | undefined, region: string | undefined): string {
-  return zone ?? stackZone ?? `${region}-b`;
-}
-
-/** VM-only settings, GPU against machine family and zone, env references and the image to build. */
+/** VM-only settings, retired keys, GPU against machine family and zone, env references and the image to build. */
 export function trainingChecks(f: Fields, raw: unknown): string[] {
-  const t = f["mlops:training"];
-  if (!t || t.kind === "none") return [];
   const key = "mlops:training";
-  const problems: string[] = [];
-  if (t.kind === "vertex" && raw && typeof raw === "object") {
-    for (const vmOnly of VM_ONLY) {
-      if (vmOnly in raw) problems.push(`${key}.${vmOnly}: applies to kind vm only; remove it for a Vertex AI job`);
-    }
+  const set = raw && typeof raw === "object" ? Object.keys(raw) : [];
+  const problems = set.filter((k) => k in RETIRED).map((k) => `${key}.${k}: ${RETIRED[k]}`);
+  const t = f["mlops:training"];
+  if (!t || t.kind === "none") return problems;
+  if (t.kind === "vertex") {
+    problems.push(...set.filter((k) => VM_ONLY.includes(k)).map((k) => `${key}.${k}: applies to kind vm only; remove it for a Vertex AI job`));
   }
-  if (t.imageProject && !t.imageFamily) problems.push(`${key}.imageProject: needs imageFamily; set both or neither`);
   problems.push(...gpus.machineProblems(key, t.machineType, t.gpu));
   problems.push(...vmZoneChecks(f));
   problems.push(...envChecks(key, t.env, Object.keys(f["mlops:services"] ?? {})));
@@ -94,36 +87,39 @@ export function trainingChecks(f: Fields, raw: unknown): string[] {
   return problems;
 }
 
-/** The VM's zone lies in the region and offers the GPU. */
+/** The zone (set, or gcp:zone) lies in the region and offers the GPU; without one, some zone of the region does. */
 function vmZoneChecks(f: Fields): string[] {
   const t = f["mlops:training"];
   const region = f["gcp:region"];
   if (t?.kind !== "vm" || !region) return [];
   const key = "mlops:training";
-  const zone = trainingZone(t.zone, f["gcp:zone"], region);
-  const where = t.zone ? `${key}.zone` : f["gcp:zone"] ? "gcp:zone" : `${key}.zone`;
-  if (gcp.regionOfZone(zone) !== region) {
+  const zone = t.zone ?? f["gcp:zone"];
+  const where = t.zone ? `${key}.zone` : "gcp:zone";
+  if (zone && gcp.regionOfZone(zone) !== region) {
     return [`${where}: "${zone}" is not in region ${region}; use a zone such as ${region}-b`];
   }
-  if (t.gpu && !gpus.zonesOf(t.gpu.type).includes(zone)) {
-    const inRegion = gpus.zonesOf(t.gpu.type).filter((z) => gcp.regionOfZone(z) === region);
-    return [
-      `${where}: ${zone} offers no ${t.gpu.type}; ${inRegion.length ? `zones of ${region} that do: ${inRegion.join(", ")}` : `no zone of ${region} does; choose another region`}`,
-    ];
-  }
+  if (!t.gpu) return [];
+  const inRegion = gpus.zonesOf(t.gpu.type).filter((z) => gcp.regionOfZone(z) === region);
+  if (!inRegion.length) return [`${key}.gpu.type: no zone of ${region} offers ${t.gpu.type}; choose another region or GPU`];
+  if (zone && !inRegion.includes(zone)) return [`${where}: ${zone} offers no ${t.gpu.type}; zones of ${region} that do: ${inRegion.join(", ")}`];
   return [];
 }
 
-/** Training with its zone and OS image resolved, or undefined when the stack trains nowhere. */
+/** Where a run may start: the zone the stack names, else the region's zones that offer the GPU, else the region. */
+function runLocations(zone: string | undefined, region: string, gpu: TrainingConfig["gpu"]): string[] {
+  if (zone) return [`zones/${zone}`];
+  if (!gpu) return [`regions/${region}`];
+  return gpus.zonesOf(gpu.type).filter((z) => gcp.regionOfZone(z) === region).map((z) => `zones/${z}`);
+}
+
+/** Training with its locations resolved, or undefined when the stack trains nowhere. */
 export function resolveTraining(p: Parsed): TrainingConfig | undefined {
   const t = p["mlops:training"];
   if (t.kind === "none") return undefined;
   return {
     ...t,
     kind: t.kind,
-    zone: trainingZone(t.zone, p["gcp:zone"], p["gcp:region"]),
-    imageFamily: t.imageFamily ?? (t.gpu ? gpus.GPU_IMAGE.family : gpus.CPU_IMAGE.family),
-    imageProject: t.imageProject ?? (t.gpu ? gpus.GPU_IMAGE.project : gpus.CPU_IMAGE.project),
+    locations: runLocations(t.zone ?? p["gcp:zone"], p["gcp:region"], t.gpu),
     image: t.image as ImageSource,
   };
 }

@@ -9,11 +9,13 @@ import storage from "./catalog/storage.json";
 import { GPU_CATALOG_SOURCE, GPU_OF_VERTEX, gpuHourly } from "./gpus";
 import { MACHINE_CATALOG_SOURCE, MACHINES, machineHourly } from "./machines";
 import prices from "./prices.json";
+import { runItem, TRAINING_COST_FIELDS, trainingEstimators } from "./training-cost";
 
 export interface CostItem {
   /** Logical name of the resource the item stands for. */
   resource: string;
-  kind: "idle" | "active";
+  /** idle: per month; active: per hour; run: the worst case of one training run (not in either sum). */
+  kind: "idle" | "active" | "run";
   /** The priced part; when `unknown` is present the true figure is higher by an unknown amount. */
   usd: number;
   /** How the figure was computed, with the prices used and their source. */
@@ -149,8 +151,10 @@ const ESTIMATORS: Record<string, Estimator> = {
     const type = accelerator && GPU_OF_VERTEX[accelerator.type];
     const gpus = accelerator ? [{ type: type ?? accelerator.type, count: accelerator.count }] : [];
     const item = vmItem(r, region, String(r.inputs.machineType), r.inputs.spot === true, gpus);
-    return [{ ...item, basis: `Vertex AI job at Compute Engine rates (Vertex AI bills its own, similar rates): ${item.basis}` }];
+    const hourly = { ...item, basis: `Vertex AI job at Compute Engine rates (Vertex AI bills its own, similar rates): ${item.basis}` };
+    return [hourly, runItem(hourly, Number(r.inputs.maxRunHours ?? 0))];
   },
+  ...Object.fromEntries(Object.entries(trainingEstimators(vmItem)).map(([type, estimate]) => [type, (r: CostInput, ctx: Context) => estimate(r, ctx.region)])),
   "gcp:cloudrunv2/service:Service": (r, { region }) => {
     const template = (r.inputs.template ?? {}) as {
       scaling?: { minInstanceCount?: number };
@@ -208,7 +212,8 @@ const REPOSITORY = "gcp:artifactregistry/repository:Repository";
 /** The inputs the estimate reads, by type: nothing else (no secrets, no values known only after deploy). */
 const COST_FIELDS: Record<string, string[]> = {
   "gcp:compute/instance:Instance": ["machineType", "guestAccelerators", "scheduling", "bootDisk"],
-  "mlops:training:VertexJob": ["machineType", "accelerator", "spot"],
+  "mlops:training:VertexJob": ["machineType", "accelerator", "spot", "maxRunHours"],
+  ...TRAINING_COST_FIELDS,
   "gcp:cloudrunv2/service:Service": ["template.scaling", "template.containers.0.resources"],
   "gcp:storage/bucket:Bucket": [],
   "docker:index/image:Image": [],

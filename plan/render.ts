@@ -18,6 +18,8 @@ const KEY_SETTINGS: Record<string, string[]> = {
   "gcp:secretmanager/secret:Secret": ["secretId"],
   "gcp:secretmanager/secretIamMember:SecretIamMember": ["secretId", "role", "member"],
   "gcp:compute/instance:Instance": ["machineType", "zone", "guestAccelerators"],
+  "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours"],
+  "gcp:compute/subnetwork:Subnetwork": ["name", "privateIpGoogleAccess"],
   "gcp:cloudrunv2/service:Service": ["name", "template.containers[0].image", "template.scaling.maxInstanceCount"],
 };
 

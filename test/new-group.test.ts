@@ -7,7 +7,8 @@ import * as YAML from "yaml";
 import { regionOfZone } from "../lib/gcp";
 import { zonesOf, type GpuType } from "../lib/gpus";
 import { main } from "../tools/new-group";
-import { planStackFile, REPO_ROOT } from "../plan";
+import { readStackFile, stackNameOfFile } from "../config";
+import { planRaw, REPO_ROOT } from "../plan";
 
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const tool = path.join(REPO_ROOT, "tools", "new-group.ts");
@@ -41,8 +42,11 @@ const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "new-group-"));
 const stackFiles = (dir: string) => fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
 const configIn = (file: string) => (YAML.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, any> }).config;
 
+/** Plans a written file as the tool does: its Dockerfiles are in the group's repository, not checked here. */
 async function plan(file: string) {
-  const result = await planStackFile(file);
+  const read = readStackFile(file);
+  if (!read.ok) throw new Error(read.problems.join("\n"));
+  const result = await planRaw(read.raw, stackNameOfFile(file), null);
   if (!result.ok) throw new Error(`${file} does not plan:\n${result.problems.join("\n")}`);
   return result.plan;
 }
@@ -50,7 +54,7 @@ async function plan(file: string) {
 describe("npm run new-group", () => {
   it("writes Pulumi.group-N.yaml that plans: project, region, group, repository, course label, a public backend and a frontend that finds it", async () => {
     const dir = tempDir();
-    const run = await newGroup(dir, "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7");
+    const run = await newGroup(dir, "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7", "--email", "group7@example.org");
     expect(run.code, run.stderr).toBe(0);
     expect(stackFiles(dir)).toEqual(["Pulumi.group-7.yaml"]);
     const file = path.join(dir, "Pulumi.group-7.yaml");
@@ -62,6 +66,7 @@ describe("npm run new-group", () => {
       "mlops:group": "7",
       "mlops:github": { repository: "alice/mlops-7" },
       "mlops:labels": { course: "dtu-02476" },
+      "mlops:alerts": { emails: ["group7@example.org"] },
       "mlops:services": { backend: { public: true }, frontend: { public: true, env: { BACKEND_URL: "${services.backend.url}" } } },
     });
     expect(config["mlops:training"]).toBeUndefined();
@@ -77,20 +82,7 @@ describe("npm run new-group", () => {
     expect(planned.outputs.workloadIdentityProvider).toBeDefined();
   });
 
-  it("pins the repository by GitHub's ids when --repository-id and --owner-id are given, and rejects one that is not a number", async () => {
-    const dir = tempDir();
-    const run = await newGroup(dir, "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7", "--repository-id", "123456789", "--owner-id", "42");
-    expect(run.code, run.stderr).toBe(0);
-    const file = path.join(dir, "Pulumi.group-7.yaml");
-    expect(configIn(file)["mlops:github"]).toEqual({ repository: "alice/mlops-7", repositoryId: "123456789", repositoryOwnerId: "42" });
-    const provider = (await plan(file)).resources.find((r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")!;
-    expect(provider.inputs.attributeCondition).toBe("assertion.sub.startsWith('repo:alice/mlops-7:') && assertion.repository_id == '123456789' && assertion.repository_owner_id == '42'");
-    const bad = await newGroup(tempDir(), "--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7", "--repository-id", "alice");
-    expect(bad.code).toBe(2);
-    expect(bad.problems).toEqual(["mlops:github.repositoryId: must be GitHub's numeric id; look it up with `gh api repos/OWNER/NAME --jq .id`"]);
-  });
-
-  it("picks the GPU's machine family (N1 for T4, G2 for L4, A2 for A100) and, for a VM, a zone of the region that offers the GPU", async () => {
+  it("picks the GPU's machine family (N1 for T4, G2 for L4, A2 for A100), spot with a GPU, and no standing VM", async () => {
     const dir = tempDir();
     const cases = [
       { group: "t4", region: "europe-west4", training: "vm", gpu: "nvidia-tesla-t4", machineType: "n1-standard-4" },
@@ -101,7 +93,7 @@ describe("npm run new-group", () => {
     ];
     fs.writeFileSync(
       path.join(dir, "roster.csv"),
-      ["group,project,repo,region,training,gpu", ...cases.map((c) => `${c.group},dtu-mlops-${c.group},team/${c.group},${c.region},${c.training},${c.gpu}`)].join("\n"),
+      ["group,project,repo,email,region,training,gpu", ...cases.map((c) => `${c.group},dtu-mlops-${c.group},team/${c.group},${c.group}@example.org,${c.region},${c.training},${c.gpu}`)].join("\n"),
     );
     const run = await newGroup(dir, "--roster", "roster.csv");
     expect(run.code, run.stderr).toBe(0);
@@ -110,32 +102,28 @@ describe("npm run new-group", () => {
       const training = configIn(file)["mlops:training"];
       expect(training, c.group).toMatchObject({ kind: c.training, machineType: c.machineType });
       expect(training.gpu, c.group).toEqual(c.gpu ? { type: c.gpu, count: 1 } : undefined);
+      expect(training.spot, c.group).toBe(c.gpu ? true : undefined);
+      expect(training.zone, c.group).toBeUndefined();
       const planned = await plan(file);
-      const vm = planned.resources.find((r) => r.type === "gcp:compute/instance:Instance");
-      if (c.training === "vertex") {
-        expect(vm, c.group).toBeUndefined();
-        expect(training.zone, c.group).toBeUndefined();
-        expect(planned.outputs.vertexSubmitCommand, c.group).toBeDefined();
-      } else if (c.gpu) {
-        expect(zonesOf(c.gpu as GpuType), c.group).toContain(training.zone);
-        expect(regionOfZone(training.zone), c.group).toBe(c.region);
-        expect(vm?.inputs, c.group).toMatchObject({ machineType: c.machineType, zone: training.zone });
-      } else {
-        expect(training.zone, c.group).toBeUndefined();
-        expect(vm?.inputs.machineType, c.group).toBe(c.machineType);
-        expect(vm?.inputs.guestAccelerators, c.group).toBeUndefined();
+      expect(planned.resources.some((r) => r.type === "gcp:compute/instance:Instance"), c.group).toBe(false);
+      expect(planned.outputs.trainCommand, c.group).toBe(`npm run train -- --stack group-${c.group}`);
+      if (c.training === "vm") {
+        const spec = planned.outputs.batchJobSpec as { allocationPolicy: { location: { allowedLocations: string[] }; instances: Array<{ policy: object }> } };
+        const zones = spec.allocationPolicy.location.allowedLocations.map((l) => l.replace(/^zones\//, ""));
+        if (c.gpu) for (const z of zones) expect([zonesOf(c.gpu as GpuType).includes(z), regionOfZone(z)], c.group).toEqual([true, c.region]);
+        expect(spec.allocationPolicy.instances[0].policy, c.group).toMatchObject({ machineType: c.machineType, provisioningModel: c.gpu ? "SPOT" : "STANDARD" });
       }
     }
   });
 
   it("never overwrites an existing file: exit 1, a message, the file untouched", async () => {
     const dir = tempDir();
-    const args = ["--group", "7", "--project", "dtu-mlops-7", "--repo", "alice/mlops-7"];
+    const args = ["--group", "7", "--project", "dtu-mlops-7", "--email", "g7@example.org", "--repo", "alice/mlops-7"];
     expect((await newGroup(dir, ...args)).code).toBe(0);
     const file = path.join(dir, "Pulumi.group-7.yaml");
     const edited = `${fs.readFileSync(file, "utf8")}  mlops:paused: true\n`;
     fs.writeFileSync(file, edited);
-    const again = await newGroup(dir, ...args.slice(0, 4), "--repo", "dave/other", "--training", "vm");
+    const again = await newGroup(dir, ...args.slice(0, 6), "--repo", "dave/other", "--training", "vm");
     expect(again.code).toBe(1);
     expect(again.problems).toEqual([`${file} already exists; not overwritten. Edit it, or delete it and run this again.`]);
     expect(fs.readFileSync(file, "utf8")).toBe(edited);
@@ -144,7 +132,7 @@ describe("npm run new-group", () => {
 
   it("exits 2 on invalid input, one line per problem naming its key or option, and writes nothing", async () => {
     const dir = tempDir();
-    const run = await newGroup(dir, "--group", "8", "--project", "Bad_Project", "--repo", "not-a-repo", "--training", "gpu");
+    const run = await newGroup(dir, "--group", "8", "--project", "Bad_Project", "--repo", "not-a-repo", "--email", "g8@example.org", "--training", "gpu");
     expect(run.code).toBe(2);
     expect(run.problems).toEqual([
       expect.stringMatching(/^gcp:project: is not a valid project id/),
@@ -158,6 +146,7 @@ describe("npm run new-group", () => {
     expect(missing.problems).toEqual([
       "mlops:group: is required; give it with --group",
       "mlops:github.repository: is required; give it with --repo",
+      "mlops:alerts.emails: is required; give it with --email",
       "mlops:training.gpu: a GPU needs training vm or vertex; add --training vm",
     ]);
     expect(stackFiles(dir)).toEqual([]);
@@ -168,18 +157,18 @@ describe("npm run new-group", () => {
     fs.writeFileSync(
       path.join(dir, "roster.csv"),
       [
-        "group,project,repo,region,training,gpu", // line 1
-        "1,dtu-mlops-001,team1/project,,vm,nvidia-tesla-t4", // 2: good
-        "2,dtu-mlops-002,not a repo,,,", // 3: bad repository
-        "3,dtu-mlops-003,team3/project,europe-west1,vertex", // 4: good, trailing cells omitted
-        "4,Bad_Project,team4/project,europe-west1,vm,nvidia-tesla-p5", // 5: bad project and GPU
+        "group,project,repo,email,region,training,gpu", // line 1
+        "1,dtu-mlops-001,team1/project,g1@example.org,,vm,nvidia-tesla-t4", // 2: good
+        "2,dtu-mlops-002,not a repo,g2@example.org,,,", // 3: bad repository
+        "3,dtu-mlops-003,team3/project,g3@example.org;ta@example.org,europe-west1,vertex", // 4: good, two emails, trailing cells omitted
+        "4,Bad_Project,team4/project,g4@example.org,europe-west1,vm,nvidia-tesla-p5", // 5: bad project and GPU
         "", // 6: blank
         "# 5 left the course", // 7: comment
-        "6,dtu-mlops-006,team6/project,europe-west1,vm,nvidia-tesla-v100", // 8: no V100 in europe-west1
-        "7,dtu-mlops-007,team7/project", // 9: good
-        "8,dtu-mlops-008,team8/project,,none,nvidia-tesla-t4", // 10: a GPU without training
-        "9,dtu-mlops-009,team9/project", // 11: group 9 twice
-        "9,dtu-mlops-010,team10/project", // 12
+        "6,dtu-mlops-006,team6/project,g6@example.org,europe-west1,vm,nvidia-tesla-v100", // 8: no V100 in europe-west1
+        "7,dtu-mlops-007,team7/project,g7@example.org", // 9: good
+        "8,dtu-mlops-008,team8/project,g8@example.org,,none,nvidia-tesla-t4", // 10: a GPU without training
+        "9,dtu-mlops-009,team9/project,g9@example.org", // 11: group 9 twice
+        "9,dtu-mlops-010,team10/project,g10@example.org", // 12
         "",
       ].join("\n"),
     );
@@ -189,7 +178,7 @@ describe("npm run new-group", () => {
       expect.stringMatching(/^roster\.csv:3: mlops:github\.repository: must be a GitHub repository/),
       expect.stringMatching(/^roster\.csv:5: gcp:project: is not a valid project id/),
       expect.stringMatching(/^roster\.csv:5: mlops:training\.gpu\.type: must be one of nvidia-tesla-t4, /),
-      "roster.csv:8: mlops:training.zone: europe-west1-b offers no nvidia-tesla-v100; no zone of europe-west1 does; choose another region",
+      "roster.csv:8: mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another region or GPU",
       "roster.csv:10: mlops:training.gpu: a GPU needs training vm or vertex; set the training column to vm",
       "roster.csv:11: mlops:group: group 9 is on lines 11, 12; one row per group",
       "roster.csv:12: mlops:group: group 9 is on lines 11, 12; one row per group",
@@ -201,7 +190,7 @@ describe("npm run new-group", () => {
   it("--roster run again: files it wrote stay as they are, a file with other content is reported and kept, exit 1", async () => {
     const dir = tempDir();
     const roster = path.join(dir, "groups.csv");
-    fs.writeFileSync(roster, "group,project,repo\n1,dtu-mlops-001,team1/project\n2,dtu-mlops-002,team2/project\n");
+    fs.writeFileSync(roster, "group,project,repo,email\n1,dtu-mlops-001,team1/project,g1@example.org\n2,dtu-mlops-002,team2/project,g2@example.org\n");
     expect((await newGroup(dir, "--roster", roster)).code).toBe(0);
     expect((await newGroup(dir, "--roster", roster)).stdout).toMatch(/^2 rows: 0 written, 2 unchanged/m);
     const edited = path.join(dir, "Pulumi.group-2.yaml");
@@ -219,8 +208,9 @@ describe("npm run new-group", () => {
     const run = await newGroup(dir, "--roster", "roster.csv");
     expect(run.code).toBe(2);
     expect(run.problems).toEqual([
-      'roster.csv:1: unknown column "repository"; the columns are group,project,repo,region,training,gpu,repository_id,owner_id',
-      'roster.csv:1: missing column "repo"; the header row is group,project,repo,region,training,gpu,repository_id,owner_id',
+      'roster.csv:1: unknown column "repository"; the columns are group,project,repo,email,region,training,gpu,repository_id,owner_id',
+      'roster.csv:1: missing column "repo"; the header row is group,project,repo,email,region,training,gpu,repository_id,owner_id',
+      'roster.csv:1: missing column "email"; the header row is group,project,repo,email,region,training,gpu,repository_id,owner_id',
     ]);
     expect(stackFiles(dir)).toEqual([]);
   });
@@ -230,8 +220,8 @@ describe("npm run new-group", () => {
     async () => {
       const dir = tempDir();
       const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
-      const rows = Array.from({ length: 150 }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,${kinds[i % kinds.length]}`);
-      fs.writeFileSync(path.join(dir, "roster.csv"), ["group,project,repo,region,training,gpu", ...rows, ""].join("\n"));
+      const rows = Array.from({ length: 150 }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,g${i + 1}@example.org,${kinds[i % kinds.length]}`);
+      fs.writeFileSync(path.join(dir, "roster.csv"), ["group,project,repo,email,region,training,gpu", ...rows, ""].join("\n"));
       const run = newGroupCommand(dir, "--roster", "roster.csv");
       expect(run.code, run.stderr).toBe(0);
       expect(run.problems).toEqual([]);

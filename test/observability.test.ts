@@ -64,13 +64,9 @@ describe("group 140", () => {
     expect(frontend).not.toContain("No model yet");
   });
 
-  it("also alerts when the training VM has run for half its run-time limit", async () => {
+  it("has no training runtime alert: no VM stands, and every run ends at maxRunHours by itself", async () => {
     const { plan } = await planFile("group-140");
-    const policy = byName(plan, "monitoring-training-runtime");
-    const c = condition(policy);
-    expect(c.filter).toMatch(/^metric\.type="compute\.googleapis\.com\/instance\/uptime_total" AND resource\.type="gce_instance" AND resource\.label\.instance_id="\d+"$/);
-    expect(c.thresholdValue).toBe(2 * 3600);
-    expect(policy.dependsOn).toContain("training-instance");
+    expect(plan.resources.some((r) => r.name === "monitoring-training-runtime")).toBe(false);
   });
 });
 
@@ -133,14 +129,13 @@ describe("without an alert email", () => {
 });
 
 describe("the dashboard", () => {
-  it("charts requests, 5xx, p50/p95 latency and instances per service, and CPU/GPU of the training VM", async () => {
+  it("charts requests, 5xx, p50/p95 latency and instances per service", async () => {
     const { plan } = await planFile("group-140");
     const dashboard = JSON.parse(String(byName(plan, "monitoring-dashboard").inputs.dashboardJson));
     const titles = dashboard.mosaicLayout.tiles.map((t: any) => t.widget.title);
     for (const s of ["backend", "frontend", "monitor"]) {
       expect(titles).toEqual(expect.arrayContaining([`${s}: requests/s`, `${s}: 5xx/s`, `${s}: p50 latency (ms)`, `${s}: p95 latency (ms)`, `${s}: instances`]));
     }
-    expect(titles).toEqual(expect.arrayContaining(["g140-trainer: CPU utilisation", "g140-trainer: GPU utilisation (needs the Ops Agent)"]));
     for (const tile of dashboard.mosaicLayout.tiles) {
       const q = tile.widget.xyChart.dataSets[0].timeSeriesQuery.timeSeriesFilter;
       expect(METRICS[metricOf(q.filter)].aligners, tile.widget.title).toContain(q.aggregation.perSeriesAligner);
@@ -185,8 +180,7 @@ describe("invalid monitoring settings", () => {
   it.each([
     ["an email that is no email", { "mlops:alerts": { emails: ["group140"] } }, "mlops:alerts.emails[0]: must be an email address"],
     ["a 5xx share above 100 %", { "mlops:alerts": { errorRatio: 5 } }, "mlops:alerts.errorRatio: must be above 0 and at most 1"],
-    ["a runtime alert that would never fire", { "mlops:training": { kind: "vm", maxRunHours: 4 }, "mlops:alerts": { trainingHours: 4 } }, "mlops:alerts.trainingHours: 4 would never fire"],
-    ["a runtime alert without a VM", { "mlops:alerts": { trainingHours: 2 } }, "mlops:alerts.trainingHours: applies to training on a VM"],
+    ["a training runtime alert", { "mlops:training": { kind: "vm", maxRunHours: 4 }, "mlops:alerts": { trainingHours: 2 } }, "mlops:alerts.trainingHours: training runs end at training.maxRunHours"],
     ["a billing account that is not one", { "mlops:budget": { billingAccount: "my-account", amount: 50 } }, "mlops:budget.billingAccount: must be a billing account id such as 012345-6789AB-CDEF01"],
     ["a metrics path without a slash", { "mlops:services": { api: { metrics: { port: 8080, path: "metrics" } } } }, "mlops:services.api.metrics.path: must be a path such as /metrics"],
   ])("rejects %s", (_what, raw, message) => {
@@ -247,15 +241,15 @@ describe("the cost estimate", () => {
     expect(planCost(plan, config.region).idleMonthlyUsd).toBeLessThan(1);
   });
 
-  it("shows group 140's T4 VM within 15 % of Google's listed price, with its basis, and spot lowers it", async () => {
+  it("shows group 140's T4 run within 15 % of Google's listed price, with its basis, and spot lowers it", async () => {
     const { plan, config } = await planFile("group-140");
-    const spot = planCost(plan, config.region).items.find((i) => i.resource === "training-instance" && i.kind === "active")!;
+    const spot = planCost(plan, config.region).items.find((i) => i.resource === "training" && i.kind === "active")!;
     const onDemandPlan = await planRaw(
       { "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1", "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-t4" }, zone: "europe-west1-b" } },
       "group-140",
     );
     if (!onDemandPlan.ok) throw new Error(onDemandPlan.problems.join("\n"));
-    const onDemand = planCost(onDemandPlan.plan, "europe-west1").items.find((i) => i.resource === "training-instance" && i.kind === "active")!;
+    const onDemand = planCost(onDemandPlan.plan, "europe-west1").items.find((i) => i.resource === "training" && i.kind === "active")!;
     // Google's list price in europe-west1: n1-standard-4 $0.2090/h + NVIDIA T4 $0.35/h (Compute Engine GPU pricing).
     const listed = 0.209 + 0.35;
     expect(Math.abs(onDemand.usd - listed) / listed).toBeLessThan(0.15);

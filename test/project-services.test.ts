@@ -68,8 +68,10 @@ describe("the monitoring API", () => {
 describe("requiredApis, from what a stack uses and not from its config", () => {
   const none: ApiFeatures = { githubCi: false, secrets: false, services: false, alertEmails: false, budget: false };
 
-  it("adds Compute Engine and Cloud Monitoring for a training VM, Vertex AI alone for a Vertex job", () => {
-    expect(requiredApis({ ...none, training: "vm" })).toEqual(expect.arrayContaining(["compute", "monitoring"]));
+  it("adds Compute Engine, Batch and Logging for VM runs, Vertex AI alone for a Vertex job, and no monitoring for either", () => {
+    const vm = requiredApis({ ...none, training: "vm" });
+    expect(vm).toEqual(expect.arrayContaining(["compute", "batch", "logging"]));
+    expect(vm).not.toContain("monitoring");
     const vertex = requiredApis({ ...none, training: "vertex" });
     expect(vertex).toContain("aiplatform");
     expect(vertex).not.toContain("monitoring");

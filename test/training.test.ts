@@ -1,73 +1,126 @@
 import { describe, expect, it } from "vitest";
 import { SecretValue } from "../config";
-import { startupScript } from "../components/training-vm";
-import { byName, planFile, planOf, problemsOf } from "./helpers";
+import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
 
-describe("group 140: a T4 VM that cannot burn credits", () => {
-  it("is an n1-standard-4 with one nvidia-tesla-t4 that terminates on host maintenance", async () => {
+// Tests read plan outputs, which are untyped JSON.
+type Json = any;
+
+const batchSpec = (plan: { outputs: Record<string, unknown> }): Json => plan.outputs.batchJobSpec;
+
+describe("group 140: spot T4 runs on Cloud Batch, nothing standing", () => {
+  it("declares no VM at all: a run's VM is Batch's, created per run and deleted when it ends", async () => {
     const { plan } = await planFile("group-140");
-    const vm = byName(plan, "training-instance");
-    expect(vm.inputs).toMatchObject({ machineType: "n1-standard-4", zone: "europe-west1-b", name: "g140-trainer" });
-    expect(vm.inputs.guestAccelerators).toEqual([{ type: "nvidia-tesla-t4", count: 1 }]);
-    expect(vm.inputs.scheduling).toMatchObject({ onHostMaintenance: "TERMINATE", instanceTerminationAction: "STOP", maxRunDuration: { seconds: 4 * 3600 } });
+    expect(ofType(plan, "gcp:compute/instance:Instance")).toEqual([]);
+    expect(ofType(plan, "gcp:compute/instanceTemplate:InstanceTemplate")).toEqual([]);
+    expect(ofType(plan, "gcp:compute/firewall:Firewall")).toEqual([]);
   });
 
-  it("runs as the trainer account with the cloud-platform scope, OS Login on and no project-wide SSH keys", async () => {
+  it("asks for an n1-standard-4 with one T4 as spot, with Batch installing the driver, in the stack's zone", async () => {
     const { plan } = await planFile("group-140");
-    const vm = byName(plan, "training-instance");
-    expect(vm.inputs.serviceAccount).toEqual({ email: "g140-trainer@dtu-mlops-140.iam.gserviceaccount.com", scopes: ["cloud-platform"] });
-    expect(vm.inputs.metadata).toMatchObject({ "enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "serial-port-enable": "FALSE" });
-    expect(vm.inputs.bootDisk).toMatchObject({ initializeParams: { image: "projects/deeplearning-platform-release/global/images/family/common-cu128-ubuntu-2204-nvidia-570" } });
+    const { allocationPolicy } = batchSpec(plan);
+    expect(allocationPolicy.instances).toEqual([
+      {
+        installGpuDrivers: true,
+        policy: { machineType: "n1-standard-4", provisioningModel: "SPOT", accelerators: [{ type: "nvidia-tesla-t4", count: 1 }], bootDisk: { sizeGb: 50 } },
+      },
+    ]);
+    expect(allocationPolicy.location).toEqual({ allowedLocations: ["zones/europe-west1-b"] });
   });
 
-  it("uses spot with every flag Google requires", async () => {
+  it("bounds every run by maxRunDuration and retries only a preempted run", async () => {
     const { plan } = await planFile("group-140");
-    expect(byName(plan, "training-instance").inputs.scheduling).toMatchObject({ provisioningModel: "SPOT", preemptible: true, automaticRestart: false });
-  });
-
-  it("has a startup script that runs the image by digest on the GPU and powers off, with no secret value in it", async () => {
-    const { plan } = await planFile("group-140");
-    const script = String(byName(plan, "training-instance").inputs.metadataStartupScript);
-    const image = String(plan.outputs.trainingImage);
-    expect(image).toMatch(/^europe-west1-docker\.pkg\.dev\/dtu-mlops-140\/g140-images\/trainer@sha256:[0-9a-f]{64}$/);
-    expect(script).toContain(`IMAGE='${image}'`);
-    expect(script).toContain("--gpus all");
-    expect(script).toMatch(/trap .*poweroff' EXIT/);
-    expect(script).toMatch(/secret WANDB_API_KEY 'projects\/\d+\/secrets\/g140-wandb-api-key\/versions\/latest'/);
-    expect(script).toContain("-e DATA_BUCKET='dtu-mlops-140-data-");
-    expect(script).toContain("-e MODELS_BUCKET='dtu-mlops-140-models-");
-    expect(script).not.toMatch(/:latest\b/);
-    expect(script).toContain("--log-driver=gcplogs");
-  });
-
-  it("waits for the trainer's bucket and secret grants and its image pull right before it boots", async () => {
-    const { plan } = await planFile("group-140");
-    const deps = byName(plan, "training-instance").dependsOn;
-    expect(deps).toEqual(expect.arrayContaining(["buckets-data-trainer-read", "buckets-models-trainer-write", "secrets-WANDB_API_KEY-trainer", "registry-trainer-read", "apis-compute"]));
-  });
-
-  it("exports the instance name and the exact start, stop, SSH and logs commands", async () => {
-    const { plan } = await planFile("group-140");
-    expect(plan.outputs.trainingInstance).toBe("g140-trainer");
-    expect(plan.outputs.trainingCommands).toEqual({
-      start: "gcloud compute instances start g140-trainer --zone europe-west1-b --project dtu-mlops-140",
-      stop: "gcloud compute instances stop g140-trainer --zone europe-west1-b --project dtu-mlops-140",
-      ssh: "gcloud compute ssh g140-trainer --zone europe-west1-b --project dtu-mlops-140",
-      logs: expect.stringMatching(/^gcloud logging read 'resource\.type="gce_instance" AND resource\.labels\.instance_id="\d+"' --project dtu-mlops-140/),
+    const { taskSpec, taskCount } = batchSpec(plan).taskGroups[0];
+    expect(taskCount).toBe(1);
+    expect(taskSpec).toMatchObject({
+      maxRunDuration: `${4 * 3600}s`,
+      maxRetryCount: 2,
+      lifecyclePolicies: [{ action: "RETRY_TASK", actionCondition: { exitCodes: [50001] } }],
     });
+  });
+
+  it("runs the image by digest as the trainer account, on the stack's subnet without an external IP", async () => {
+    const { plan } = await planFile("group-140");
+    const spec = batchSpec(plan);
+    expect(spec.taskGroups[0].taskSpec.runnables).toEqual([{ displayName: "trainer", container: { imageUri: plan.outputs.trainingImage } }]);
+    expect(String(plan.outputs.trainingImage)).toMatch(/^europe-west1-docker\.pkg\.dev\/dtu-mlops-140\/g140-images\/trainer@sha256:[0-9a-f]{64}$/);
+    expect(spec.allocationPolicy.serviceAccount).toEqual({ email: "g140-trainer@dtu-mlops-140.iam.gserviceaccount.com" });
+    expect(spec.allocationPolicy.network).toEqual({ networkInterfaces: [{ network: "network-vpc-id", subnetwork: "network-subnet-id", noExternalIpAddress: true }] });
+    expect(spec.logsPolicy).toEqual({ destination: "CLOUD_LOGGING" });
+    expect(spec.labels).toMatchObject({ group: "140", stack: "group-140" });
+  });
+
+  it("gives the container the bucket names and the secret's version name, never its value", async () => {
+    const { plan } = await planFile("group-140");
+    const { environment } = batchSpec(plan).taskGroups[0].taskSpec;
+    expect(environment.variables).toEqual({ DATA_BUCKET: expect.stringMatching(/^dtu-mlops-140-data-/), MODELS_BUCKET: expect.stringMatching(/^dtu-mlops-140-models-/) });
+    expect(environment.secretVariables).toEqual({ WANDB_API_KEY: expect.stringMatching(/^projects\/\d+\/secrets\/g140-wandb-api-key\/versions\/latest$/) });
+  });
+
+  it("stores the spec in the models bucket, lets the trainer report to Batch, and waits for its grants", async () => {
+    const { plan } = await planFile("group-140");
+    const object = byName(plan, "training-spec");
+    expect(object.inputs).toMatchObject({ name: "batch/g140-train.json", contentType: "application/json" });
+    expect(plan.outputs.batchJobSpecUri).toBe(`gs://${object.inputs.bucket}/batch/g140-train.json`);
+    expect(byName(plan, "training-agent-reporter").inputs).toMatchObject({
+      role: "roles/batch.agentReporter",
+      member: "serviceAccount:g140-trainer@dtu-mlops-140.iam.gserviceaccount.com",
+    });
+    expect(object.dependsOn).toEqual(expect.arrayContaining(["buckets-models-trainer-write", "secrets-WANDB_API_KEY-trainer", "registry-trainer-read", "apis-batch", "apis-logging"]));
+  });
+
+  it("prints one run command: a single invocation naming the stack", async () => {
+    const { plan } = await planFile("group-140");
+    expect(plan.outputs.trainCommand).toBe("npm run train -- --stack group-140");
+    expect(plan.outputs.trainingJob).toMatchObject({ kind: "batch", project: "dtu-mlops-140", region: "europe-west1", name: "g140-train" });
   });
 });
 
-describe("flowers: a CPU VM", () => {
-  it("is an n2-highmem-4 with no accelerator list at all, live-migrating, on Container-Optimized OS with Secure Boot", async () => {
+describe("the stack's own network", () => {
+  it("is a custom-mode VPC with one Private Google Access subnet, and Cloud NAT because group 140 asks for the internet", async () => {
+    const { plan } = await planFile("group-140");
+    expect(byName(plan, "network-vpc").inputs).toMatchObject({ name: "g140-vpc", autoCreateSubnetworks: false });
+    expect(byName(plan, "network-subnet").inputs).toMatchObject({ name: "g140-training", region: "europe-west1", privateIpGoogleAccess: true });
+    expect(byName(plan, "network-nat").inputs).toMatchObject({ natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS" });
+  });
+
+  it("has no router and no NAT unless training.internet is true", async () => {
     const { plan } = await planFile("group-flowers");
-    const vm = byName(plan, "training-instance");
-    expect(vm.inputs.machineType).toBe("n2-highmem-4");
-    expect("guestAccelerators" in vm.inputs).toBe(false);
-    expect(vm.inputs.scheduling).toMatchObject({ onHostMaintenance: "MIGRATE", provisioningModel: "STANDARD", maxRunDuration: { seconds: 6 * 3600 } });
-    expect(vm.inputs.bootDisk).toMatchObject({ initializeParams: { image: "projects/cos-cloud/global/images/family/cos-stable" } });
-    expect(vm.inputs.shieldedInstanceConfig).toEqual({ enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true });
-    expect(String(vm.inputs.metadataStartupScript)).not.toContain("--gpus");
+    expect(byName(plan, "network-subnet").inputs.privateIpGoogleAccess).toBe(true);
+    expect(ofType(plan, "gcp:compute/router:Router")).toEqual([]);
+    expect(ofType(plan, "gcp:compute/routerNat:RouterNat")).toEqual([]);
+  });
+});
+
+describe("flowers: CPU runs", () => {
+  it("are n2-highmem-4 on demand, with no accelerator, no driver install and no retry, in the stack's zone", async () => {
+    const { plan } = await planFile("group-flowers");
+    const spec = batchSpec(plan);
+    expect(spec.allocationPolicy.instances).toEqual([{ installGpuDrivers: false, policy: { machineType: "n2-highmem-4", provisioningModel: "STANDARD", bootDisk: { sizeGb: 50 } } }]);
+    expect(spec.allocationPolicy.location.allowedLocations).toEqual(["zones/europe-west1-b"]);
+    expect(spec.taskGroups[0].taskSpec).toMatchObject({ maxRunDuration: `${6 * 3600}s`, maxRetryCount: 0, lifecyclePolicies: [] });
+  });
+});
+
+describe("other run shapes", () => {
+  it("an L4 on a G2 machine type brings its own GPU: no accelerator list, the driver still installed", async () => {
+    const plan = await planOf({ "mlops:training": { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4" } } });
+    const [instance] = batchSpec(plan).allocationPolicy.instances;
+    expect(instance).toEqual({ installGpuDrivers: true, policy: { machineType: "g2-standard-4", provisioningModel: "STANDARD", bootDisk: { sizeGb: 50 } } });
+  });
+
+  it("without a zone, a GPU run may start in every zone of the region that offers the GPU", async () => {
+    const plan = await planOf({ "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-t4" } } });
+    expect(batchSpec(plan).allocationPolicy.location.allowedLocations).toEqual(["zones/europe-west1-b", "zones/europe-west1-c", "zones/europe-west1-d"]);
+  });
+
+  it("without a zone or a GPU, a run may start anywhere in the region", async () => {
+    const plan = await planOf({ "mlops:training": { kind: "vm" } });
+    expect(batchSpec(plan).allocationPolicy.location.allowedLocations).toEqual(["regions/europe-west1"]);
+  });
+
+  it("passes the training args as the container's commands", async () => {
+    const plan = await planOf({ "mlops:training": { kind: "vm", args: ["--epochs", "5"] } });
+    expect(batchSpec(plan).taskGroups[0].taskSpec.runnables[0].container.commands).toEqual(["--epochs", "5"]);
   });
 });
 
@@ -86,16 +139,15 @@ describe("group 43: a Vertex AI custom job", () => {
     expect(spec.baseOutputDirectory.outputUriPrefix).toMatch(/^gs:\/\/dtu-mlops-43-models-[0-9a-f]{6}\/vertex\/g43-train$/);
   });
 
-  it("stores the spec in the models bucket and exports the exact submit command", async () => {
+  it("stores the spec in the models bucket and prints the same one-invocation run command", async () => {
     const { plan } = await planFile("group-43");
     const object = byName(plan, "training-spec");
     expect(object.inputs).toMatchObject({ name: "vertex/g43-train.yaml", contentType: "application/yaml" });
     expect(String(object.inputs.bucket)).toMatch(/^dtu-mlops-43-models-/);
     // The provider treats object content as sensitive; the spec itself is the vertexJobSpec output.
     expect(object.inputs.content).toBe("[secret]");
-    expect(plan.outputs.vertexSubmitCommand).toBe(
-      `gcloud storage cp gs://${object.inputs.bucket}/vertex/g43-train.yaml job.yaml && gcloud ai custom-jobs create --region europe-west1 --display-name g43-train --labels course=dtu-02476,group=43,stack=group-43,managed-by=pulumi --config job.yaml`,
-    );
+    expect(plan.outputs.trainCommand).toBe("npm run train -- --stack group-43");
+    expect(plan.outputs.trainingJob).toMatchObject({ kind: "vertex", name: "g43-train", labels: { group: "43", stack: "group-43" } });
     expect(plan.resources.some((r) => r.type === "gcp:compute/instance:Instance")).toBe(false);
   });
 
@@ -119,59 +171,14 @@ describe("group 43: a Vertex AI custom job", () => {
       "mlops:WANDB_API_KEY": new SecretValue("wandb-secret-value"),
       "mlops:training": { kind: "vertex", secrets: ["WANDB_API_KEY"] },
     });
-    const env = (plan.outputs.vertexJobSpec as any).workerPoolSpecs[0].containerSpec.env;
+    const env = (plan.outputs.vertexJobSpec as Json).workerPoolSpecs[0].containerSpec.env;
     expect(env).toContainEqual({ name: "WANDB_API_KEY_SECRET", value: expect.stringMatching(/^projects\/\d+\/secrets\/g140-wandb-api-key\/versions\/1$/) });
     expect(JSON.stringify(plan)).not.toContain("wandb-secret-value");
   });
 
   it("asks for spot capacity through the job's scheduling strategy", async () => {
     const plan = await planOf({ "mlops:training": { kind: "vertex", spot: true } });
-    expect((plan.outputs.vertexJobSpec as any).scheduling).toEqual({ timeout: "14400s", strategy: "SPOT" });
-  });
-});
-
-describe("the startup script, as text", () => {
-  const base = {
-    image: "europe-west1-docker.pkg.dev/p/r/trainer@sha256:" + "a".repeat(64),
-    registryHost: "europe-west1-docker.pkg.dev",
-    gpu: false,
-    env: { DATA_BUCKET: "p-data-abc", NOTE: "it's quoted" },
-    secrets: { WANDB_API_KEY: "projects/1/secrets/s/versions/3" },
-    args: ["--epochs", "5"],
-    powerOff: true,
-  };
-
-  it("logs in with the VM's account, reads secrets at boot into tmpfs, and runs the pinned image with its args", () => {
-    const script = startupScript(base);
-    expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-    expect(script).toContain('token | docker login -u oauth2accesstoken --password-stdin "https://$REGISTRY"');
-    expect(script).toContain("ENV_FILE=/run/mlops/env");
-    expect(script).toContain("secret WANDB_API_KEY 'projects/1/secrets/s/versions/3'");
-    expect(script).toContain("-e NOTE='it'\\''s quoted'");
-    expect(script).toMatch(/"\$IMAGE" \\\n {2}'--epochs' \\\n {2}'5'\n$/);
-    expect(script).not.toContain("--gpus");
-  });
-
-  it("keeps the VM up when told not to power off", () => {
-    const script = startupScript({ ...base, powerOff: false });
-    expect(script).not.toContain("poweroff");
-    expect(script).toContain(`trap 'rm -f "$ENV_FILE"' EXIT`);
-  });
-});
-
-describe("a VM that is defined but stopped", () => {
-  it("has desired status TERMINATED; a running one leaves its status alone so pulumi up never restarts it", async () => {
-    const stopped = await planOf({ "mlops:training": { kind: "vm", running: false } });
-    expect(byName(stopped, "training-instance").inputs.desiredStatus).toBe("TERMINATED");
-    const running = await planOf({ "mlops:training": { kind: "vm" } });
-    expect(byName(running, "training-instance").inputs.desiredStatus).toBeUndefined();
-  });
-
-  it("an L4 on a G2 machine type brings its own GPU: no accelerator list, still TERMINATE", async () => {
-    const plan = await planOf({ "mlops:training": { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4" }, zone: "europe-west1-b" } });
-    const vm = byName(plan, "training-instance");
-    expect("guestAccelerators" in vm.inputs).toBe(false);
-    expect(vm.inputs.scheduling).toMatchObject({ onHostMaintenance: "TERMINATE" });
+    expect((plan.outputs.vertexJobSpec as Json).scheduling).toEqual({ timeout: "14400s", strategy: "SPOT" });
   });
 });
 
@@ -191,7 +198,10 @@ describe("invalid training settings are rejected with the key path", () => {
     ["both build and ref", { kind: "vertex", image: { build: "services/trainer", ref: "gcr.io/x/y" } }, "mlops:training.image: needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)"],
     ["a build directory that does not exist", { kind: "vertex", image: { build: "dockerfiles/none" } }, 'mlops:training.image.build: directory "dockerfiles/none" does not exist in the project folder'],
     ["a zone for a Vertex AI job", { kind: "vertex", zone: "europe-west1-b" }, "mlops:training.zone: applies to kind vm only; remove it for a Vertex AI job"],
-    ["an unknown kind", { kind: "gke" }, "mlops:training.kind: must be vm (a Compute Engine VM), vertex (a Vertex AI custom job) or none"],
+    ["internet for a Vertex AI job", { kind: "vertex", internet: true }, "mlops:training.internet: applies to kind vm only; remove it for a Vertex AI job"],
+    ["a retired standing-VM key", { kind: "vm", running: false }, "mlops:training.running: nothing runs on pulumi up any more"],
+    ["a region without the GPU", { kind: "vm", gpu: { type: "nvidia-tesla-v100" } }, "mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another region or GPU"],
+    ["an unknown kind", { kind: "gke" }, "mlops:training.kind: must be vm (a Compute Engine VM per run, through Cloud Batch), vertex (a Vertex AI custom job) or none"],
     ["an unknown GPU", { kind: "vm", gpu: { type: "nvidia-h100" } }, "mlops:training.gpu.type: must be one of nvidia-tesla-t4, nvidia-l4"],
   ])("rejects %s", (_what, training, message) => {
     const found = problemsOf({ "mlops:training": training });

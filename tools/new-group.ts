@@ -12,8 +12,7 @@ import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
-import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, zonesOf, type GpuType } from "../lib/gpus";
-import { regionOfZone } from "../lib/gcp";
+import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, type GpuType } from "../lib/gpus";
 import { planRaw } from "../plan";
 
 const USAGE = `usage: mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [--email …]
@@ -69,13 +68,14 @@ function machineTypeFor(gpu: GpuType | undefined): string {
   return Object.keys(BUNDLED_GPUS).find((m) => familyOf(m) === family && BUNDLED_GPUS[m] === 1) ?? DEFAULT_MACHINE;
 }
 
-function trainingOf(kind: string, region: string, gpu: string | undefined, dockerfile = TRAIN_DOCKERFILE): Record<string, unknown> {
+function trainingOf(kind: string, gpu: string | undefined, dockerfile = TRAIN_DOCKERFILE): Record<string, unknown> {
   const known = GPU_TYPES.find((t) => t === gpu);
   const training: Record<string, unknown> = { kind, machineType: machineTypeFor(known), image: { build: CONTEXT, dockerfile } };
   if (gpu) training.gpu = { type: gpu, count: 1 };
-  // Without a zone of the region that offers the GPU, validation names the key and says so.
-  const zone = known && zonesOf(known).find((z) => regionOfZone(z) === region);
-  if (kind === "vm" && zone) training.zone = zone;
+  // Every GPU type here runs as Spot on Compute Engine and Vertex AI, at about a third of the price; a
+  // preempted Batch run is retried. Runs start only by command, never on pulumi up, so no zone is pinned:
+  // validation checks that some zone of the region offers the GPU.
+  if (known) training.spot = true;
   return training;
 }
 
@@ -97,7 +97,7 @@ function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unkn
     },
     "mlops:labels": { course },
     "mlops:alerts": { emails },
-    ...(kind !== "none" && { "mlops:training": trainingOf(kind, region, spec.gpu, spec["train-dockerfile"]) }),
+    ...(kind !== "none" && { "mlops:training": trainingOf(kind, spec.gpu, spec["train-dockerfile"]) }),
     "mlops:services": {
       backend: { ...image(spec["backend-dockerfile"]), ...(spec["backend-dockerfile"] && { port: 8000 }), public: true },
       frontend: { ...image(spec["frontend-dockerfile"]), public: true, env: { BACKEND_URL: "${services.backend.url}" } },
@@ -111,6 +111,7 @@ function render(spec: GroupSpec, config: Record<string, unknown>): string {
     ` Group ${spec.group} (${spec.repo}), written by \`npm run new-group\`. The README's "Stack config" lists every`,
     ` key; check a change offline with \`npm run plan -- --stack group-${spec.group}\`. The services run Google's`,
     ` sample image until they get an image, e.g. image: { build: ., dockerfile: dockerfiles/api.dockerfile }.`,
+    ...(spec.training && spec.training !== "none" ? [` Training starts nothing on pulumi up; start a run with \`npm run train -- --stack group-${spec.group}\`.`] : []),
   ].join("\n");
   return doc.toString({ lineWidth: 0 });
 }

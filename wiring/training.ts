@@ -1,29 +1,33 @@
-/** Training: the image, the trainer's env, secrets and grants, and where it runs (a VM or a Vertex AI job). */
+/** Training: the image, the trainer's env, secrets and grants, and the run spec (Cloud Batch or Vertex AI). */
 import * as pulumi from "@pulumi/pulumi";
+import { BatchJob } from "../components/batch-job";
 import type { ContainerImage } from "../components/container-image";
-import type { WatchedVm } from "../components/monitoring";
+import { PrivateNetwork } from "../components/private-network";
 import { secretRefs, type SecretRef } from "../components/secrets";
-import { startupScript, TrainingVm } from "../components/training-vm";
 import { VertexJob } from "../components/vertex-job";
 import type { StackConfig, TrainingConfig } from "../config";
 import { BUNDLED_GPUS, GPUS } from "../lib/gpus";
 import type { StackOutputs } from "./outputs";
 import { resolveEnv, type Platform, type References } from "./serving";
 
+/** The training subnet's range; the stack's VPC holds nothing else. */
+const TRAINING_CIDR = "10.20.0.0/24";
+
 export interface Training {
-  /** The VM, for monitoring; absent for Vertex AI jobs, which the stack does not run itself. */
-  vm?: WatchedVm;
   outputs: StackOutputs;
 }
 
-/** What the trainer runs with, whichever machine runs it. */
+/** What the trainer runs with, whichever engine runs it. */
 interface TrainerRun {
   image: ContainerImage;
   env: Record<string, pulumi.Output<string>>;
   secrets: Record<string, SecretRef>;
-  /** Grants and secret versions the first run needs. */
+  /** Grants and secret versions a run needs. */
   waitFor: pulumi.Resource[];
 }
+
+/** The one command that starts a run, as the stack prints it: no `&&`, the stack named, the rest read from its outputs. */
+export const trainCommand = (stack: string): string => `npm run train -- --stack ${stack}`;
 
 export function trainingRun(config: StackConfig, training: TrainingConfig, p: Platform, refs: References): Training {
   const image = p.image("trainer", training.image);
@@ -34,58 +38,70 @@ export function trainingRun(config: StackConfig, training: TrainingConfig, p: Pl
     secrets: secrets.refs,
     waitFor: [...p.buckets.grantsOf("trainer"), ...p.identities.grantsOf("trainer"), ...secrets.waitFor],
   };
-  const where = training.kind === "vm" ? trainingVm(config, training, p, run) : vertexJob(config, training, p, run);
-  return { vm: where.vm, outputs: { trainingImage: image.ref, ...where.outputs } };
+  const where = training.kind === "vm" ? batchJob(config, training, p, run) : vertexJob(config, training, p, run);
+  const job = {
+    kind: training.kind === "vm" ? "batch" : "vertex",
+    project: config.project,
+    region: config.region,
+    name: config.names.trainJob,
+    labels: config.labels,
+    gpu: training.gpu ?? null,
+    spec: where.spec,
+    specUri: where.specUri,
+    modelsUri: pulumi.interpolate`gs://${p.buckets.names.models}/`,
+  };
+  return { outputs: { trainingImage: image.ref, ...where.outputs, trainingJob: job, trainCommand: trainCommand(config.stack) } };
 }
 
-function trainingVm(config: StackConfig, training: TrainingConfig, p: Platform, run: TrainerRun): Training {
+interface Engine {
+  spec: pulumi.Output<object>;
+  specUri: pulumi.Output<string>;
+  outputs: StackOutputs;
+}
+
+function batchJob(config: StackConfig, training: TrainingConfig, p: Platform, run: TrainerRun): Engine {
   const { names } = config;
+  const network = new PrivateNetwork(
+    "network",
+    { project: config.project, region: config.region, names: names.network, cidr: TRAINING_CIDR, internet: training.internet },
+    { dependsOn: p.apis.need("compute") },
+  );
   const bundled = BUNDLED_GPUS[training.machineType] !== undefined;
-  const secretVersions = Object.fromEntries(Object.entries(run.secrets).map(([name, r]) => [name, r.versionName]));
-  const vm = new TrainingVm(
+  const job = new BatchJob(
     "training",
     {
       project: config.project,
-      zone: training.zone,
-      instanceName: names.trainerInstance,
       machineType: training.machineType,
       accelerators: training.gpu && !bundled ? training.gpu : undefined,
       hasGpu: training.gpu !== undefined,
       spot: training.spot,
       maxRunHours: training.maxRunHours,
       bootDiskGb: training.bootDiskGb,
-      image: { project: training.imageProject, family: training.imageFamily },
-      running: training.running,
+      locations: training.locations,
+      image: run.image.ref,
+      args: training.args,
+      env: pulumi.all(run.env),
+      secrets: Object.fromEntries(Object.entries(run.secrets).map(([name, r]) => [name, r.versionName])),
       serviceAccountEmail: p.identities.accounts.trainer.email,
-      startupScript: pulumi.all([run.image.ref, pulumi.all(run.env), pulumi.all(secretVersions)]).apply(([image, env, secrets]) =>
-        startupScript({
-          image,
-          registryHost: p.registry.host,
-          gpu: training.gpu !== undefined,
-          env,
-          secrets,
-          args: training.args,
-          powerOff: training.powerOffWhenDone,
-        }),
-      ),
+      network: network.network.id,
+      subnetwork: network.subnet.id,
+      bucket: p.buckets.names.models,
+      specObject: `batch/${names.trainJob}.json`,
       labels: config.labels,
     },
-    { dependsOn: [...p.apis.need("compute"), ...run.waitFor, ...p.registry.grants] },
+    { dependsOn: [...p.apis.need("batch", "logging"), ...run.waitFor, ...p.registry.grants] },
   );
-  return {
-    vm: { instanceName: names.trainerInstance, instanceId: vm.instance.instanceId, zone: training.zone, resource: vm.instance },
-    outputs: { trainingInstance: names.trainerInstance, trainingCommands: vm.commands },
-  };
+  return { spec: job.spec, specUri: job.specUri, outputs: { batchJobSpec: job.spec, batchJobSpecUri: job.specUri, trainingNetwork: network.subnet.id } };
 }
 
-function vertexJob(config: StackConfig, training: TrainingConfig, p: Platform, run: TrainerRun): Training {
+function vertexJob(config: StackConfig, training: TrainingConfig, p: Platform, run: TrainerRun): Engine {
   // The container reads each secret through the version named in NAME_SECRET; the trainer account may.
   const secretEnv = Object.fromEntries(Object.entries(run.secrets).map(([name, r]) => [`${name}_SECRET`, r.versionName]));
   const job = new VertexJob(
     "training",
     {
       region: config.region,
-      displayName: `${config.names.prefix}-train`,
+      displayName: config.names.trainJob,
       machineType: training.machineType,
       accelerator: training.gpu && { type: GPUS[training.gpu.type].vertex, count: training.gpu.count },
       spot: training.spot,
@@ -95,9 +111,8 @@ function vertexJob(config: StackConfig, training: TrainingConfig, p: Platform, r
       env: pulumi.all({ ...run.env, ...secretEnv }),
       serviceAccountEmail: p.identities.accounts.trainer.email,
       bucket: p.buckets.names.models,
-      labels: config.labels,
     },
     { dependsOn: [...p.apis.need("aiplatform"), ...run.waitFor] },
   );
-  return { outputs: { vertexJobSpec: job.spec, vertexJobSpecUri: job.specUri, vertexSubmitCommand: job.submitCommand } };
+  return { spec: job.spec, specUri: job.specUri, outputs: { vertexJobSpec: job.spec, vertexJobSpecUri: job.specUri } };
 }
