@@ -1,13 +1,15 @@
 /** Validating raw config: every problem at once, one line each, as `<key.path>: <what is wrong>`. */
 import { formatIssue, genericMessage, unique } from "../lib/validation";
-import { declaredSecretChecks, secretValueChecks } from "./identities";
+import { declaredSecretChecks, SecretValue, secretValueChecks } from "./identities";
 import { derivedNameChecks } from "./names";
+import { limitChecks } from "./limits";
 import { alertChecks } from "./observability";
 import { projectChecks } from "./project";
 import { StackConfigSchema, validFields, type Fields } from "./schema";
 import { serviceChecks } from "./services";
 import { toStackConfig, type StackConfig } from "./stack-config";
 import { trainingChecks } from "./training";
+import { keyPath, quote } from "./yaml";
 
 /** Namespaces of providers this program uses; their keys are theirs to check, not ours. */
 const PROVIDER_NAMESPACES = new Set(["gcp", "docker", "random", "pulumi"]);
@@ -19,21 +21,23 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; probl
 /** Validates raw config (keys as in the stack file) and reports every problem at once, one line each. */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): ParseResult {
   const { input, secretValues } = splitRaw(raw);
-  if (!("mlops:group" in input)) input["mlops:group"] = stack.replace(/^group-/, "");
+  if (!Object.hasOwn(input, "mlops:group")) input["mlops:group"] = stack.replace(/^group-/, "");
+  const reserved = reservedKeys(input, []);
+  if (reserved.length) return { ok: false, problems: reserved };
 
   const result = StackConfigSchema.safeParse(input, { error: genericMessage });
   const problems = result.success ? [] : result.error.issues.flatMap((iss) => formatIssue(iss, StackConfigSchema));
   // Rules across keys still run on the keys that are valid on their own, so every problem shows at once.
   const fields = validFields(input);
   problems.push(...crossChecks(fields, input["mlops:training"]), ...secretValueChecks(fields["mlops:secrets"], secretValues));
-  if (!result.success || problems.length) return { ok: false, problems: unique(problems) };
+  if (!result.success || problems.length) return { ok: false, problems: unique(problems.map(oneLine)) };
   return { ok: true, config: toStackConfig(result.data, stack, secretValues) };
 }
 
 /** Our keys apart from the providers', and secret values (`mlops:NAME`) apart from settings. */
 function splitRaw(raw: Record<string, unknown>): { input: Record<string, unknown>; secretValues: Record<string, unknown> } {
-  const input: Record<string, unknown> = {};
-  const secretValues: Record<string, unknown> = {};
+  const input = Object.create(null) as Record<string, unknown>;
+  const secretValues = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(raw)) {
     const namespace = key.split(":")[0];
     if (PROVIDER_NAMESPACES.has(namespace) && !GCP_KEYS.has(key)) continue;
@@ -53,5 +57,20 @@ function crossChecks(f: Fields, rawTraining: unknown): string[] {
     ...alertChecks(f),
     ...trainingChecks(f, rawTraining),
     ...serviceChecks(f),
+    ...limitChecks(f),
   ];
+}
+
+/** `__proto__` cannot be a name in a map: JavaScript (and the schema) would drop it without a word. */
+function reservedKeys(value: unknown, at: string[]): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, [...at, `[${i}]`]));
+  if (!value || typeof value !== "object" || value instanceof SecretValue) return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === "__proto__" ? [`${keyPath([...at, k])}: "__proto__" cannot be used as a name; choose another`] : reservedKeys(v, [...at, k]),
+  );
+}
+
+/** Every problem on one line, whatever input it echoes. */
+function oneLine(problem: string): string {
+  return problem.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => quote(c).slice(1, -1));
 }
