@@ -3,7 +3,7 @@
  * and gives the plan's cost, policy verdict, inventory and printed forms. `npm run plan`, the other tools
  * and the tests use it.
  */
-export { planCost, planViolations } from "./checks";
+export { exitCodeOf, planCost, planViolations } from "./checks";
 export { compareInventory, inventoryOf, MISSING, readGolden, regenerateCommand, subsetProblems, writeGolden, type Inventory } from "./inventory";
 export { fakeDigest, gcpMocks, projectNumber, type MockContext } from "./mocks";
 export { REPO_ROOT, stackFilePath } from "./paths";

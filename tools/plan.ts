@@ -4,7 +4,7 @@
  * (problems on stderr, nothing on stdout), 3 after printing the plan when a mandatory policy is violated.
  */
 import { parseArgs } from "node:util";
-import { planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderViolations, stackFilePath } from "../plan";
+import { exitCodeOf, planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderViolations, stackFilePath } from "../plan";
 
 async function main(): Promise<number> {
   let args;
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   // Into a pipe the write completes later; exiting before it does cut the JSON at 64 KiB.
   await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   // A mandatory violation fails the plan the way it fails `pulumi preview --policy-pack policy`.
-  return violations.some((v) => v.level === "mandatory") ? 3 : 0;
+  return exitCodeOf(undefined, violations);
 }
 
 if (require.main === module) {
