@@ -8,5 +8,6 @@ export { compareInventory, inventoryOf, MISSING, readGolden, regenerateCommand, 
 export { fakeDigest, gcpMocks, projectNumber, type MockContext } from "./mocks";
 export { REPO_ROOT, stackFilePath } from "./paths";
 export type { Plan, PlannedResource } from "./record";
-export { planJson, renderCost, renderPlan, renderViolations } from "./render";
+export { money, planJson, renderCost, renderPlan, renderView, renderViolations } from "./render";
+export { stackView, type StackView } from "./view";
 export { planConfig, planProgram, planRaw, planStackFile, type PlanResult } from "./run";

@@ -4,7 +4,7 @@
  * (problems on stderr, nothing on stdout), 3 after printing the plan when a mandatory policy is violated.
  */
 import { parseArgs } from "node:util";
-import { exitCodeOf, planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderViolations, stackFilePath } from "../plan";
+import { exitCodeOf, planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderView, renderViolations, stackFilePath, stackView } from "../plan";
 
 async function main(): Promise<number> {
   let args;
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   const violations = planViolations(result.plan);
   const text = args.json
     ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
-    : `${renderPlan(result.plan)}\n${renderCost(cost)}\n${renderViolations(violations)}\n`;
+    : `${renderView(stackView(result.plan, result.config))}\n\n${renderPlan(result.plan)}\n\n${renderCost(cost)}\n\n${renderViolations(violations)}\n`;
   // Into a pipe the write completes later; exiting before it does cut the JSON at 64 KiB.
   await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   // A mandatory violation fails the plan the way it fails `pulumi preview --policy-pack policy`.
