@@ -9,7 +9,7 @@ import { StackConfigSchema, validFields, type Fields } from "./schema";
 import { serviceChecks } from "./services";
 import { toStackConfig, type StackConfig } from "./stack-config";
 import { trainingChecks } from "./training";
-import { keyPath, quote } from "./yaml";
+import { keyPath } from "./yaml";
 
 /** Namespaces of providers this program uses; their keys are theirs to check, not ours. */
 const PROVIDER_NAMESPACES = new Set(["gcp", "docker", "random", "pulumi"]);
@@ -72,5 +72,9 @@ function reservedKeys(value: unknown, at: string[]): string[] {
 
 /** Every problem on one line, whatever input it echoes. */
 function oneLine(problem: string): string {
-  return problem.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => quote(c).slice(1, -1));
+  const escape = (c: string): string => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, "0")}` : c;
+  };
+  return [...problem].map(escape).join("");
 }
