@@ -30,10 +30,11 @@ describe("npm run plan", () => {
     expect(doc.outputs.project).toBe("dtu-mlops-140");
   });
 
-  it("prints a tree grouped by component for people", () => {
+  it("prints the workloads, then a tree grouped by component, for people", () => {
     const run = plan("--file", path.join(REPO_ROOT, "Pulumi.dev.yaml"));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^stack dev\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-artifactregistry .*service=artifactregistry\.googleapis\.com/);
+    expect(run.stdout).toMatch(/^stack dev {2}\(project my-mlops-project, region europe-west1\)\n\nservices:\n {2}hello {2}public {2}port 8080/);
+    expect(run.stdout).toMatch(/\nresources by component:\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-artifactregistry .*service=artifactregistry\.googleapis\.com/);
   });
 
   it("exits 2 on a stack file with three mistakes, one line per mistake on stderr and nothing on stdout", () => {
