@@ -52,7 +52,7 @@ export function formatIssue(iss: z.core.$ZodIssue, root: z.core.$ZodType): strin
       const full = formatPath([...iss.path, key]);
       const hint = allowed.length ? ` did you mean "${closest(key, allowed)}"?` : "";
       const list = allowed.length ? ` Allowed: ${allowed.join(", ")}.` : "";
-      return `${full}: unknown key;${hint}${list}`;
+      return allowed.length ? `${full}: unknown key;${hint}${list}` : `${full}: unknown key`;
     });
   }
   if (iss.code === "invalid_key" && iss.issues.length) {
@@ -76,6 +76,11 @@ function allowedKeysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
     else return [];
   }
   const def = node?._zod.def as unknown as Record<string, unknown> | undefined;
+  if (def?.type === "record") {
+    // A record keyed by an enum (bucket access, for one) allows exactly the enum's values.
+    const keys = unwrap(def.keyType as z.core.$ZodType)?._zod.def as unknown as Record<string, unknown> | undefined;
+    return keys?.type === "enum" ? Object.values(keys.entries as Record<string, string>) : [];
+  }
   return def?.type === "object" ? Object.keys(def.shape as object) : [];
 }
 

@@ -62,6 +62,15 @@ describe("messages", () => {
     expect(problems).toContain('mlops:labels: must be a map of keys, got string "x"');
   });
 
+  it("list what is allowed where a key is unknown, maps keyed by a fixed set included", () => {
+    expect(problemsOf({ "mlops:services": { api: { buckets: { dat: "read" } } } })).toEqual([
+      'mlops:services.api.buckets.dat: unknown key; did you mean "data"? Allowed: data, models, predictions.',
+    ]);
+    expect(problemsOf({ "mlops:services": { api: { image: { bild: "x" } } } })[0]).toBe(
+      'mlops:services.api.image.bild: unknown key; did you mean "build"? Allowed: build, dockerfile, buildArgs, ref.',
+    );
+  });
+
   it("advise a longer name for a derived service-account id that is too short", () => {
     expect(problemsOf({ "mlops:group": "a", "mlops:services": { x: {} } })).toContain(
       'mlops:services.x: derived service-account id "a-x" is 3 characters; 6–30 allowed; choose a longer service name (the name must have at least 6 characters)',
