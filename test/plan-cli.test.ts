@@ -37,16 +37,21 @@ describe("npm run plan", () => {
     expect(run.stdout).toMatch(/\nresources by component:\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-artifactregistry .*service=artifactregistry\.googleapis\.com/);
   });
 
-  it("exits 2 on a stack file with three mistakes, one line per mistake on stderr and nothing on stdout", () => {
+  it("exits 2 on a stack file with three mistakes, one line per mistake on stderr (and in --html), nothing on stdout", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
     const file = path.join(dir, "Pulumi.broken.yaml");
     fs.writeFileSync(
       file,
       ["config:", "  gcp:project: Dtu_Mlops", "  gcp:region: europe-west1", "  mlops:protectData: maybe", "  mlops:github: { repository: just-a-name }", ""].join("\n"),
     );
-    const run = plan("--file", file);
+    const html = path.join(dir, "plan.html");
+    const run = plan("--file", file, "--html", html);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
+    // The page lists the same problems, highlighted, and draws nothing.
+    const page = fs.readFileSync(html, "utf8");
+    expect(page.match(/<div class="problem">/g)).toHaveLength(3);
+    expect(page).not.toContain('id="diagram"');
     const lines = run.stderr.trim().split("\n").filter((l) => !l.startsWith("npm warn"));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^gcp:project: /);
