@@ -70,7 +70,7 @@ function edges(view: StackView): string[] {
 export function stackDot(view: StackView): string {
   return [
     `digraph ${q(view.stack)} {`,
-    `  rankdir=LR; bgcolor="transparent"; fontname="Helvetica"; fontsize=12; nodesep=0.3; ranksep=0.9;`,
+    `  rankdir=TB; bgcolor="transparent"; fontname="Helvetica"; fontsize=12; nodesep=0.25; ranksep=0.6;`,
     `  node [style="rounded,filled", fontname="Helvetica", fontsize=12, color="#6b7280"];`,
     `  edge [fontname="Helvetica", fontsize=10, arrowsize=0.7];`,
     ...nodes(view),

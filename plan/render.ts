@@ -78,7 +78,8 @@ export function renderView(view: StackView): string {
     lines.push(`    access:   ${grantsOf(view, "trainer")}`);
   }
   lines.push("", "buckets:");
-  for (const b of view.buckets) lines.push(`  ${b.key.padEnd(11)}  ${b.name}  ${accessOf(view, `bucket:${b.key}`)}`);
+  const nameWidth = Math.max(0, ...view.buckets.map((b) => b.name.length));
+  for (const b of view.buckets) lines.push(`  ${b.key.padEnd(11)}  ${b.name.padEnd(nameWidth)}  ${accessOf(view, `bucket:${b.key}`)}`);
   if (view.registry) lines.push("", `registry: ${view.registry}  ${accessOf(view, "registry")}`);
   if (view.ci.length) {
     lines.push("", `CI identities (GitHub ${view.github}):`);

@@ -15,7 +15,7 @@ describe("the human view", () => {
     expect(text).toMatch(/^ {2}frontend .*\n(.*\n){2} {4}calls: {4}backend\n {4}env: {6}API_URL$/m);
     expect(text).toMatch(/^training: vm {2}n1-standard-4 \+ 1× nvidia-tesla-t4 \(spot\)$/m);
     expect(text).toMatch(/^ {4}env: {6}none; {2}secrets: WANDB_API_KEY$/m);
-    expect(text).toMatch(/^ {2}models {7}dtu-mlops-140-models-\w+ {2}read: backend, monitor; write: trainer$/m);
+    expect(text).toMatch(/^ {2}models {7}dtu-mlops-140-models-\w+ +read: backend, monitor; write: trainer$/m);
     expect(text).toMatch(/^registry: g140-images {2}read: trainer; write: ci-deploy$/m);
     expect(text).toMatch(/^ {4}roles: roles\/artifactregistry\.reader, /m);
   });
