@@ -13,10 +13,6 @@ import { quote } from "./yaml";
  * (https://cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets#NotificationsRule). */
 export const MAX_BUDGET_CHANNELS = 5;
 
-/** Secret Manager secret ids: letters, digits, '_' and '-', at most 255 characters
- * (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create). */
-const SECRET_ID = { pattern: /^[A-Za-z0-9_-]+$/, min: 1, max: 255 };
-
 /** Env names the policy pack treats as secrets (policy/rules/serving.ts), caught here first with the key named. */
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD/i;
 /** Values shaped like well-known credentials: OpenAI, GitHub, AWS, Google API keys, Hugging Face, Slack, PEM. */
@@ -46,10 +42,14 @@ function budgetChannelChecks(f: Fields): string[] {
   return [`mlops:alerts.emails: ${emails.length} addresses, but a budget notifies at most ${MAX_BUDGET_CHANNELS} channels; list at most ${MAX_BUDGET_CHANNELS} (a Google group address reaches more people)`];
 }
 
+/** The stack's own labels are not the group's to set; with them, a resource carries at most 64. */
 function labelChecks(f: Fields): string[] {
-  const own = Object.keys(f["mlops:labels"] ?? {}).filter((k) => !STACK_LABELS.includes(k));
-  if (own.length + STACK_LABELS.length <= gcp.MAX_LABELS) return [];
-  return [`mlops:labels: ${own.length} labels plus the stack's ${STACK_LABELS.length} (${STACK_LABELS.join(", ")}) exceed Google's ${gcp.MAX_LABELS} labels per resource; remove ${own.length + STACK_LABELS.length - gcp.MAX_LABELS}`];
+  const keys = Object.keys(f["mlops:labels"] ?? {});
+  const taken = keys.filter((k) => STACK_LABELS.includes(k)).map((k) => `mlops:labels.${k}: the stack sets this label itself; choose another key`);
+  const own = keys.filter((k) => !STACK_LABELS.includes(k));
+  if (own.length + STACK_LABELS.length <= gcp.MAX_LABELS) return taken;
+  const over = own.length + STACK_LABELS.length - gcp.MAX_LABELS;
+  return [...taken, `mlops:labels: ${own.length} labels plus the stack's ${STACK_LABELS.length} (${STACK_LABELS.join(", ")}) exceed Google's ${gcp.MAX_LABELS} labels per resource; remove ${over}`];
 }
 
 function secretIdChecks(f: Fields): string[] {
@@ -58,7 +58,7 @@ function secretIdChecks(f: Fields): string[] {
   if (!project || !group) return [];
   const names = deriveNames(project, group);
   return (f["mlops:secrets"] ?? []).flatMap((name, i) => {
-    const why = gcp.nameProblem(names.secretId(name), SECRET_ID);
+    const why = gcp.nameProblem(names.secretId(name), gcp.SECRET_ID);
     return why ? [`mlops:secrets[${i}]: derived secret id ${quote(names.secretId(name))} ${why}; choose a shorter name`] : [];
   });
 }

@@ -109,6 +109,7 @@ describe("checks against catalogs and Google's limits", () => {
     expect(problemsOf({ "mlops:labels": labels(62) })).toEqual([
       "mlops:labels: 62 labels plus the stack's 3 (group, stack, managed-by) exceed Google's 64 labels per resource; remove 1",
     ]);
+    expect(problemsOf({ "mlops:labels": { stack: "mine" } })).toEqual(["mlops:labels.stack: the stack sets this label itself; choose another key"]);
   });
 
   it("keep derived secret ids within Secret Manager's 255 characters", () => {
