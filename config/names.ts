@@ -78,7 +78,15 @@ export function derivedNameChecks(f: Fields): string[] {
   const problems: string[] = [];
   for (const { key, what, name, rule } of derived) {
     const why = gcp.nameProblem(name, rule);
-    if (why) problems.push(`${key}: derived ${what} "${name}" ${why}; choose a shorter ${key.startsWith("mlops:services.") ? "service name" : key.split(":")[1]}`);
+    if (why) problems.push(`${key}: derived ${what} "${name}" ${why}; ${advice(key, name, rule)}`);
   }
   return problems;
+}
+
+/** What to change when a derived name breaks its rule: too short, too long, or its characters. */
+function advice(key: string, name: string, rule: gcp.NameRule): string {
+  const what = key.startsWith("mlops:services.") ? "service name" : key.split(":")[1];
+  if (name.length < rule.min) return `choose a longer ${what} (the name must have at least ${rule.min} characters)`;
+  if (name.length > rule.max) return `choose a shorter ${what}`;
+  return `change the ${what}`;
 }

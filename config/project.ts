@@ -31,7 +31,7 @@ export const project = z
   .describe("Google Cloud project id the stack deploys into.");
 
 export const region = z
-  .enum(gcp.REGIONS, { error: (iss) => `"${String(iss.input)}" is not a Google Cloud region; for example europe-west1, us-central1` })
+  .enum(gcp.REGIONS, { error: (iss) => `${JSON.stringify(iss.input) ?? "nothing"} is not a Google Cloud region; for example europe-west1, us-central1` })
   .default("europe-west1")
   .describe("Region of every regional resource (buckets, registry, Cloud Run, Vertex AI).");
 

@@ -7,7 +7,7 @@ const dependenciesOf = (services: ServiceRefs, key: string): string[] =>
   Object.values(services[key].env)
     .flatMap(references)
     .flatMap((r) => /^services\.([^.]+)\.url$/.exec(r)?.[1] ?? [])
-    .filter((s) => s in services);
+    .filter((s) => Object.hasOwn(services, s));
 
 /** A cycle of services that refer to each other's URLs, as [a, b, …, a], if there is one. */
 export function findCycle(services: ServiceRefs): string[] | undefined {

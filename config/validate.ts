@@ -1,7 +1,8 @@
 /** Validating raw config: every problem at once, one line each, as `<key.path>: <what is wrong>`. */
 import { formatIssue, genericMessage, unique } from "../lib/validation";
-import { declaredSecretChecks, secretValueChecks } from "./identities";
+import { declaredSecretChecks, SecretValue, secretValueChecks } from "./identities";
 import { derivedNameChecks } from "./names";
+import { limitChecks } from "./limits";
 import { alertChecks } from "./observability";
 import { projectChecks } from "./project";
 import { StackConfigSchema, validFields, type Fields } from "./schema";
@@ -9,6 +10,7 @@ import { serviceChecks } from "./services";
 import { toStackConfig, type StackConfig } from "./stack-config";
 import { trainingChecks } from "./training";
 import { buildContextChecks } from "./workload";
+import { keyPath } from "./yaml";
 
 /** Namespaces of providers this program uses; their keys are theirs to check, not ours. */
 const PROVIDER_NAMESPACES = new Set(["gcp", "docker", "random", "pulumi"]);
@@ -24,7 +26,9 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; probl
  */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string, projectDir: string | null = process.cwd()): ParseResult {
   const { input, secretValues } = splitRaw(raw);
-  if (!("mlops:group" in input)) input["mlops:group"] = stack.replace(/^group-/, "");
+  if (!Object.hasOwn(input, "mlops:group")) input["mlops:group"] = stack.replace(/^group-/, "");
+  const reserved = reservedKeys(input, []);
+  if (reserved.length) return { ok: false, problems: reserved };
 
   const result = StackConfigSchema.safeParse(input, { error: genericMessage });
   const problems = result.success ? [] : result.error.issues.flatMap((iss) => formatIssue(iss, StackConfigSchema));
@@ -35,14 +39,14 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, pr
     ...(projectDir === null ? [] : buildContextChecks(fields, projectDir)),
     ...secretValueChecks(fields["mlops:secrets"], secretValues),
   );
-  if (!result.success || problems.length) return { ok: false, problems: unique(problems) };
+  if (!result.success || problems.length) return { ok: false, problems: unique(problems.map(oneLine)) };
   return { ok: true, config: toStackConfig(result.data, stack, secretValues) };
 }
 
 /** Our keys apart from the providers', and secret values (`mlops:NAME`) apart from settings. */
 function splitRaw(raw: Record<string, unknown>): { input: Record<string, unknown>; secretValues: Record<string, unknown> } {
-  const input: Record<string, unknown> = {};
-  const secretValues: Record<string, unknown> = {};
+  const input = Object.create(null) as Record<string, unknown>;
+  const secretValues = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(raw)) {
     const namespace = key.split(":")[0];
     if (PROVIDER_NAMESPACES.has(namespace) && !GCP_KEYS.has(key)) continue;
@@ -62,5 +66,24 @@ function crossChecks(f: Fields, rawTraining: unknown): string[] {
     ...alertChecks(f),
     ...trainingChecks(f, rawTraining),
     ...serviceChecks(f),
+    ...limitChecks(f),
   ];
+}
+
+/** `__proto__` cannot be a name in a map: JavaScript (and the schema) would drop it without a word. */
+function reservedKeys(value: unknown, at: string[]): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, [...at, `[${i}]`]));
+  if (!value || typeof value !== "object" || value instanceof SecretValue) return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === "__proto__" ? [`${keyPath([...at, k])}: "__proto__" cannot be used as a name; choose another`] : reservedKeys(v, [...at, k]),
+  );
+}
+
+/** Every problem on one line, whatever input it echoes. */
+function oneLine(problem: string): string {
+  const escape = (c: string): string => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, "0")}` : c;
+  };
+  return [...problem].map(escape).join("");
 }

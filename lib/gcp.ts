@@ -55,6 +55,10 @@ export const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 export const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 export const MAX_LABELS = 64;
 
+/** Secret Manager secret ids: letters, digits, '_' and '-', at most 255 characters
+ * (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create). */
+export const SECRET_ID = { pattern: /^[A-Za-z0-9_-]+$/, min: 1, max: 255 };
+
 export interface NameRule {
   pattern: RegExp;
   min: number;

@@ -21,21 +21,27 @@ function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "an object";
+  if (typeof v === "object") return "a map";
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
 export const genericMessage: z.core.$ZodErrorMap = (iss) => {
   if (iss.code === "invalid_type") {
     if (iss.input === undefined) return "is required";
-    const expected = iss.expected === "object" ? "an object (a map of keys)" : iss.expected === "array" ? "a list" : `a ${iss.expected}`;
+    const expected = iss.expected === "object" || iss.expected === "record" ? "a map of keys" : iss.expected === "array" ? "a list" : `a ${iss.expected}`;
     return `must be ${expected}, got ${describeValue(iss.input)}`;
   }
   return undefined;
 };
 
+/** A key path; keys that are not plain names are quoted, so odd input stays on one line. */
 function formatPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+  const name = (p: PropertyKey, i: number): string => {
+    const text = String(p);
+    if (!/^[A-Za-z0-9_:-]+$/.test(text)) return `[${JSON.stringify(text)}]`;
+    return i === 0 ? text : `.${text}`;
+  };
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : name(p, i))).join("");
 }
 
 export function formatIssue(iss: z.core.$ZodIssue, root: z.core.$ZodType): string[] {
@@ -43,10 +49,10 @@ export function formatIssue(iss: z.core.$ZodIssue, root: z.core.$ZodType): strin
   if (iss.code === "unrecognized_keys") {
     const allowed = allowedKeysAt(root, iss.path);
     return iss.keys.map((key) => {
-      const full = where ? (iss.path.length === 0 ? key : `${where}.${key}`) : key;
+      const full = formatPath([...iss.path, key]);
       const hint = allowed.length ? ` did you mean "${closest(key, allowed)}"?` : "";
       const list = allowed.length ? ` Allowed: ${allowed.join(", ")}.` : "";
-      return `${full}: unknown key;${hint}${list}`;
+      return allowed.length ? `${full}: unknown key;${hint}${list}` : `${full}: unknown key`;
     });
   }
   if (iss.code === "invalid_key" && iss.issues.length) {
@@ -70,6 +76,11 @@ function allowedKeysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
     else return [];
   }
   const def = node?._zod.def as unknown as Record<string, unknown> | undefined;
+  if (def?.type === "record") {
+    // A record keyed by an enum (bucket access, for one) allows exactly the enum's values.
+    const keys = unwrap(def.keyType as z.core.$ZodType)?._zod.def as unknown as Record<string, unknown> | undefined;
+    return keys?.type === "enum" ? Object.values(keys.entries as Record<string, string>) : [];
+  }
   return def?.type === "object" ? Object.keys(def.shape as object) : [];
 }
 

@@ -16,3 +16,9 @@ export function planCost(plan: Plan, region: string): CostEstimate {
   });
   return estimateCost(inputs, region);
 }
+
+/** What `npm run plan` exits with: 2 for a config it refuses, 3 when a mandatory policy is violated, else 0. */
+export function exitCodeOf(problems: string[] | undefined, violations: Violation[]): 0 | 2 | 3 {
+  if (problems?.length) return 2;
+  return violations.some((v) => v.level === "mandatory") ? 3 : 0;
+}

@@ -3,10 +3,11 @@
  * and gives the plan's cost, policy verdict, inventory and printed forms. `npm run plan`, the other tools
  * and the tests use it.
  */
-export { planCost, planViolations } from "./checks";
+export { exitCodeOf, planCost, planViolations } from "./checks";
 export { compareInventory, inventoryOf, MISSING, readGolden, regenerateCommand, subsetProblems, writeGolden, type Inventory } from "./inventory";
 export { fakeDigest, gcpMocks, projectNumber, type MockContext } from "./mocks";
 export { EXAMPLES_DIR, projectDirOf, REPO_ROOT, stackFilePath, stackFiles, type StackFile } from "./paths";
 export type { Plan, PlannedResource } from "./record";
-export { planJson, renderCost, renderPlan, renderViolations } from "./render";
+export { money, planJson, renderCost, renderPlan, renderView, renderViolations } from "./render";
+export { stackView, type StackView } from "./view";
 export { planConfig, planProgram, planRaw, planStackFile, type PlanResult } from "./run";

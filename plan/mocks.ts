@@ -104,6 +104,11 @@ const COMPUTED: Record<string, Computer> = {
     const id = projectNumber(`${ctx.project}/policy/${name}`);
     return { id: `projects/${ctx.project}/alertPolicies/${id}`, state: { name: `projects/${ctx.project}/alertPolicies/${id}` } };
   },
+  "gcp:monitoring/dashboard:Dashboard": (inputs, name, ctx) => {
+    const h = sha(`${ctx.project}/dashboard/${name}`);
+    const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+    return { id: `projects/${projectNumber(at(inputs, "project", ctx.project))}/dashboards/${id}`, state: {} };
+  },
   "gcp:billing/budget:Budget": (inputs, name) => {
     const id = sha(name).slice(0, 36);
     return { id: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}`, state: { name: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}` } };

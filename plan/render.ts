@@ -2,6 +2,7 @@
 import type { CostEstimate } from "../lib/cost";
 import type { Violation } from "../policy/rules";
 import type { Plan, PlannedResource } from "./record";
+import { accessOf, grantsOf, type StackView } from "./view";
 
 /** The inputs worth a glance in the human view, by resource type. */
 const KEY_SETTINGS: Record<string, string[]> = {
@@ -39,10 +40,53 @@ function settings(r: PlannedResource): string {
     .join("  ");
 }
 
+/** A figure, or the word unknown (with the priced part when there is one); an unpriced part is never $0. */
+export function money(usd: number, unknown: boolean, digits = 4): string {
+  if (!unknown) return usd.toFixed(digits);
+  return usd > 0 ? `${usd.toFixed(digits)} + unknown` : "unknown";
+}
+
 export function renderCost(cost: CostEstimate): string {
-  const lines = ["cost estimate (USD):", `  idle, per month:   ${cost.idleMonthlyUsd.toFixed(2)}`, `  active, per hour:  ${cost.activeHourlyUsd.toFixed(2)}`];
+  const anyUnknown = (kind: string) => cost.items.some((i) => i.kind === kind && i.unknown?.length);
+  const lines = [
+    "cost estimate (USD):",
+    `  idle, per month:   ${money(cost.idleMonthlyUsd, anyUnknown("idle"), 2)}`,
+    `  active, per hour:  ${money(cost.activeHourlyUsd, anyUnknown("active"), 2)}`,
+  ];
   const width = Math.max(...cost.items.map((i) => i.resource.length), 8);
-  for (const i of cost.items) lines.push(`  ${i.resource.padEnd(width)}  ${i.kind.padEnd(6)}  ${i.usd.toFixed(4).padStart(9)}  ${i.basis}`);
+  for (const i of cost.items) {
+    lines.push(`  ${i.resource.padEnd(width)}  ${i.kind.padEnd(6)}  ${money(i.usd, Boolean(i.unknown?.length)).padStart(9)}  ${i.basis}`);
+  }
+  for (const u of cost.unknown ?? []) lines.push(`  unknown: ${u}`);
+  return lines.join("\n");
+}
+
+/** The stack by workload: services, training, buckets, registry and CI, as a reviewer reads them. */
+export function renderView(view: StackView): string {
+  const lines = [`stack ${view.stack}  (project ${view.project}, region ${view.region})`, "", "services:"];
+  if (!view.services.length) lines.push("  none");
+  for (const s of view.services) {
+    lines.push(`  ${s.key}  ${s.public ? "public" : "private"}  port ${s.port}  (${s.name})`);
+    lines.push(`    image:    ${s.image}`);
+    lines.push(`    callers:  ${s.public ? "anyone on the internet" : s.callers.join(", ") || "none (only the project's own users)"}`);
+    if (s.calls.length) lines.push(`    calls:    ${s.calls.join(", ")}`);
+    lines.push(`    env:      ${s.env.join(", ") || "none"}${s.secrets.length ? `;  secrets: ${s.secrets.join(", ")}` : ""}`);
+    lines.push(`    access:   ${grantsOf(view, s.key)}`);
+  }
+  if (view.training) {
+    const t = view.training;
+    lines.push("", `training: ${t.kind}  ${t.machine}`, `    image:    ${t.image}`);
+    lines.push(`    env:      ${t.env.join(", ") || "none"}${t.secrets.length ? `;  secrets: ${t.secrets.join(", ")}` : ""}`);
+    lines.push(`    access:   ${grantsOf(view, "trainer")}`);
+  }
+  lines.push("", "buckets:");
+  const nameWidth = Math.max(0, ...view.buckets.map((b) => b.name.length));
+  for (const b of view.buckets) lines.push(`  ${b.key.padEnd(11)}  ${b.name.padEnd(nameWidth)}  ${accessOf(view, `bucket:${b.key}`)}`);
+  if (view.registry) lines.push("", `registry: ${view.registry}  ${accessOf(view, "registry")}`);
+  if (view.ci.length) {
+    lines.push("", `CI identities (GitHub ${view.github}):`);
+    for (const c of view.ci) lines.push(`  ${c.workload}  ${c.email}`, `    roles: ${c.roles.join(", ") || "none"}`);
+  }
   return lines.join("\n");
 }
 
@@ -51,7 +95,7 @@ export function renderPlan(plan: Plan): string {
   for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   const names = new Set(plan.resources.map((r) => r.name));
   const roots = plan.resources.filter((r) => !names.has(r.parent));
-  const lines = [`stack ${plan.stack}`];
+  const lines = ["resources by component:"];
   const walk = (r: PlannedResource, depth: number): void => {
     const mark = r.protect ? " [protected]" : "";
     lines.push(`${"  ".repeat(depth)}${r.name}  (${r.type})${mark}  ${settings(r)}`.trimEnd());

@@ -61,7 +61,7 @@ describe("invalid configs are rejected with the key path and what is allowed", (
     ["group as a list", { ...base, "mlops:group": ["140"] }, 'mlops:group: must be a string such as "140" or "flowers"'],
     ["repository without owner", { ...base, "mlops:github": { repository: "Car-Image-Classification" } }, "mlops:github.repository: must be a GitHub repository as owner/name"],
     ["github without repository", { ...base, "mlops:github": { branch: "main" } }, "mlops:github.repository: is required; the GitHub repository as owner/name"],
-    ["github given as a string", { ...base, "mlops:github": "owner/name" }, "mlops:github: must be an object (a map of keys), got string"],
+    ["github given as a string", { ...base, "mlops:github": "owner/name" }, "mlops:github: must be a map of keys, got string"],
     ["protectData as a string", { ...base, "mlops:protectData": "yes" }, "mlops:protectData: must be true or false"],
     ["paused as a number", { ...base, "mlops:paused": 1 }, "mlops:paused: must be true or false"],
     ["label key with capitals", { ...base, "mlops:labels": { Course: "x" } }, "mlops:labels.Course: key is not a valid label key; start with a lowercase letter"],

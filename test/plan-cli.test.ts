@@ -30,22 +30,28 @@ describe("npm run plan", () => {
     expect(doc.outputs.project).toBe("dtu-mlops-140");
   });
 
-  it("prints a tree grouped by component for people", () => {
+  it("prints the workloads, then a tree grouped by component, for people", () => {
     const run = plan("--file", path.join(REPO_ROOT, "Pulumi.dev.yaml"));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^stack dev\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-aiplatform .*service=aiplatform\.googleapis\.com/);
+    expect(run.stdout).toMatch(/^stack dev {2}\(project my-mlops-project, region europe-west1\)\n\nservices:\n {2}hello {2}public {2}port 8080/);
+    expect(run.stdout).toMatch(/\nresources by component:\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-artifactregistry .*service=artifactregistry\.googleapis\.com/);
   });
 
-  it("exits 2 on a stack file with three mistakes, one line per mistake on stderr and nothing on stdout", () => {
+  it("exits 2 on a stack file with three mistakes, one line per mistake on stderr (and in --html), nothing on stdout", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
     const file = path.join(dir, "Pulumi.broken.yaml");
     fs.writeFileSync(
       file,
       ["config:", "  gcp:project: Dtu_Mlops", "  gcp:region: europe-west1", "  mlops:protectData: maybe", "  mlops:github: { repository: just-a-name }", ""].join("\n"),
     );
-    const run = plan("--file", file);
+    const html = path.join(dir, "plan.html");
+    const run = plan("--file", file, "--html", html);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
+    // The page lists the same problems, highlighted, and draws nothing.
+    const page = fs.readFileSync(html, "utf8");
+    expect(page.match(/<div class="problem">/g)).toHaveLength(3);
+    expect(page).not.toContain('id="diagram"');
     const lines = run.stderr.trim().split("\n").filter((l) => !l.startsWith("npm warn"));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^gcp:project: /);

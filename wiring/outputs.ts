@@ -46,9 +46,14 @@ export function stackOutputs(config: StackConfig, parts: StackParts): StackOutpu
       githubAuthStep: ci.authStep,
     }),
     ...parts.workloads,
-    ...(monitoring.dashboard && { dashboard: monitoring.dashboard.id }),
+    ...(monitoring.dashboard && { dashboard: dashboardUrl(monitoring.dashboard.id, config.project) }),
     ...(costInputs && { costEstimate: pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, config.region)) }),
   };
+}
+
+/** The dashboard's page in the Cloud console; its id is `projects/NUMBER/dashboards/ID`. */
+export function dashboardUrl(id: pulumi.Input<string>, project: string): pulumi.Output<string> {
+  return pulumi.output(id).apply((full) => `https://console.cloud.google.com/monitoring/dashboards/builder/${full.split("/").pop()}?project=${project}`);
 }
 
 /**

@@ -1,0 +1,123 @@
+/**
+ * What a reviewer needs from a plan, by workload rather than by resource: each service's port, reach,
+ * callers, env names (never values), bucket access and image; training; the buckets and registry with who
+ * reads and writes them; the CI identities and their roles. The text view and the HTML page both draw it.
+ */
+import { CI_WORKLOADS, type StackConfig } from "../config";
+import { BUCKETS, type Access, type BucketName } from "../config/storage";
+import type { Plan, PlannedResource } from "./record";
+
+export interface ServiceView {
+  key: string;
+  name: string;
+  port: number;
+  public: boolean;
+  /** Workloads allowed to invoke a private service. */
+  callers: string[];
+  /** Names of plain env variables, then of secrets (values are never shown). */
+  env: string[];
+  secrets: string[];
+  /** The services this one calls: those whose URL its env refers to. */
+  calls: string[];
+  image: string;
+}
+
+export interface Grant {
+  workload: string;
+  target: string;
+  access: Access;
+}
+
+export interface StackView {
+  stack: string;
+  project: string;
+  region: string;
+  services: ServiceView[];
+  training?: { kind: string; machine: string; image: string; env: string[]; secrets: string[] };
+  buckets: Array<{ key: BucketName; name: string }>;
+  registry?: string;
+  /** Who reads and writes each bucket (`bucket:KEY`) and the registry (`registry`), from the planned IAM. */
+  grants: Grant[];
+  ci: Array<{ workload: string; email: string; roles: string[] }>;
+  github?: string;
+}
+
+const T = {
+  bucket: "gcp:storage/bucket:Bucket",
+  bucketIam: "gcp:storage/bucketIAMMember:BucketIAMMember",
+  repo: "gcp:artifactregistry/repository:Repository",
+  repoIam: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+  projectIam: "gcp:projects/iAMMember:IAMMember",
+  run: "gcp:cloudrunv2/service:Service",
+};
+
+const READ_ROLES = /objectViewer|\.reader$|bucketViewer/;
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+export function stackView(plan: Plan, config: StackConfig): StackView {
+  const of = (type: string): PlannedResource[] => plan.resources.filter((r) => r.type === type);
+  const workloadOf = new Map(
+    [...config.workloads, ...CI_WORKLOADS].map((w) => [`serviceAccount:${config.names.serviceAccountId(w)}@${config.project}.iam.gserviceaccount.com`, w]),
+  );
+  const buckets = of(T.bucket).flatMap((r) => {
+    const key = BUCKETS.find((b) => r.name.endsWith(`-${b}`));
+    return key ? [{ key, name: str(r.inputs.name) }] : [];
+  });
+  const bucketKey = new Map(buckets.map((b) => [b.name, b.key]));
+  const grant = (r: PlannedResource, target: string | undefined): Grant[] => {
+    const workload = workloadOf.get(str(r.inputs.member));
+    return workload && target ? [{ workload, target, access: READ_ROLES.test(str(r.inputs.role)) ? "read" : "write" }] : [];
+  };
+  const ciRoles = (w: string): string[] =>
+    of(T.projectIam).filter((r) => workloadOf.get(str(r.inputs.member)) === w).map((r) => str(r.inputs.role)).sort();
+  const grants = [
+    ...of(T.bucketIam).flatMap((r) => grant(r, bucketKey.has(str(r.inputs.bucket)) ? `bucket:${bucketKey.get(str(r.inputs.bucket))}` : undefined)),
+    ...of(T.repoIam).flatMap((r) => grant(r, "registry")),
+    ...CI_WORKLOADS.filter((w) => ciRoles(w).some((role) => /artifactregistry\.(admin|writer)/.test(role))).map((w): Grant => ({ workload: w, target: "registry", access: "write" })),
+  ];
+  const runImage = (name: string): string => {
+    const r = of(T.run).find((x) => x.inputs.name === name);
+    return str((r?.inputs.template as { containers?: Array<{ image?: string }> } | undefined)?.containers?.[0]?.image) || "[built at deploy]";
+  };
+  const t = config.training;
+  const trainingImage = str(plan.outputs.trainingImage) || (t && "ref" in t.image ? t.image.ref : "[built at deploy]");
+  return {
+    stack: plan.stack,
+    project: config.project,
+    region: config.region,
+    services: config.services.map((s) => ({
+      key: s.key,
+      name: s.name,
+      port: s.port,
+      public: s.public,
+      callers: s.public ? [] : s.callers,
+      env: Object.keys(s.env).sort(),
+      secrets: [...s.secrets].sort(),
+      calls: config.services.filter((o) => Object.values(s.env).some((v) => v.includes(`\${services.${o.key}.url}`))).map((o) => o.key),
+      image: runImage(s.name),
+    })),
+    training: t && {
+      kind: t.kind,
+      machine: `${t.machineType}${t.gpu ? ` + ${t.gpu.count}× ${t.gpu.type}` : ""}${t.spot ? " (spot)" : ""}`,
+      image: trainingImage,
+      env: Object.keys(t.env).sort(),
+      secrets: [...t.secrets].sort(),
+    },
+    buckets,
+    registry: of(T.repo).map((r) => str(r.inputs.repositoryId))[0],
+    grants,
+    ci: config.github ? CI_WORKLOADS.map((w) => ({ workload: w, email: config.names.serviceAccountId(w) + `@${config.project}.iam.gserviceaccount.com`, roles: ciRoles(w) })) : [],
+    github: config.github && `${config.github.repository} (branch ${config.github.branch})`,
+  };
+}
+
+/** "read: a, b; write: c" for a target, from the grants. */
+export function accessOf(view: StackView, target: string): string {
+  const who = (access: Access) => view.grants.filter((g) => g.target === target && g.access === access).map((g) => g.workload);
+  return `read: ${who("read").join(", ") || "-"}; write: ${who("write").join(", ") || "-"}`;
+}
+
+/** "models read, predictions write" for a workload. */
+export function grantsOf(view: StackView, workload: string): string {
+  return view.grants.filter((g) => g.workload === workload).map((g) => `${g.target.replace(/^bucket:/, "")} ${g.access}`).join(", ") || "none";
+}
