@@ -1,6 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
+/** What a run's VM needs to report its task to Batch; granted on the project to the trainer account. */
+export const BATCH_AGENT_ROLE = "roles/batch.agentReporter";
+
 /** Batch's exit code for a task whose Spot VM was preempted (cloud.google.com/batch/docs/troubleshooting). */
 export const PREEMPTED_EXIT_CODE = 50001;
 /** Retries of a preempted run; any other failure ends the run at once. */
@@ -96,7 +99,7 @@ export class BatchJob extends pulumi.ComponentResource {
     super("mlops:training:BatchJob", name, cost, opts);
     const child = { parent: this, dependsOn: opts?.dependsOn };
     const member = pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}`;
-    new gcp.projects.IAMMember(`${name}-agent-reporter`, { project: args.project, role: "roles/batch.agentReporter", member }, child);
+    new gcp.projects.IAMMember(`${name}-agent-reporter`, { project: args.project, role: BATCH_AGENT_ROLE, member }, child);
     this.spec = pulumi
       .all([args.image, args.env, args.secrets, args.serviceAccountEmail, args.network, args.subnetwork])
       .apply(([image, env, secrets, serviceAccount, network, subnetwork]) =>

@@ -16,14 +16,15 @@ type HourlyItem = (r: CostInput, region: string, machineType: string, spot: bool
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
-/** The worst case of one run: every hour it may last, at the run's hourly price. */
+/** The worst case of one run: every hour each attempt may last (a retried spot run starts over), at the run's hourly price. */
 export function runItem(hourly: CostItem, maxRunHours: number, retries = 0): CostItem {
-  const retry = retries ? `; a preempted run is retried up to ${retries} times, each attempt bounded the same way` : "";
+  const attempts = retries + 1;
+  const how = retries ? `${attempts} attempts (a preempted run is retried up to ${retries} times) × ` : "";
   return {
     resource: hourly.resource,
     kind: "run",
-    usd: round(hourly.usd * maxRunHours),
-    basis: `worst case of one run: maxRunHours ${maxRunHours} h × $${hourly.usd.toFixed(4)}/h${retry}`,
+    usd: round(hourly.usd * maxRunHours * attempts),
+    basis: `worst case of one run: ${how}maxRunHours ${maxRunHours} h × $${hourly.usd.toFixed(4)}/h`,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { CI_WORKLOADS, type StackConfig } from "../config";
 import { BUCKETS, type Access, type BucketName } from "../config/storage";
+import { bucketEnvName } from "../lib/wiring";
 import type { Plan, PlannedResource } from "./record";
 
 export interface ServiceView {
@@ -75,9 +76,14 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
     ...of(T.repoIam).flatMap((r) => grant(r, "registry")),
     ...CI_WORKLOADS.filter((w) => ciRoles(w).some((role) => /artifactregistry\.(admin|writer)/.test(role))).map((w): Grant => ({ workload: w, target: "registry", access: "write" })),
   ];
-  const runImage = (name: string): string => {
-    const r = of(T.run).find((x) => x.inputs.name === name);
-    return str((r?.inputs.template as { containers?: Array<{ image?: string }> } | undefined)?.containers?.[0]?.image) || "[built at deploy]";
+  const container = (name: string) =>
+    (of(T.run).find((x) => x.inputs.name === name)?.inputs.template as { containers?: Array<{ image?: string; envs?: Array<{ name: string; valueSource?: unknown }> }> } | undefined)
+      ?.containers?.[0];
+  const runImage = (name: string): string => str(container(name)?.image) || "[built at deploy]";
+  // What the container really gets (the stack adds <NAME>_BUCKET), not only what the stack file lists.
+  const plainEnv = (name: string, fallback: string[]) => {
+    const envs = container(name)?.envs;
+    return envs ? envs.filter((e) => e.valueSource === undefined).map((e) => e.name).sort() : fallback;
   };
   const t = config.training;
   const trainingImage = str(plan.outputs.trainingImage) || (t && "ref" in t.image ? t.image.ref : "[built at deploy]");
@@ -91,7 +97,7 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
       port: s.port,
       public: s.public,
       callers: s.public ? [] : s.callers,
-      env: Object.keys(s.env).sort(),
+      env: plainEnv(s.name, Object.keys(s.env).sort()),
       secrets: [...s.secrets].sort(),
       calls: config.services.filter((o) => Object.values(s.env).some((v) => v.includes(`\${services.${o.key}.url}`))).map((o) => o.key),
       image: runImage(s.name),
@@ -100,7 +106,7 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
       kind: t.kind,
       machine: `${t.machineType}${t.gpu ? ` + ${t.gpu.count}× ${t.gpu.type}` : ""}${t.spot ? " (spot)" : ""}`,
       image: trainingImage,
-      env: Object.keys(t.env).sort(),
+      env: [...Object.keys(t.env), ...Object.keys(t.buckets).map(bucketEnvName)].sort(),
       secrets: [...t.secrets].sort(),
     },
     buckets,

@@ -1,12 +1,11 @@
-import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ATTRIBUTE_MAPPING, DEPLOY_RUNS } from "../components/ci-access";
 import { AUTH_ACTION } from "../components/github-ci";
 import { parseStackConfig, SecretValue } from "../config";
-import { planConfig, planStackFile, REPO_ROOT, stackFilePath } from "../plan";
+import { planConfig, planStackFile, stackFilePath, stackFiles } from "../plan";
 import { byName, ofType, planOf, problemsOf } from "./helpers";
 
-const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+const stacks = stackFiles().map((f) => f.stack);
 const BASIC_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
 const IAM_TYPES = /IAMMember|IamMember/;
 

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { exitCodeOf, planStackFile, planViolations } from "../plan";
-import { stackFiles } from "./stack-files";
+import { stackFiles } from "../plan";
 
 /** mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -81,7 +81,7 @@ const SEED = 20261130;
 
 describe("mutated stack files", () => {
   it(`never crash the planner: ${MUTANTS} mutants (seed ${SEED}) each plan (exit 0/3) or give one-line problems (exit 2)`, async () => {
-    const sources = stackFiles().map((f) => fs.readFileSync(f, "utf8").split("\n"));
+    const sources = stackFiles().map((f) => f.file).map((f) => fs.readFileSync(f, "utf8").split("\n"));
     const rnd = random(SEED);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fuzz-"));
     const codes = { 0: 0, 2: 0, 3: 0 };

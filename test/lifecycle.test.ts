@@ -3,12 +3,11 @@
  * runs nothing that costs money and keeps its data; `pulumi destroy --exclude-protected` removes exactly what
  * costs money; with protectData off nothing is protected, so a full `pulumi destroy` succeeds.
  */
-import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readStackFile } from "../config";
-import { planRaw, REPO_ROOT, stackFilePath, type Plan, type PlannedResource, type PlanResult } from "../plan";
+import { planRaw, stackFilePath, type Plan, type PlannedResource, type PlanResult, stackFiles } from "../plan";
 
-const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+const stacks = stackFiles().map((f) => f.stack).sort();
 
 /** What costs money while it exists or runs. */
 const COSTLY = [

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { planStackFile, type Plan } from "../plan";
 import { ofType } from "./helpers";
 import { checkSpec, loadType } from "./proto-check";
-import { stackFiles } from "./stack-files";
+import { stackFiles } from "../plan";
 
 const DASHBOARD = loadType("google/monitoring/dashboard/v1/dashboard.proto", "google.monitoring.dashboard.v1.Dashboard");
 const CONDITION = loadType("google/monitoring/v3/alert.proto", "google.monitoring.v3.AlertPolicy.Condition");
@@ -28,7 +28,7 @@ describe("the checker", () => {
   });
 });
 
-describe.each(stackFiles().map((f) => [path.basename(f), f]))("%s: monitoring JSON Google accepts", (_name, file) => {
+describe.each(stackFiles().map((f) => f.file).map((f) => [path.basename(f), f]))("%s: monitoring JSON Google accepts", (_name, file) => {
   let plan: Plan;
   beforeAll(async () => {
     const r = await planStackFile(file);

@@ -33,8 +33,9 @@ describe("npm run plan", () => {
   it("prints the workloads, then a tree grouped by component, for people", () => {
     const run = plan("--file", path.join(REPO_ROOT, "Pulumi.dev.yaml"));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^stack dev {2}\(project my-mlops-project, region europe-west1\)\n\nservices:\n {2}hello {2}public {2}port 8080/);
-    expect(run.stdout).toMatch(/\nresources by component:\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-artifactregistry .*service=artifactregistry\.googleapis\.com/);
+    expect(run.stdout).toMatch(/^stack dev {2}\(project my-mlops-project, region europe-west1\)\n\nservices:\n {2}backend {2}private {2}port 8080/);
+    expect(run.stdout).toMatch(/\n {4}callers: {2}frontend\n {4}env: {6}MODELS_BUCKET, PREDICTIONS_BUCKET\n/);
+    expect(run.stdout).toMatch(/\nresources by component:\n {2}apis {2}\(mlops:project:Services\)\n {4}apis-aiplatform .*service=aiplatform\.googleapis\.com/);
   });
 
   it("exits 2 on a stack file with three mistakes, one line per mistake on stderr (and in --html), nothing on stdout", () => {

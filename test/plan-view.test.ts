@@ -12,10 +12,11 @@ describe("the human view", () => {
     expect(text).toMatch(/^ {2}backend {2}public {2}port 8000 {2}\(g140-backend\)$/m);
     expect(text).toMatch(/^ {4}image: {4}europe-west1-docker\.pkg\.dev\/dtu-mlops-140\/g140-images\/backend@sha256:[a-f0-9]{64}$/m);
     expect(text).toMatch(/^ {4}access: {3}models read, predictions write$/m);
-    expect(text).toMatch(/^ {2}frontend .*\n(.*\n){2} {4}calls: {4}backend\n {4}env: {6}API_URL$/m);
+    expect(text).toMatch(/^ {2}frontend .*\n(.*\n){2} {4}calls: {4}backend\n {4}env: {6}BACKEND_URL$/m);
+    expect(text).toMatch(/^ {2}backend .*\n(.*\n){2} {4}env: {6}MODELS_BUCKET, PREDICTIONS_BUCKET$/m);
     expect(text).toMatch(/^training: vm {2}n1-standard-4 \+ 1× nvidia-tesla-t4 \(spot\)$/m);
-    expect(text).toMatch(/^ {4}env: {6}none; {2}secrets: WANDB_API_KEY$/m);
-    expect(text).toMatch(/^ {2}models {7}dtu-mlops-140-models-\w+ +read: backend, monitor; write: trainer$/m);
+    expect(text).toMatch(/^ {4}env: {6}DATA_BUCKET, MODELS_BUCKET; {2}secrets: WANDB_API_KEY$/m);
+    expect(text).toMatch(/^ {2}models {7}dtu-mlops-140-models-\w+ +read: backend, monitor; write: trainer, ci-deploy$/m);
     expect(text).toMatch(/^registry: g140-images {2}read: trainer; write: ci-deploy$/m);
     expect(text).toMatch(/^ {4}roles: roles\/artifactregistry\.reader, /m);
   });

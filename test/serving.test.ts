@@ -1,10 +1,9 @@
-import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SecretValue } from "../config";
-import { planStackFile, REPO_ROOT, stackFilePath, type PlannedResource } from "../plan";
+import { planStackFile, stackFilePath, type PlannedResource, stackFiles } from "../plan";
 import { byName, planOf, problemsOf } from "./helpers";
 
-const stacks = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+const stacks = stackFiles().map((f) => f.stack);
 const SERVICE = "gcp:cloudrunv2/service:Service";
 const SERVICE_IAM = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember";
 

@@ -1,9 +1,8 @@
 /** Every training spec the stacks generate, checked against Google's published API definitions. */
-import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
 import { readStackFile } from "../config/load";
-import { REPO_ROOT, stackFilePath } from "../plan";
+import { stackFilePath, stackFiles } from "../plan";
 import { planFile, planOf } from "./helpers";
 import { checkSpec, loadType } from "./proto-check";
 
@@ -12,9 +11,8 @@ const CUSTOM_JOB_SPEC = loadType("google/cloud/aiplatform/v1/custom_job.proto", 
 const CUSTOM_JOB = loadType("google/cloud/aiplatform/v1/custom_job.proto", "google.cloud.aiplatform.v1.CustomJob");
 
 /** Example stacks that train, by the engine that runs them. */
-const TRAINING_STACKS = fs
-  .readdirSync(REPO_ROOT)
-  .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
+const TRAINING_STACKS = stackFiles()
+  .map((f) => f.stack)
   .filter((stack) => {
     const file = readStackFile(stackFilePath(stack));
     const parsed = file.ok ? parseStackConfig(file.raw, stack) : undefined;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type { ArtifactRegistry } from "../components/artifact-registry";
 import { GithubCi } from "../components/github-ci";
+import { BATCH_AGENT_ROLE } from "../components/batch-job";
 import { grantableRoles } from "../components/ci-access";
 import { Identities, RUNTIME_PROJECT_ROLES } from "../components/identities";
 import { ciRoles, ProjectServices, requiredApis, type ApiFeatures } from "../components/project-services";
@@ -50,7 +51,10 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
     );
   }
   const roles = ciRoles(deps.apis.enabled);
-  const runtimeRoles = config.workloads.length ? RUNTIME_PROJECT_ROLES : [];
+  const runtimeRoles = [
+    ...(config.workloads.length ? RUNTIME_PROJECT_ROLES : []),
+    ...(config.training?.kind === "vm" ? [BATCH_AGENT_ROLE] : []),
+  ];
   return new GithubCi(
     "github",
     {
