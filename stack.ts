@@ -10,8 +10,8 @@ import { declaredSecrets, imageRegistry, storageBuckets, workloadNeeds } from ".
 import { observability } from "./wiring/monitoring";
 import { recordCostInputs, stackOutputs, type StackOutputs } from "./wiring/outputs";
 import { ciManagedResources, githubCi, projectApis, workloadIdentities } from "./wiring/project";
-import { cloudRunServices, type Platform } from "./wiring/serving";
-import { trainingRun } from "./wiring/training";
+import { cloudRunServices, platformRefs, type Platform } from "./wiring/serving";
+import { pausedTraining, trainingRun } from "./wiring/training";
 
 export type { StackOutputs };
 
@@ -33,7 +33,8 @@ export function createStack(config: StackConfig): StackOutputs {
 
   // Paused: nothing that costs money while idle or running; data, images, secrets and identities stay.
   const services = config.paused ? undefined : cloudRunServices(config, platform);
-  const training = services && config.training ? trainingRun(config, config.training, platform, services.refs) : undefined;
+  // Training costs nothing between runs, so a pause keeps it: a run in progress keeps its network and grants.
+  const training = pausedTraining(config) ? undefined : config.training && trainingRun(config, config.training, platform, services?.refs ?? platformRefs(config, platform));
 
   const monitoring = observability(config, apis, { services: services?.watched ?? [] });
   return stackOutputs(config, {

@@ -69,6 +69,15 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
     expect(paused.plan.outputs.paused).toBe(true);
   });
 
+  it("paused, keeps training as it is (spec, network, grants: all free between runs), so a run in progress is not cut", async () => {
+    const { plan, config } = await planOf(stack);
+    if (!config.training) return;
+    const training = (p: Plan) => p.resources.filter((r) => r.name === "training" || r.parent === "training" || r.parent === "network").map(id).sort();
+    const paused = (await planOf(stack, { "mlops:paused": true })).plan;
+    expect(training(paused)).toEqual(training(plan));
+    expect(training(paused).length).toBeGreaterThan(0);
+  });
+
   it("paused, still holds every protected resource of the running stack, under the same name and still protected", async () => {
     const running = protectedIn((await planOf(stack)).plan).map(id);
     expect(running).not.toEqual([]);

@@ -37,7 +37,7 @@ export interface Serving {
 }
 
 export function cloudRunServices(config: StackConfig, platform: Platform): Serving {
-  const refs: References = { project: config.project, region: config.region, buckets: platform.buckets.names, services: {} };
+  const refs = platformRefs(config, platform);
   const images: Record<string, pulumi.Output<string>> = {};
   const watched: WatchedService[] = [];
   for (const s of config.services) {
@@ -132,4 +132,9 @@ export function resolveReferences(value: string, refs: References): pulumi.Outpu
     throw new Error(`unresolvable reference \${${ref}}`);
   });
   return pulumi.all(parts).apply((resolved) => resolved.join(""));
+}
+
+/** The references a workload's env may use before any service exists (all of them, in a paused stack). */
+export function platformRefs(config: StackConfig, p: Platform): References {
+  return { project: config.project, region: config.region, buckets: p.buckets.names, services: {} };
 }

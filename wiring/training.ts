@@ -6,6 +6,7 @@ import { PrivateNetwork } from "../components/private-network";
 import { secretRefs, type SecretRef } from "../components/secrets";
 import { VertexJob } from "../components/vertex-job";
 import type { StackConfig, TrainingConfig } from "../config";
+import { references } from "../config/workload";
 import { BUNDLED_GPUS, GPUS } from "../lib/gpus";
 import type { StackOutputs } from "./outputs";
 import { resolveEnv, type Platform, type References } from "./serving";
@@ -115,4 +116,16 @@ function vertexJob(config: StackConfig, training: TrainingConfig, p: Platform, r
     { dependsOn: [...p.apis.need("aiplatform"), ...run.waitFor] },
   );
   return { spec: job.spec, specUri: job.specUri, outputs: { vertexJobSpec: job.spec, vertexJobSpecUri: job.specUri } };
+}
+
+/**
+ * Whether a pause has to drop training: only when the trainer's env names a service URL, which a paused
+ * stack does not have. Everything else of training costs nothing between runs and stays.
+ */
+export function pausedTraining(config: StackConfig): boolean {
+  const training = config.training;
+  if (!config.paused || !training) return false;
+  const needsService = Object.values(training.env).some((v) => references(v).some((r) => r.startsWith("services.")));
+  if (needsService) pulumi.log.warn("paused: training is removed too, because its env names a service URL; a run in progress loses its grants");
+  return needsService;
 }
