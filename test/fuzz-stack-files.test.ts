@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { exitCodeOf, planStackFile, planViolations } from "../plan";
+import { exitCodeOf, planStackFile, planViolations, REPO_ROOT } from "../plan";
 import { stackFiles } from "../plan";
 
 /** mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
@@ -84,6 +84,8 @@ describe("mutated stack files", () => {
     const sources = stackFiles().map((f) => f.file).map((f) => fs.readFileSync(f, "utf8").split("\n"));
     const rnd = random(SEED);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fuzz-"));
+    // The mutants' image builds start in their own folder, as a group's do: the sample services are there.
+    fs.symlinkSync(path.join(REPO_ROOT, "services"), path.join(dir, "services"));
     const codes = { 0: 0, 2: 0, 3: 0 };
     for (let n = 0; n < MUTANTS; n++) {
       const lines = [...pick(sources, rnd)];
