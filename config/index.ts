@@ -11,7 +11,7 @@ export { readStackFile, rawConfigFromPulumi, stackNameOfFile, type StackFileResu
 export { deriveNames, SUFFIX_LENGTH, type Names } from "./names";
 export { StackConfigSchema } from "./schema";
 export type { ServiceConfig } from "./services";
-export type { StackConfig } from "./stack-config";
+export { costAssumptions, type StackConfig } from "./stack-config";
 export { BUCKETS, type Access, type BucketName } from "./storage";
 export type { TrainingConfig } from "./training";
 export { parseStackConfig, type ParseResult } from "./validate";

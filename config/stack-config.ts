@@ -1,4 +1,5 @@
 /** The validated config the stack is built from, every default resolved and every name derived. */
+import type { Assumptions } from "../lib/cost";
 import type { BudgetConfig } from "./budget";
 import type { SecretValue } from "./identities";
 import { deriveNames, type Names } from "./names";
@@ -22,8 +23,8 @@ export interface StackConfig {
   /** Labels for every resource that takes labels, the group's own merged with ours. */
   labels: Record<string, string>;
   names: Names;
-  storage: { keepVersions: number; predictionsDays: number };
-  registry: { keepRecent: number; untaggedDays: number; olderThanDays: number };
+  storage: { keepVersions: number; predictionsDays: number; expectedGb: number };
+  registry: { keepRecent: number; untaggedDays: number; olderThanDays: number; imageGb: number };
   /** Declared secrets; `value` is absent until the group sets it. */
   secrets: Array<{ name: string; value?: SecretValue }>;
   team?: { members: string[]; roles: string[] };
@@ -62,4 +63,9 @@ export function toStackConfig(p: Parsed, stack: string, secretValues: Record<str
     budget: p["mlops:budget"],
     workloads: workloadsFrom(p),
   };
+}
+
+/** What the cost estimate assumes this stack will store, from the stack file. */
+export function costAssumptions(config: StackConfig): Assumptions {
+  return { imageGb: config.registry.imageGb, bucketGb: config.storage.expectedGb };
 }

@@ -40,8 +40,15 @@ export interface CostInput {
 
 const HOURS_PER_MONTH = 730;
 
-/** Size of one stored image version when nothing better is known: a slim Python ML image, compressed. */
-export const DEFAULT_IMAGE_GB = 1;
+/** What the estimate assumes about what the stack will store (mlops:registry.imageGb, mlops:storage.expectedGb). */
+export interface Assumptions {
+  /** Compressed size of one stored image version, GB. */
+  imageGb: number;
+  /** Data each bucket holds, GB. */
+  bucketGb: number;
+}
+/** When the stack file says nothing: a typical course image, and a small data set per bucket. */
+export const DEFAULT_ASSUMPTIONS: Assumptions = { imageGb: 1, bucketGb: prices.storage.assumedGbPerBucket };
 /** Artifact Registry storage that is free per billing account (https://cloud.google.com/artifact-registry/pricing). */
 export const REGISTRY_FREE_GB = 0.5;
 
@@ -76,6 +83,7 @@ function gib(memory: string): number {
 
 interface Context {
   region: string;
+  assume: Assumptions;
   /** Versions of each image the registry's cleanup keeps. */
   keepRecent: number;
   /** Images in the stack, which share the registry's free storage. */
@@ -128,8 +136,7 @@ function gbMonthItem(r: CostInput, gb: number, price: number | undefined, what: 
   return { resource: r.name, kind: "idle", usd: round(gb * price), basis: `${gb} GB ${what} × ${usd(price, 3)}/GB-month${note}` };
 }
 
-function bucketItem(r: CostInput, price: number | undefined, region: string): CostItem {
-  const gb = prices.storage.assumedGbPerBucket;
+function bucketItem(r: CostInput, price: number | undefined, region: string, gb: number): CostItem {
   if (price === undefined) return gbMonthItem(r, gb, price, "Standard storage", region);
   return { resource: r.name, kind: "idle", usd: round(gb * price), basis: `${usd(price, 3)}/GB-month Standard storage, assuming ${gb} GB stored` };
 }
@@ -183,11 +190,11 @@ const ESTIMATORS: Record<string, Estimator> = {
       },
     ];
   },
-  "gcp:storage/bucket:Bucket": (r, { region }) => [
-    bucketItem(r, perGbMonth(storage.buckets, "standard", region), region),
+  "gcp:storage/bucket:Bucket": (r, { region, assume }) => [
+    bucketItem(r, perGbMonth(storage.buckets, "standard", region), region, assume.bucketGb),
   ],
-  "docker:index/image:Image": (r, { keepRecent: versions, images }) => {
-    const gb = DEFAULT_IMAGE_GB * versions;
+  "docker:index/image:Image": (r, { keepRecent: versions, images, assume }) => {
+    const gb = assume.imageGb * versions;
     // The free storage is per billing account: shared evenly by this stack's images, so the total nets it once.
     const free = Math.min(gb, REGISTRY_FREE_GB / Math.max(images, 1));
     return [
@@ -195,7 +202,7 @@ const ESTIMATORS: Record<string, Estimator> = {
         resource: r.name,
         kind: "idle",
         usd: round((gb - free) * prices.registry.price),
-        basis: `${versions} kept version(s) × ${DEFAULT_IMAGE_GB} GB assumed, less ${round(free)} GB (its share of the free ${REGISTRY_FREE_GB} GB per billing account) × ${usd(prices.registry.price, 2)}/GB-month`,
+        basis: `${versions} kept version(s) × ${assume.imageGb} GB assumed, less ${round(free)} GB (its share of the free ${REGISTRY_FREE_GB} GB per billing account) × ${usd(prices.registry.price, 2)}/GB-month`,
       },
     ];
   },
@@ -242,12 +249,12 @@ export function costFields(type: string, inputs: Record<string, unknown>): Recor
   return picked;
 }
 
-export function estimateCost(resources: CostInput[], region: string): CostEstimate {
+export function estimateCost(resources: CostInput[], region: string, assume: Assumptions = DEFAULT_ASSUMPTIONS): CostEstimate {
   const repository = resources.find((r) => r.type === REPOSITORY);
   const keep = (repository?.inputs.cleanupPolicies as Array<{ mostRecentVersions?: { keepCount?: number } }> | undefined)?.find((p) => p.mostRecentVersions)
     ?.mostRecentVersions?.keepCount;
   const images = resources.filter((r) => r.type === "docker:index/image:Image").length;
-  const ctx: Context = { region, keepRecent: keep ?? 1, images };
+  const ctx: Context = { region, assume, keepRecent: keep ?? 1, images };
   const items = resources
     .flatMap((r) => ESTIMATORS[r.type]?.(r, ctx) ?? [])
     .sort((a, b) => a.resource.localeCompare(b.resource) || a.kind.localeCompare(b.kind));

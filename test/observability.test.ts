@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { costAssumptions } from "../config";
 import { estimateCost, machinePrice } from "../lib/cost";
 import { planCost, planRaw, type PlannedResource } from "../plan";
 import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
@@ -236,14 +237,25 @@ describe("the cost estimate", () => {
     expect(machinePrice("n1-standard-4", "mars-north1", false)).toBeUndefined();
   });
 
-  it("keeps the dev stack under $1 a month while idle", async () => {
-    const { plan, config } = await planFile("dev");
-    expect(planCost(plan, config.region).idleMonthlyUsd).toBeLessThan(1);
+  it("keeps the dev stack at $0.10 a month at most while idle, and group 140 (training, three services) at $1.50", async () => {
+    const dev = await planFile("dev");
+    expect(planCost(dev.plan, dev.config.region, costAssumptions(dev.config)).idleMonthlyUsd).toBeLessThanOrEqual(0.1);
+    const g140 = await planFile("group-140");
+    expect(planCost(g140.plan, g140.config.region, costAssumptions(g140.config)).idleMonthlyUsd).toBeLessThanOrEqual(1.5);
+  });
+
+  it("counts the stack file's own size assumptions for images and buckets", async () => {
+    const { plan, config } = await planFile("group-43");
+    const base = planCost(plan, config.region, costAssumptions(config));
+    const bigger = planCost(plan, config.region, { imageGb: 3, bucketGb: 10 });
+    const item = (c: typeof base, name: string) => c.items.find((i) => i.resource === name)!;
+    expect(item(bigger, "buckets-data").usd).toBeCloseTo(item(base, "buckets-data").usd * 10, 6);
+    expect(item(bigger, "image-backend-image").basis).toContain("× 3 GB assumed");
   });
 
   it("shows group 140's T4 run within 15 % of Google's listed price, with its basis, and spot lowers it", async () => {
     const { plan, config } = await planFile("group-140");
-    const spot = planCost(plan, config.region).items.find((i) => i.resource === "training" && i.kind === "active")!;
+    const spot = planCost(plan, config.region, costAssumptions(config)).items.find((i) => i.resource === "training" && i.kind === "active")!;
     const onDemandPlan = await planRaw(
       { "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1", "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-t4" }, zone: "europe-west1-b" } },
       "group-140",
@@ -261,7 +273,7 @@ describe("the cost estimate", () => {
   it("is the same whether the plan computes it or the stack exports it", async () => {
     for (const stack of ["dev", "group-140", "group-43"]) {
       const { plan, config } = await planFile(stack);
-      expect(plan.outputs.costEstimate, stack).toEqual(JSON.parse(JSON.stringify(planCost(plan, config.region))));
+      expect(plan.outputs.costEstimate, stack).toEqual(JSON.parse(JSON.stringify(planCost(plan, config.region, costAssumptions(config)))));
     }
   });
 });

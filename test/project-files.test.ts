@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { StackConfigSchema } from "../config";
+import { StackConfigSchema, costAssumptions } from "../config";
 import { CONFIG_DOC, configDoc } from "../tools/config-docs";
 import { REPO_ROOT } from "../plan";
 
@@ -84,9 +84,9 @@ describe("docs/monitoring.md's cost table", () => {
     const g140 = await planStackFile(stackFilePath("group-140"));
     const dev = await planStackFile(stackFilePath("dev"));
     if (!g140.ok || !dev.ok) throw new Error("stack files must plan");
-    const c = planCost(g140.plan, g140.config.region);
+    const c = planCost(g140.plan, g140.config.region, costAssumptions(g140.config));
     expect(readme).toContain(`**idle $${c.idleMonthlyUsd.toFixed(2)} / month, active $${c.activeHourlyUsd.toFixed(2)} / hour**`);
-    expect(readme).toContain(`The \`dev\` stack idles at $${planCost(dev.plan, dev.config.region).idleMonthlyUsd.toFixed(2)} a month`);
+    expect(readme).toContain(`The \`dev\` stack idles at $${planCost(dev.plan, dev.config.region, costAssumptions(dev.config)).idleMonthlyUsd.toFixed(2)} a month`);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { stackNameOfFile } from "../config";
+import { costAssumptions, stackNameOfFile } from "../config";
 import { exitCodeOf, planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderView, renderViolations, stackFilePath, stackView } from "../plan";
 import { renderHtml } from "../plan/html";
 
@@ -32,7 +32,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     process.stderr.write(`${result.problems.join("\n")}\n`);
     return exitCodeOf(result.problems, []);
   }
-  const cost = planCost(result.plan, result.config.region);
+  const cost = planCost(result.plan, result.config.region, costAssumptions(result.config));
   const violations = planViolations(result.plan);
   const view = stackView(result.plan, result.config);
   if (args.html) fs.writeFileSync(args.html, renderHtml({ stack, view, cost, violations, problems: [] }));

@@ -74,7 +74,9 @@ export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices
       repositoryId: config.names.repositoryId,
       labels: config.labels,
       protect: config.protectData,
-      ...config.registry,
+      keepRecent: config.registry.keepRecent,
+      untaggedDays: config.registry.untaggedDays,
+      olderThanDays: config.registry.olderThanDays,
       // The training VM pulls its image itself; Cloud Run and Vertex AI pull with their own service agents.
       grants: config.training?.kind === "vm" ? [{ who: "trainer", member: deps.identities.accounts.trainer.member, access: "read" }] : [],
     },

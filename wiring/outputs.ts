@@ -7,7 +7,7 @@ import type { Monitoring } from "../components/monitoring";
 import type { ProjectServices } from "../components/project-services";
 import type { Secrets } from "../components/secrets";
 import type { Buckets } from "../components/storage";
-import type { StackConfig } from "../config";
+import { costAssumptions, type StackConfig } from "../config";
 import { costFields, estimateCost, type CostInput } from "../lib/cost";
 
 export type StackOutputs = Record<string, pulumi.Input<unknown>>;
@@ -47,7 +47,7 @@ export function stackOutputs(config: StackConfig, parts: StackParts): StackOutpu
     }),
     ...parts.workloads,
     ...(monitoring.dashboard && { dashboard: dashboardUrl(monitoring.dashboard.id, config.project) }),
-    ...(costInputs && { costEstimate: pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, config.region)) }),
+    ...(costInputs && { costEstimate: pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, config.region, costAssumptions(config))) }),
   };
 }
 
