@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
 export const INVOKER = "roles/run.invoker";
-/** Google's Managed Prometheus collector for Cloud Run (REFERENCE.md); resolved to a digest like any image. */
+/** Google's Managed Prometheus collector for Cloud Run (docs/design.md); resolved to a digest like any image. */
 export const GMP_COLLECTOR_IMAGE = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar";
 
 /** How a service is sized and probed. */
