@@ -111,7 +111,7 @@ describe("npm run train", () => {
     expect(await main(["--outputs", file], stub([]).deps, sink, sink)).toBe(2);
     expect(err).toContain("the stack has no trainingJob output");
     expect(await main([], stub([]).deps, sink, sink)).toBe(2);
-    expect(err).toContain("usage: npm run train -- --stack NAME | --outputs FILE");
+    expect(err).toContain("usage: mlops-gcp-stack train --stack NAME | --outputs FILE");
   });
 
   it("hands the client libraries messages their own protos accept, Durations as seconds", async () => {
