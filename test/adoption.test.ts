@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as YAML from "yaml";
 import { REPO_ROOT } from "../plan";
 
 // A group adopts the stack by version: the packed package, the template laid into its own repository
@@ -37,13 +38,27 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe("a group adopting the packed package and the template", () => {
-  it("gets the Pulumi project in infra/, the workflows in .github/workflows and a .dockerignore at its root", () => {
+  it("gets the Pulumi project in infra/, the workflows in .github/workflows, their scripts in .github/scripts and a .dockerignore at its root", () => {
     for (const f of ["infra/Pulumi.yaml", "infra/index.ts", "infra/package.json", "infra/Pulumi.starter.yaml", ".dockerignore"]) {
       expect(fs.existsSync(path.join(repo, f)), f).toBe(true);
     }
-    const workflows = fs.readdirSync(path.join(repo, ".github", "workflows"));
-    expect(workflows.length).toBeGreaterThan(0);
+    const workflows = fs.readdirSync(path.join(repo, ".github", "workflows")).sort();
+    expect(workflows).toEqual(["deploy.yml", "pause.yml", "preview.yml", "teardown.yml", "train.yml"]);
     for (const w of workflows) expect(fs.readFileSync(path.join(repo, ".github", "workflows", w), "utf8")).toMatch(/STACK_DIR: infra$/m);
+    for (const s of ["up.sh", "clear-lock.sh", "teardown.sh"]) expect(fs.statSync(path.join(repo, ".github", "scripts", s)).mode & 0o111, s).not.toBe(0);
+  });
+
+  it("deploys through the laid script and the installed package's Owner-change check (pulumi stubbed)", () => {
+    const laid = YAML.parse(fs.readFileSync(path.join(repo, ".github", "workflows", "deploy.yml"), "utf8"));
+    const step = (laid.jobs.deploy.steps as Array<{ run?: string }>).find((s) => s.run?.includes("up.sh"));
+    const bin = fs.mkdtempSync(path.join(work, "bin-"));
+    const pulumi = `#!/usr/bin/env bash\necho "pulumi $*" >> "${bin}/calls"\nif [[ " $* " == *" --json "* ]]; then echo '{"steps":[]}'; fi\n`;
+    fs.writeFileSync(path.join(bin, "pulumi"), pulumi, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_WORKSPACE: repo, RUNNER_TEMP: bin, STACK: "group-7" };
+    const up = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step!.run!], { cwd: path.join(repo, laid.defaults.run["working-directory"]), env, encoding: "utf8" });
+    expect(up.status, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toContain("group-7: no change needs an Owner");
+    expect(fs.readFileSync(path.join(bin, "calls"), "utf8")).toMatch(/^pulumi preview --stack group-7 --json .*\npulumi up --stack group-7 --yes/);
   });
 
   it("depends on the package version it was laid from", () => {
@@ -74,8 +89,10 @@ describe("a group adopting the packed package and the template", () => {
     expect(tsc.status, tsc.stdout).toBe(0);
   });
 
-  it("serves the policy pack from the installed package", () => {
-    const dir = path.join(infra, "node_modules", "mlops-gcp-stack", "dist", "policy");
+  it("serves the policy pack from the installed package, where the laid preview workflow looks for it", () => {
+    const preview = fs.readFileSync(path.join(repo, ".github", "workflows", "preview.yml"), "utf8");
+    const dir = path.join(infra, /--policy-pack (\S+)/.exec(preview)![1]);
+    expect(dir).toBe(path.join(infra, "node_modules", "mlops-gcp-stack", "dist", "policy"));
     expect(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")).toMatch(/runtime: nodejs/);
     expect(JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).main).toBe("index.js");
     const count = run("node", ["-e", `console.log(require(${JSON.stringify(path.join(dir, "pack.js"))}).policies().length)`], infra);

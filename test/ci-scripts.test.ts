@@ -1,7 +1,8 @@
 /**
  * What the workflows call, run for real with stand-ins for pulumi, gcloud and curl: the Owner-change check
  * of deploy and pause, the teardown's targets and typed confirmation, the stale-lock step, and the scripts
- * of the end-to-end workflow. Every workflow file is also checked against GitHub's workflow schema.
+ * of the end-to-end workflow. Every workflow file (the template's and this repository's) is also checked
+ * against GitHub's workflow schema.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,15 +13,18 @@ import * as YAML from "yaml";
 import { main as needsOwner, ownerChanges, type PreviewStep } from "../tools/needs-owner";
 import { teardownTargets, type ExportedResource } from "../tools/teardown-targets";
 import { planOf } from "./helpers";
+import { packageCli, REPO_WORKFLOWS, TEMPLATE_SCRIPTS, TEMPLATE_WORKFLOWS } from "./workflow-files";
 
 const ROOT = path.resolve(__dirname, "..");
-const SCRIPTS = path.join(ROOT, ".github", "scripts");
+/** The template's scripts (laid into a group's .github/scripts) and this repository's own (the e2e workflow's). */
+const scriptPath = (script: string) => path.join(script.startsWith("e2e-") ? path.join(ROOT, ".github", "scripts") : TEMPLATE_SCRIPTS, script);
 const PREVIEW = path.join(__dirname, "fixtures", "pulumi-preview.json");
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
 /**
- * Runs a script of .github/scripts in the repository with stand-in commands: each stub is a bash body that
- * sees the arguments as "$@"; every call is recorded as `name arg arg …`.
+ * Runs a script in an empty folder (as in STACK_DIR: nothing of this repository at hand) with stand-in
+ * commands: each stub is a bash body that sees the arguments as "$@"; every call is recorded as `name arg arg …`.
+ * `npx --no-install mlops-gcp-stack` runs the package's command line from source, unrecorded.
  */
 function runScript(script: string, args: string[], stubs: Record<string, string>, env: Record<string, string> = {}) {
   const bin = tmp("stubs-");
@@ -28,8 +32,9 @@ function runScript(script: string, args: string[], stubs: Record<string, string>
   for (const [name, body] of Object.entries(stubs)) {
     fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >> "${calls}"\n${body}\n`, { mode: 0o755 });
   }
-  const run = spawnSync("bash", [path.join(SCRIPTS, script), ...args], {
-    cwd: ROOT,
+  packageCli(bin);
+  const run = spawnSync("bash", [scriptPath(script), ...args], {
+    cwd: tmp("stack-dir-"),
     encoding: "utf8",
     env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: bin, TRIES: "2", WAIT: "0", ...env },
   });
@@ -119,7 +124,7 @@ describe("the teardown", () => {
   });
 });
 
-describe("the stale lock step (.github/scripts/clear-lock.sh)", () => {
+describe("the stale lock step (template/scripts/clear-lock.sh)", () => {
   it("removes the stack's lock objects from a state bucket", () => {
     const run = runScript("clear-lock.sh", ["group-43"], { gcloud: "exit 0" }, { PULUMI_BACKEND_URL: "gs://dtu-mlops-43-pulumi-state" });
     expect(run.code).toBe(0);
@@ -200,16 +205,23 @@ describe("the end-to-end workflow's scripts", () => {
 });
 
 describe("every workflow file", () => {
-  const files = fs.readdirSync(path.join(ROOT, ".github", "workflows")).filter((f) => f.endsWith(".yml"));
+  const files = [REPO_WORKFLOWS, TEMPLATE_WORKFLOWS].flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".yml")).map((f) => path.join(dir, f)));
+  const validate = (file: string) => spawnSync(path.join(ROOT, "node_modules", ".bin", "action-validator"), [file], { encoding: "utf8" });
 
-  it.each(files)("%s is valid against GitHub's workflow schema (@action-validator/cli 0.6.0)", (file) => {
-    const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "action-validator"), [path.join(ROOT, ".github", "workflows", file)], { encoding: "utf8" });
+  it("covers the template's five and this repository's own", () => {
+    expect(files.map((f) => path.relative(ROOT, f)).sort()).toEqual(
+      [...["ci", "e2e", "images", "release"].map((n) => `.github/workflows/${n}.yml`), ...["deploy", "pause", "preview", "teardown", "train"].map((n) => `template/workflows/${n}.yml`)].sort(),
+    );
+  });
+
+  it.each(files.map((f) => path.relative(ROOT, f)))("%s is valid against GitHub's workflow schema (@action-validator/cli 0.6.0)", (file) => {
+    const run = validate(path.join(ROOT, file));
     expect(run.status, run.stdout + run.stderr).toBe(0);
   });
 
   it("and the validator rejects a broken one, so the check above means something", () => {
     const bad = path.join(tmp("wf-"), "bad.yml");
     fs.writeFileSync(bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    stepz: []\n");
-    expect(spawnSync(path.join(ROOT, "node_modules", ".bin", "action-validator"), [bad], { encoding: "utf8" }).status).toBe(1);
+    expect(validate(bad).status).toBe(1);
   });
 });

@@ -106,7 +106,7 @@ describe("npm run new-group", () => {
       expect(training.zone, c.group).toBeUndefined();
       const planned = await plan(file);
       expect(planned.resources.some((r) => r.type === "gcp:compute/instance:Instance"), c.group).toBe(false);
-      expect(planned.outputs.trainCommand, c.group).toBe(`npm run train -- --stack group-${c.group}`);
+      expect(planned.outputs.trainCommand, c.group).toBe(`npx mlops-gcp-stack train --stack group-${c.group}`);
       if (c.training === "vm") {
         const spec = planned.outputs.batchJobSpec as { allocationPolicy: { location: { allowedLocations: string[] }; instances: Array<{ policy: object }> } };
         const zones = spec.allocationPolicy.location.allowedLocations.map((l) => l.replace(/^zones\//, ""));

@@ -1,4 +1,4 @@
-/** `npm run train`: quota first, then one submit with the stack's spec, under stubbed Google clients. */
+/** `mlops-gcp-stack train` (`npm run train` here): quota first, then one submit with the stack's spec, under stubbed Google clients. */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,9 +7,10 @@ import { protos as batchProtos } from "@google-cloud/batch";
 import { protos as aiProtos } from "@google-cloud/aiplatform";
 import { describe, expect, it } from "vitest";
 import { runId, withDurationObjects, type TrainDeps } from "../lib/train/run";
+import { main as cli } from "../tools/cli";
 import { main } from "../tools/train";
-import { REPO_ROOT } from "../plan";
 import { planFile } from "./helpers";
+import { fileOf, REPO_ROOT } from "./workflow-files";
 
 interface Calls {
   gets: string[];
@@ -111,7 +112,7 @@ describe("npm run train", () => {
     expect(await main(["--outputs", file], stub([]).deps, sink, sink)).toBe(2);
     expect(err).toContain("the stack has no trainingJob output");
     expect(await main([], stub([]).deps, sink, sink)).toBe(2);
-    expect(err).toContain("usage: npm run train -- --stack NAME | --outputs FILE");
+    expect(err).toContain("usage: mlops-gcp-stack train --stack NAME | --outputs FILE");
   });
 
   it("hands the client libraries messages their own protos accept, Durations as seconds", async () => {
@@ -135,18 +136,33 @@ describe("npm run train", () => {
   });
 });
 
-describe("the train workflow", () => {
-  const workflow = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, ".github/workflows/train.yml"), "utf8"));
+describe("the train workflow (the template's) and the package command it runs", () => {
+  const workflow = YAML.parse(fs.readFileSync(fileOf("train"), "utf8"));
   const steps = workflow.jobs.train.steps as Array<{ uses?: string; run?: string; with?: Record<string, unknown> }>;
 
-  it("runs only by hand, for one stack, with the printed command", () => {
+  it("runs only by hand, for one stack, with the command the stack prints, in STACK_DIR", () => {
     expect(Object.keys(workflow.on)).toEqual(["workflow_dispatch"]);
     expect(workflow.jobs.train.permissions).toEqual({ contents: "read", "id-token": "write" });
-    expect(steps.map((s) => s.run).filter(Boolean)).toContain('npm run train -- --stack "$STACK"');
+    expect(steps.map((s) => s.run).filter(Boolean)).toContain('npx --no-install mlops-gcp-stack train --stack "$STACK"');
+    expect(workflow.defaults.run["working-directory"]).toBe(workflow.env.STACK_DIR);
   });
 
   it("pins every action by commit and uses Node 22", () => {
     for (const s of steps.filter((x) => x.uses)) expect(s.uses).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/);
     expect(steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with?.["node-version"]).toBe(22);
+  });
+
+  it("`mlops-gcp-stack train` is the package's command, and `npm run train` stays this repository's", async () => {
+    const saved = process.stderr.write;
+    let err = "";
+    process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+    try {
+      expect(await cli(["train"])).toBe(2);
+    } finally {
+      process.stderr.write = saved;
+    }
+    expect(err).toContain("usage: mlops-gcp-stack train --stack NAME | --outputs FILE");
+    expect(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts.train).toBe("tsx tools/train.ts");
+    expect(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.build.json"), "utf8")).toContain('"tools/train.ts"');
   });
 });

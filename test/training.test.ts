@@ -70,7 +70,7 @@ describe("group 140: spot T4 runs on Cloud Batch, nothing standing", () => {
 
   it("prints one run command: a single invocation naming the stack", async () => {
     const { plan } = await planFile("group-140");
-    expect(plan.outputs.trainCommand).toBe("npm run train -- --stack group-140");
+    expect(plan.outputs.trainCommand).toBe("npx mlops-gcp-stack train --stack group-140");
     expect(plan.outputs.trainingJob).toMatchObject({ kind: "batch", project: "dtu-mlops-140", region: "europe-west1", name: "g140-train" });
   });
 });
@@ -146,7 +146,7 @@ describe("group 43: a Vertex AI custom job", () => {
     expect(String(object.inputs.bucket)).toMatch(/^dtu-mlops-43-models-/);
     // The provider treats object content as sensitive; the spec itself is the vertexJobSpec output.
     expect(object.inputs.content).toBe("[secret]");
-    expect(plan.outputs.trainCommand).toBe("npm run train -- --stack group-43");
+    expect(plan.outputs.trainCommand).toBe("npx mlops-gcp-stack train --stack group-43");
     expect(plan.outputs.trainingJob).toMatchObject({ kind: "vertex", name: "g43-train", labels: { group: "43", stack: "group-43" } });
     expect(plan.resources.some((r) => r.type === "gcp:compute/instance:Instance")).toBe(false);
   });

@@ -8,9 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AUTH_ACTION } from "../components/github-ci";
-import { ALL, authenticates, jobs, PINNED, PULUMI_VERSION, pulumiStep, runStep, stackJob, steps, text, usesAction, workflows, type Name } from "./workflow-files";
-
-const REPO_ROOT = path.resolve(__dirname, "..");
+import { ALL, authenticates, groupRepo, jobs, PINNED, PULUMI_VERSION, pulumiStep, runWorkflowStep, stackJob, steps, text, usesAction, workflows, type Name } from "./workflow-files";
 
 describe("versions", () => {
   it("every action is pinned to the commit of its release, the version in a comment (SHAs read from each action's git history)", () => {
@@ -22,7 +20,7 @@ describe("versions", () => {
 
   it("every job that runs pulumi installs the CLI at the lower bound of requiredPulumiVersion, after npm ci", () => {
     expect(PULUMI_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    for (const n of ["preview", "deploy", "pause", "teardown", "e2e"] as const) {
+    for (const n of ["preview", "deploy", "pause", "teardown", "train", "e2e"] as const) {
       const all = stackJob(n).steps as any[];
       const install = usesAction(stackJob(n), "pulumi/actions");
       expect(install?.with, n).toEqual({ "pulumi-version": PULUMI_VERSION });
@@ -35,7 +33,7 @@ describe("versions", () => {
 
   it("every job that sets up Node.js uses Node 22, a maintained LTS", () => {
     const setups = steps.filter(({ step }) => step.uses?.startsWith("actions/setup-node@"));
-    expect(setups).toHaveLength(6);
+    expect(setups).toHaveLength(7);
     for (const { step } of setups) expect(String(step.with["node-version"])).toBe("22");
   });
 
@@ -53,10 +51,12 @@ describe("versions", () => {
 describe("deploy, pause and teardown, run with a stand-in pulumi", () => {
   const cwd = () => fs.mkdtempSync(path.join(os.tmpdir(), "checkout-"));
 
-  /** The first four arguments of each pulumi call a workflow's pulumi step makes, run in the repository. */
+  /** The first four arguments of each pulumi call a workflow's pulumi step makes, run in a group's repository. */
   const pulumiCalls = (n: Name) => {
-    const run = runStep(pulumiStep(n).run, REPO_ROOT, { STACK: "group-43", RUNNER_TEMP: cwd() });
+    const { root, infra } = groupRepo();
+    const run = runWorkflowStep(n, pulumiStep(n), root, { STACK: "group-43", RUNNER_TEMP: cwd() });
     expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.cwd, "pulumi runs in STACK_DIR").toBe(fs.realpathSync(infra));
     expect(run.stdout).toContain("group-43: no change needs an Owner");
     return run.calls.map((c) => c.slice(0, 4));
   };

@@ -7,8 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../plan";
-import { ALL, authenticates, jobs, pulumiStep, runStep, stackJob, text, usesAction, workflows, type Name } from "./workflow-files";
+import { ALL, authenticates, groupRepo, jobs, pulumiStep, runWorkflowStep, stackJob, TEMPLATE, TEMPLATE_SCRIPTS, text, usesAction, workflows, type Name } from "./workflow-files";
 
 describe("when the workflows run", () => {
   it("ci: on every push and every pull request, any branch", () => {
@@ -44,7 +43,7 @@ describe("what each job may do", () => {
       const expected = authenticates(job) ? { contents: "read", "id-token": "write" } : commenting.some((c) => c.job === job) ? { "pull-requests": "write" } : { contents: "read" };
       expect(job.permissions, `${workflow}.${id}`).toEqual(expected);
     }
-    expect(jobs.filter(({ job }) => authenticates(job)).map((j) => `${j.workflow}.${j.id}`)).toEqual(["preview.preview", "deploy.deploy", "pause.pause", "teardown.teardown", "e2e.e2e"]);
+    expect(jobs.filter(({ job }) => authenticates(job)).map((j) => `${j.workflow}.${j.id}`)).toEqual(["preview.preview", "deploy.deploy", "pause.pause", "teardown.teardown", "train.train", "e2e.e2e"]);
   });
 
   it("preview authenticates as the stack's ci-preview account; deploy and pause as its ci-deploy account, through WIF", () => {
@@ -70,18 +69,21 @@ describe("ci", () => {
 describe.each(["preview", "deploy", "pause"] as const)("%s, one job per stack", (n) => {
   const job = stackJob(n);
 
-  it("lists every stack file but dev into the matrix", () => {
+  it("lists every stack file in STACK_DIR but the template's starter into the matrix", () => {
     const list = workflows[n].jobs.stacks;
-    const script = (list.steps as any[]).find((s) => s.id === "list").run;
-    const inRepo = runStep(script, REPO_ROOT, {});
-    expect(inRepo.code, inRepo.stderr).toBe(0);
-    const expected = fs.readdirSync(REPO_ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).filter((s) => s !== "dev").sort();
-    expect(expected.length).toBeGreaterThan(0);
-    expect(inRepo.output).toBe(`stacks=${JSON.stringify(expected)}\n`);
-    const onlyDev = fs.mkdtempSync(path.join(os.tmpdir(), "repo-"));
-    fs.writeFileSync(path.join(onlyDev, "Pulumi.yaml"), "");
-    fs.writeFileSync(path.join(onlyDev, "Pulumi.dev.yaml"), "");
-    expect(runStep(script, onlyDev, {}).output).toBe("stacks=[]\n");
+    const step = (list.steps as any[]).find((s) => s.id === "list");
+    const { root, infra } = groupRepo();
+    for (const f of ["Pulumi.dev.yaml", "Pulumi.group-7.yaml", "Pulumi.starter.yaml"]) fs.writeFileSync(path.join(infra, f), "");
+    fs.writeFileSync(path.join(root, "Pulumi.elsewhere.yaml"), "");
+    const listed = runWorkflowStep(n, step, root, {});
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.output).toBe(`stacks=${JSON.stringify(["dev", "group-7"])}\n`);
+    const onlyStarter = groupRepo();
+    fs.writeFileSync(path.join(onlyStarter.infra, "Pulumi.starter.yaml"), "");
+    expect(runWorkflowStep(n, step, onlyStarter.root, {}).output).toBe("stacks=[]\n");
+    const elsewhere = runWorkflowStep(n, step, root, { STACK_DIR: "deploy" });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stdout).toContain("::error title=no Pulumi project in deploy::");
     expect(list.outputs.stacks).toBe("${{ steps.list.outputs.stacks }}");
 
     expect(job.needs).toBe("stacks");
@@ -101,7 +103,7 @@ describe.each(["preview", "deploy", "pause"] as const)("%s, one job per stack", 
     const notices = all.filter((s) => s.if === "vars.WIF_PROVIDER == ''");
     expect(notices).toHaveLength(1);
     expect(notices[0].run).toMatch(/^echo "::notice title=/);
-    const skipped = runStep(notices[0].run, fs.mkdtempSync(path.join(os.tmpdir(), "skip-")), { STACK: "group-9" });
+    const skipped = runWorkflowStep(n, notices[0], groupRepo().root, { STACK: "group-9" });
     expect(skipped.code).toBe(0);
     expect(skipped.stdout).toMatch(/^::notice title=group-9 not \w+::The GitHub environment group-9 has no variable WIF_PROVIDER/);
     for (const step of all.filter((s) => !notices.includes(s))) {
@@ -111,30 +113,56 @@ describe.each(["preview", "deploy", "pause"] as const)("%s, one job per stack", 
   });
 });
 
+describe("the template's workflows work on the stack in STACK_DIR", () => {
+  it.each(TEMPLATE)("%s: STACK_DIR and the default working-directory name infra, the only lines init rewrites", (n) => {
+    expect(workflows[n].env).toEqual({ STACK_DIR: "infra" });
+    expect(workflows[n].defaults).toEqual({ run: { "working-directory": "infra" } });
+    expect(text[n].match(/\binfra\b/g)).toHaveLength(2);
+  });
+
+  it.each(TEMPLATE)("%s: npm ci and its cache in STACK_DIR; steps before the checkout run at the root; scripts from the root", (n) => {
+    for (const job of Object.values(workflows[n].jobs as Record<string, any>)) {
+      const all = job.steps as any[];
+      const checkout = all.findIndex((s) => s.uses?.startsWith("actions/checkout@"));
+      for (const s of all.filter((x) => x.run)) {
+        if (checkout < 0 || all.indexOf(s) < checkout) expect(s["working-directory"], s.run).toBe(".");
+        else if (/^npm ci\b/.test(s.run)) expect(s["working-directory"], s.run).toBeUndefined();
+      }
+      for (const s of all.filter((x) => x.uses?.startsWith("actions/setup-node@"))) expect(s.with["cache-dependency-path"]).toBe("${{ env.STACK_DIR }}/package-lock.json");
+    }
+    for (const [, script] of text[n].matchAll(/\.github\/scripts\/([\w-]+\.sh)/g)) {
+      expect(text[n]).toContain(`"$GITHUB_WORKSPACE/.github/scripts/${script}"`);
+      expect(fs.existsSync(path.join(TEMPLATE_SCRIPTS, script)), script).toBe(true);
+    }
+  });
+});
+
 describe("the pulumi commands, run with a stand-in pulumi", () => {
-  const cwd = () => fs.mkdtempSync(path.join(os.tmpdir(), "checkout-"));
+  const temp = () => fs.mkdtempSync(path.join(os.tmpdir(), "runner-temp-"));
+  const POLICY = ["--policy-pack", "node_modules/mlops-gcp-stack/dist/policy"];
 
-  it("preview: pulumi preview --diff of the stack, its output kept for the comment and the job summary, its exit code the job's", () => {
+  it("preview: pulumi preview --diff of the stack in STACK_DIR with the package's policy pack, its output kept for the comment and the job summary, its exit code the job's", () => {
     const step = pulumiStep("preview");
-    const dir = cwd();
-    const ok = runStep(step.run, dir, { STACK: "group-43", POLICY_PACK: "" });
+    const { root } = groupRepo();
+    const runnerTemp = temp();
+    const ok = runWorkflowStep("preview", step, root, { STACK: "group-43", RUNNER_TEMP: runnerTemp });
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.args).toEqual(["preview", "--stack", "group-43", "--diff", "--non-interactive", "--color", "never"]);
-    expect(fs.readFileSync(path.join(dir, "preview", "status"), "utf8")).toBe("0\n");
-    expect(fs.readFileSync(path.join(dir, "preview", "output.txt"), "utf8")).toBe("Resources: 3 to create\n");
+    expect(ok.args).toEqual(["preview", "--stack", "group-43", "--diff", "--non-interactive", "--color", "never", ...POLICY]);
+    expect(fs.readFileSync(path.join(runnerTemp, "preview", "status"), "utf8")).toBe("0\n");
+    expect(fs.readFileSync(path.join(runnerTemp, "preview", "output.txt"), "utf8")).toBe("Resources: 3 to create\n");
     expect(ok.summary).toContain("Resources: 3 to create");
+    expect(usesAction(stackJob("preview"), "actions/upload-artifact").with.path).toBe("${{ runner.temp }}/preview/");
 
-    const failed = runStep(step.run, cwd(), { STACK: "group-43", POLICY_PACK: "" }, 255);
+    const failed = runWorkflowStep("preview", step, root, { STACK: "group-43", RUNNER_TEMP: temp() }, 255);
     expect(failed.code).toBe(255);
   });
 
-  it("preview: adds --policy-pack policy exactly when policy/PulumiPolicy.yaml exists", () => {
-    const step = pulumiStep("preview");
-    expect(step.env.POLICY_PACK).toBe("${{ hashFiles('policy/PulumiPolicy.yaml') != '' && 'policy' || '' }}");
-    const withPolicy = runStep(step.run, cwd(), { STACK: "group-43", POLICY_PACK: "policy" });
-    expect(withPolicy.args).toEqual(["preview", "--stack", "group-43", "--diff", "--non-interactive", "--color", "never", "--policy-pack", "policy"]);
+  it("preview: a stack skipped for lacking WIF_PROVIDER leaves its status where the upload takes it", () => {
+    const notice = (stackJob("preview").steps as any[]).find((s) => s.if === "vars.WIF_PROVIDER == ''");
+    const runnerTemp = temp();
+    expect(runWorkflowStep("preview", notice, groupRepo().root, { STACK: "group-9", RUNNER_TEMP: runnerTemp }).code).toBe(0);
+    expect(fs.readFileSync(path.join(runnerTemp, "preview", "status"), "utf8")).toBe("skipped: environment group-9 has no WIF_PROVIDER\n");
   });
-
 });
 
 describe("the pull-request comment", () => {

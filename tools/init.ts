@@ -1,8 +1,9 @@
 /**
  * `mlops-gcp-stack init [--dir infra] [--root .]`: lays the template into a group's repository: the Pulumi
- * project into DIR, the workflows into .github/workflows, a .dockerignore at the root. It never overwrites
- * a file; the package version it writes into DIR/package.json is its own, so `npx mlops-gcp-stack@X init`
- * adopts version X. Exit 0: done (skipped files are listed); 2: bad arguments.
+ * project into DIR, the workflows into .github/workflows (working on the stack in DIR), the scripts they call
+ * into .github/scripts, a .dockerignore at the root. It never overwrites a file; the package version it
+ * writes into DIR/package.json is its own, so `npx mlops-gcp-stack@X init` adopts version X.
+ * Exit 0: done (skipped files are listed); 2: bad arguments.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,20 +20,29 @@ function packageRoot(): string {
   throw new Error("the package's template/ folder is missing");
 }
 
-/** What goes where: [source in template/, target in the repository, text transform]. */
-function layout(dir: string, version: string): Array<[string, string, (text: string) => string]> {
+type Laid = [source: string, target: string, transform: (text: string) => string, mode?: number];
+
+/**
+ * A workflow of the template for the stack in DIR: its `STACK_DIR` and the default working-directory (GitHub
+ * allows no expression there) both name DIR.
+ */
+export function workflowFor(text: string, dir: string): string {
+  return text.replace(/^(\s*STACK_DIR: ).*$/m, `$1${dir}`).replace(/^(defaults:\n\s+run:\n\s+working-directory: ).*$/m, `$1${dir}`);
+}
+
+/** What goes where: [source in template/, target in the repository, text transform, file mode]. */
+function layout(dir: string, version: string): Laid[] {
   const same = (text: string) => text;
-  const files = PROJECT_FILES.map((f): [string, string, (text: string) => string] => [
+  const files = PROJECT_FILES.map((f): Laid => [
     f,
     path.join(dir, f),
     f === "package.json" ? (text) => text.replace(/("mlops-gcp-stack": )"[^"]*"/, `$1"${version}"`) : same,
   ]);
-  const workflows = fs.readdirSync(path.join(packageRoot(), "template", "workflows")).map((f): [string, string, (text: string) => string] => [
-    path.join("workflows", f),
-    path.join(".github", "workflows", f),
-    (text) => text.replace(/^(\s*STACK_DIR: ).*$/m, `$1${dir}`),
-  ]);
-  return [...files, ...workflows, ["dockerignore", ".dockerignore", same]];
+  const folder = (name: string) => fs.readdirSync(path.join(packageRoot(), "template", name)).sort();
+  const workflows = folder("workflows").map((f): Laid => [path.join("workflows", f), path.join(".github", "workflows", f), (text) => workflowFor(text, dir)]);
+  // The scripts the workflows call from the repository's root; executable whatever mode the tarball kept.
+  const scripts = folder("scripts").map((f): Laid => [path.join("scripts", f), path.join(".github", "scripts", f), same, 0o755]);
+  return [...files, ...workflows, ...scripts, ["dockerignore", ".dockerignore", same]];
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,18 +54,19 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const dir = path.posix.normalize(args.dir.replace(/\\/g, "/"));
-  if (path.isAbsolute(dir) || dir.startsWith("..")) {
-    process.stderr.write(`--dir: "${args.dir}" must be a folder inside the repository, such as infra\n${USAGE}\n`);
+  // Plain path characters only: DIR is written unquoted into the workflows' YAML.
+  if (path.isAbsolute(dir) || dir.startsWith("..") || !/^[\w./-]+$/.test(dir)) {
+    process.stderr.write(`--dir: "${args.dir}" must be a folder inside the repository (letters, digits, . _ - /), such as infra\n${USAGE}\n`);
     return 2;
   }
   const root = packageRoot();
   const version = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
-  for (const [source, target, transform] of layout(dir, version)) {
+  for (const [source, target, transform, mode] of layout(dir, version)) {
     const file = path.join(args.root, target);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const text = transform(fs.readFileSync(path.join(root, "template", source), "utf8"));
     try {
-      fs.writeFileSync(file, text, { flag: "wx" });
+      fs.writeFileSync(file, text, { flag: "wx", mode });
       process.stdout.write(`wrote   ${target}\n`);
     } catch {
       process.stdout.write(`kept    ${target} (exists; compare it with template/${source} of mlops-gcp-stack ${version})\n`);

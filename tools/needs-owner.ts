@@ -56,10 +56,10 @@ export function ownerMessage(stack: string, changes: string[]): string {
   return `::error title=${stack} needs an Owner::This change needs the Owner role (${shown.join(", ")}); someone with Owner runs \`pulumi up --stack ${stack}\` once from a laptop, then re-runs this workflow.`;
 }
 
-export function main(argv: string[], out: (line: string) => void): number {
+export function main(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): number {
   const { values, positionals } = parseArgs({ args: argv, options: { stack: { type: "string" } }, allowPositionals: true });
   if (!values.stack || positionals.length !== 1) {
-    out("usage: tsx tools/needs-owner.ts --stack STACK PREVIEW.json   (the output of pulumi preview --json)");
+    out("usage: mlops-gcp-stack needs-owner --stack STACK PREVIEW.json   (the output of pulumi preview --json)");
     return 2;
   }
   let preview: { steps?: PreviewStep[] };
@@ -78,4 +78,4 @@ export function main(argv: string[], out: (line: string) => void): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`));
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -91,7 +91,7 @@ function render(spec: GroupSpec, config: Record<string, unknown>): string {
     ` Group ${spec.group} (${spec.repo}), written by \`npm run new-group\`. The README's "Stack config" lists every`,
     ` key; check a change offline with \`npm run plan -- --stack group-${spec.group}\`. The services run Google's`,
     ` sample image until they get an image, e.g. image: { build: ., dockerfile: dockerfiles/api.dockerfile }.`,
-    ...(spec.training && spec.training !== "none" ? [` Training starts nothing on pulumi up; start a run with \`npm run train -- --stack group-${spec.group}\`.`] : []),
+    ...(spec.training && spec.training !== "none" ? [` Training starts nothing on pulumi up; start a run with \`npx mlops-gcp-stack train --stack group-${spec.group}\`.`] : []),
   ].join("\n");
   return doc.toString({ lineWidth: 0 });
 }

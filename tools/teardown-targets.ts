@@ -36,10 +36,10 @@ export function teardownTargets(stack: string, resources: ExportedResource[]): T
   return { ok: true, urns: targets.map((r) => r.urn) };
 }
 
-export function main(argv: string[], out: (line: string) => void): number {
+export function main(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): number {
   const { values, positionals } = parseArgs({ args: argv, options: { stack: { type: "string" } }, allowPositionals: true });
   if (!values.stack || positionals.length !== 1) {
-    out("usage: tsx tools/teardown-targets.ts --stack STACK EXPORT.json   (the output of pulumi stack export)");
+    out("usage: mlops-gcp-stack teardown-targets --stack STACK EXPORT.json   (the output of pulumi stack export)");
     return 2;
   }
   const exported = JSON.parse(fs.readFileSync(positionals[0], "utf8")) as { deployment?: { resources?: ExportedResource[] } };
@@ -52,4 +52,4 @@ export function main(argv: string[], out: (line: string) => void): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`));
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

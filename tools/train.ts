@@ -1,7 +1,8 @@
 /**
- * `npm run train -- --stack NAME` starts one training run of a deployed stack: it reads the stack's outputs
- * (`pulumi stack output --json`), checks the region's GPU quota, submits the stack's Cloud Batch job or
- * Vertex AI custom job with Application Default Credentials, and prints how to follow it. `--outputs FILE`
+ * `npx mlops-gcp-stack train --stack NAME` (`npm run train -- --stack NAME` in this repository) starts one
+ * training run of a deployed stack: it reads the stack's outputs (`pulumi stack output --json`), checks the
+ * region's GPU quota, submits the stack's Cloud Batch job or Vertex AI custom job with Application Default
+ * Credentials, and prints how to follow it. `--outputs FILE`
  * reads the outputs from a file (what `pulumi stack output --json` printed) instead. Exit 2 on bad usage,
  * 3 when the quota stops the run, 1 when a call fails.
  */
@@ -10,7 +11,7 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { startRun, type TrainDeps, type TrainingJobOutput } from "../lib/train/run";
 
-const USAGE = "usage: npm run train -- --stack NAME | --outputs FILE";
+const USAGE = "usage: mlops-gcp-stack train --stack NAME | --outputs FILE   (npm run train -- … in this repository)";
 
 export function readOutputs(args: { stack?: string; outputs?: string }): Record<string, unknown> {
   if (args.outputs) return JSON.parse(fs.readFileSync(args.outputs, "utf8")) as Record<string, unknown>;

@@ -27,8 +27,11 @@ interface TrainerRun {
   waitFor: pulumi.Resource[];
 }
 
-/** The one command that starts a run, as the stack prints it: no `&&`, the stack named, the rest read from its outputs. */
-export const trainCommand = (stack: string): string => `npm run train -- --stack ${stack}`;
+/**
+ * The one command that starts a run, as the stack prints it for the group's Pulumi folder (where the package
+ * is installed): no `&&`, the stack named, the rest read from its outputs.
+ */
+export const trainCommand = (stack: string): string => `npx mlops-gcp-stack train --stack ${stack}`;
 
 export function trainingRun(config: StackConfig, training: TrainingConfig, p: Platform, refs: References): Training {
   const image = p.image("trainer", training.image);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hand-run teardown of one stack: deletes its data and everything CI manages, never identities,
 # federation or team grants (an Owner removes those with `pulumi destroy` on a laptop). It runs only when
-# CONFIRM reads exactly "delete STACK and its data", and only once protectData is off (tools/teardown-targets.ts).
+# CONFIRM reads exactly "delete STACK and its data", and only once protectData is off
+# (`mlops-gcp-stack teardown-targets`). Runs in the Pulumi project's folder (STACK_DIR).
 set -euo pipefail
 stack=${1:?usage: teardown.sh STACK}
 expected="delete $stack and its data"
@@ -12,7 +13,7 @@ fi
 exported="${RUNNER_TEMP:-/tmp}/export-$stack.json"
 pulumi stack export --stack "$stack" > "$exported"
 list="${RUNNER_TEMP:-/tmp}/targets-$stack"
-if ! node_modules/.bin/tsx tools/teardown-targets.ts --stack "$stack" "$exported" > "$list"; then
+if ! npx --no-install mlops-gcp-stack teardown-targets --stack "$stack" "$exported" > "$list"; then
   cat "$list"
   exit 1
 fi
