@@ -21,6 +21,8 @@ export const DEPLOY_RUNS: readonly WorkflowRun[] = [
   { file: "pause.yml", event: "schedule" },
   { file: "pause.yml", event: "workflow_dispatch" },
   { file: "teardown.yml", event: "workflow_dispatch" },
+  // Starts a training run by hand (the stack's trainCommand): batch.jobsEditor and actAs on the trainer only.
+  { file: "train.yml", event: "workflow_dispatch" },
 ];
 
 /** The run that acts as ci-preview, from any pull-request branch. */
