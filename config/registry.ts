@@ -1,6 +1,6 @@
 /** The Artifact Registry Docker repository and its cleanup policies. */
 import { z } from "zod";
-import { intIn } from "../lib/validation";
+import { gbIn, intIn } from "../lib/validation";
 
 export const registry = z
   .strictObject({
@@ -11,9 +11,7 @@ export const registry = z
     olderThanDays: intIn(1, 3650, "days")
       .default(30)
       .describe("Tagged versions older than this are deleted unless they are among the most recent keepRecent."),
-    imageGb: z.number({ error: "must be a size in GB from 0.01 to 50" }).min(0.01, { error: "must be a size in GB from 0.01 to 50" }).max(50, { error: "must be a size in GB from 0.01 to 50" })
-      .default(1)
-      .describe("Cost estimate only: the compressed size of one image version in GB (the registry bills what it stores; course images are often 1–3 GB)."),
+    imageGb: gbIn(0.01, 50).default(1).describe("Cost estimate only: the compressed size of one image version in GB (the registry bills what it stores; course images are often 1–3 GB)."),
   })
   .prefault({})
   .describe("The Artifact Registry Docker repository and its cleanup policies.");

@@ -1,6 +1,6 @@
 /** The data, models and predictions buckets, and the access a workload gets to them. */
 import { z } from "zod";
-import { intIn } from "../lib/validation";
+import { gbIn, intIn } from "../lib/validation";
 
 export const BUCKETS = ["data", "models", "predictions"] as const;
 export type BucketName = (typeof BUCKETS)[number];
@@ -20,9 +20,7 @@ export const storage = z
     predictionsDays: intIn(1, 3650, "days")
       .default(90)
       .describe("Days a logged prediction stays in the predictions bucket before it is deleted."),
-    expectedGb: z.number({ error: "must be a size in GB from 0 to 100000" }).min(0, { error: "must be a size in GB from 0 to 100000" }).max(100000, { error: "must be a size in GB from 0 to 100000" })
-      .default(1)
-      .describe("Cost estimate only: the GB each bucket is expected to hold."),
+    expectedGb: gbIn(0, 100000).default(1).describe("Cost estimate only: the GB each bucket is expected to hold."),
   })
   .prefault({})
   .describe("The data, models and predictions buckets.");

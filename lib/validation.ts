@@ -13,6 +13,12 @@ export function intIn(min: number, max: number, what: string) {
 }
 
 
+/** A size in GB within [min, max] (fractions allowed), with a message that names the range. */
+export function gbIn(min: number, max: number) {
+  const error = `must be a size in GB from ${min} to ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
+}
+
 export function unique(lines: string[]): string[] {
   return [...new Set(lines)];
 }
