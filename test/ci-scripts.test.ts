@@ -194,13 +194,39 @@ describe("the end-to-end workflow's scripts", () => {
     ]);
   });
 
-  it("the throwaway stack file plans: one public and one private service, data protected", async () => {
+  it("train: starts a run with the stack's train command, waits for the Batch job, and checks its logs and model", () => {
+    const job = JSON.stringify({ project: "sandbox", region: "europe-west1", modelsUri: "gs://sandbox-models-abc/" });
+    const train = "printf 'submitted Cloud Batch job x\\nstatus:  gcloud batch jobs describe e2e-train-1 --location europe-west1 --project sandbox\\n'";
+    const gcloud = (states: string) =>
+      [
+        `if [[ "$*" == *"value(status.state)"* ]]; then n=$(cat "$RUNNER_TEMP/n" 2>/dev/null || echo 0); echo $((n+1)) > "$RUNNER_TEMP/n"; s=(${states}); echo "\${s[$n]:-\${s[-1]}}"; exit 0; fi`,
+        `if [[ "$*" == *"value(uid)"* ]]; then echo uid-1; exit 0; fi`,
+        `if [ "$1 $2" = "logging read" ]; then echo "epoch 1 accuracy 0.93"; exit 0; fi`,
+        `if [ "$1 $2" = "storage ls" ]; then echo gs://sandbox-models-abc/models/latest/model.joblib; exit 0; fi`,
+      ].join("\n");
+    const stubs = (states: string) => ({ pulumi: `echo '${job}'`, trainer: train, gcloud: gcloud(states), sleep: "exit 0" });
+    const ok = runScript("e2e-train.sh", ["e2e-1"], stubs("RUNNING SUCCEEDED"), { TRAIN: "trainer", TRIES: "3" });
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.calls).toContain("trainer --stack e2e-1");
+    expect(ok.calls).toContain("gcloud batch jobs describe e2e-train-1 --location europe-west1 --project sandbox --format value(status.state)");
+    expect(ok.calls.some((c) => c.startsWith("gcloud logging read") && c.includes('labels.job_uid="uid-1"'))).toBe(true);
+    expect(ok.calls).toContain("gcloud storage ls gs://sandbox-models-abc/models/latest/");
+    const failed = runScript("e2e-train.sh", ["e2e-1"], stubs("RUNNING FAILED"), { TRAIN: "trainer", TRIES: "3" });
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain("training job e2e-train-1 ended FAILED");
+    const slow = runScript("e2e-train.sh", ["e2e-1"], stubs("RUNNING"), { TRAIN: "trainer", TRIES: "2" });
+    expect(slow.code).toBe(1);
+    expect(slow.out).toContain("is still RUNNING after 2 checks");
+  });
+
+  it("the throwaway stack file plans: one public and one private service, a CPU training run, data protected", async () => {
     const raw = (YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "e2e", "Pulumi.e2e.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
     const plan = await planOf(raw);
     const invokers = plan.resources.filter((r) => r.type === "gcp:cloudrunv2/serviceIamMember:ServiceIamMember").map((r) => `${r.name} ${r.inputs.member}`);
     expect(invokers.some((i) => i.includes("allUsers") && i.startsWith("hello"))).toBe(true);
     expect(invokers.some((i) => i.includes("allUsers") && i.startsWith("private"))).toBe(false);
     expect(plan.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket").every((b) => b.protect)).toBe(true);
+    expect((plan.outputs.trainingJob as { kind: string }).kind).toBe("batch");
   });
 });
 

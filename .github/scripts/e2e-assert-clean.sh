@@ -11,7 +11,7 @@ marker=${5:?marker}
 left=$(
   gcloud run services list --project "$project" --region "$region" --filter "metadata.labels.stack=$stack" --format 'value(metadata.name)'
   gcloud compute instances list --project "$project" --filter "labels.stack=$stack" --format 'value(name)'
-  gcloud batch jobs list --project "$project" --location "$region" --filter "labels.stack=$stack" --format 'value(name)'
+  gcloud batch jobs list --project "$project" --location "$region" --filter "labels.stack=$stack AND status.state:(QUEUED SCHEDULED RUNNING)" --format 'value(name)'
   gcloud monitoring uptime list-configs --project "$project" --filter "userLabels.stack=$stack" --format 'value(name)'
 )
 if [ -n "$left" ]; then
