@@ -6,7 +6,7 @@ import { intIn } from "../lib/validation";
 import { flag, zone } from "./project";
 import type { Fields, Parsed } from "./schema";
 import { bucketAccess, type Access, type BucketName } from "./storage";
-import { envChecks, envVars, imageChecks, imageSource, secretNames, type ImageSource } from "./workload";
+import { envChecks, envVars, imageChecks, imageSource, SAMPLE_TRAINER, secretNames, type ImageSource } from "./workload";
 
 const VM_ONLY = ["zone", "bootDiskGb", "internet"];
 /** Keys of the standing VM that runs replaced; each is named with what to do instead. */
@@ -43,7 +43,7 @@ export const training = z
     bootDiskGb: intIn(20, 2000, "GB").default(50).describe("VM only: boot disk of each run's VM; the image is pulled onto it."),
     internet: flag().default(false)
       .describe("VM only: true adds Cloud NAT so runs reach the internet (W&B, pip); Google APIs are reached privately either way."),
-    image: imageSource.prefault({ build: "services", dockerfile: "services/trainer/Dockerfile" }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
+    image: imageSource.prefault({ ...SAMPLE_TRAINER }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
     args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments passed to the training container."),
     env: envVars().describe("Environment variables of the training container."),
     buckets: bucketAccess.default({ data: "read", models: "write" }).describe("Bucket access of the trainer account: read or write per bucket."),

@@ -10,6 +10,8 @@ import { CI_WORKLOADS } from "./identities";
 import type { Fields } from "./schema";
 import { BUCKETS } from "./storage";
 
+/** The sample trainer of this repository's services/, the training image when the stack file names none. */
+export const SAMPLE_TRAINER = { build: "services", dockerfile: "services/trainer/Dockerfile" } as const;
 /** Google's public Cloud Run sample, so a service deploys before the group has a Dockerfile. */
 export const SAMPLE_IMAGE = "us-docker.pkg.dev/cloudrun/container/hello";
 /** Image references: [host[:port]/]path[:tag][@sha256:digest]. */
@@ -101,6 +103,9 @@ export function buildContextChecks(f: Fields, projectDir: string): string[] {
   ];
   return images.flatMap(([key, image]) => {
     if (!image || !("build" in image)) return [];
+    if (key === "mlops:training.image" && image.build === SAMPLE_TRAINER.build && !fs.existsSync(path.resolve(projectDir, image.dockerfile ?? ""))) {
+      return [`${key}: not set, and the sample trainer (${SAMPLE_TRAINER.dockerfile}) is not in this project; set it to your training image, e.g. { build: .., dockerfile: ../dockerfiles/train.dockerfile }`];
+    }
     const dockerfile = image.dockerfile ?? path.join(image.build, "Dockerfile");
     if (!fs.existsSync(path.resolve(projectDir, image.build))) {
       return [`${key}.build: directory "${image.build}" does not exist in the project folder ${projectDir} (paths start there)`];

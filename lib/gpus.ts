@@ -118,7 +118,7 @@ export function machineProblems(key: string, machineType: string, gpu?: { type: 
     const others = GPU_TYPES.filter((t) => GPUS[t].family === family);
     return [
       `${key}.gpu.type: ${gpu.type} attaches to ${spec.family.toUpperCase()} machine types only, not ${machineType}; ` +
-        `use an ${spec.family}-… machine type${others.length ? ` or, on ${family.toUpperCase()}, ${others.join(" or ")}` : ""}`,
+        `use a ${spec.family}-… machine type${others.length ? ` or, on ${family.toUpperCase()}, ${others.join(" or ")}` : ""}`,
     ];
   }
   if (spec.counts && !spec.counts.includes(gpu.count)) {
