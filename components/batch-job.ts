@@ -18,6 +18,8 @@ export interface BatchJobSpecArgs {
   spot: boolean;
   maxRunHours: number;
   bootDiskGb: number;
+  /** Boot disk type the machine family takes (N4, C4 and C3 only Hyperdisk; Batch's default is pd-balanced). */
+  bootDiskType: string;
   /** `zones/Z` or `regions/R`. */
   locations: string[];
   image: string;
@@ -57,7 +59,7 @@ export function batchJobSpec(a: BatchJobSpecArgs): object {
             machineType: a.machineType,
             provisioningModel: a.spot ? "SPOT" : "STANDARD",
             ...(a.accelerators && { accelerators: [a.accelerators] }),
-            bootDisk: { sizeGb: a.bootDiskGb },
+            bootDisk: { type: a.bootDiskType, sizeGb: a.bootDiskGb },
           },
         },
       ],

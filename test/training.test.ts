@@ -21,7 +21,7 @@ describe("group 140: spot T4 runs on Cloud Batch, nothing standing", () => {
     expect(allocationPolicy.instances).toEqual([
       {
         installGpuDrivers: true,
-        policy: { machineType: "n1-standard-4", provisioningModel: "SPOT", accelerators: [{ type: "nvidia-tesla-t4", count: 1 }], bootDisk: { sizeGb: 50 } },
+        policy: { machineType: "n1-standard-4", provisioningModel: "SPOT", accelerators: [{ type: "nvidia-tesla-t4", count: 1 }], bootDisk: { type: "pd-balanced", sizeGb: 50 } },
       },
     ]);
     expect(allocationPolicy.location).toEqual({ allowedLocations: ["zones/europe-west1-b"] });
@@ -95,7 +95,7 @@ describe("flowers: CPU runs", () => {
   it("are n2-highmem-4 on demand, with no accelerator, no driver install and no retry, in the stack's zone", async () => {
     const { plan } = await planFile("group-flowers");
     const spec = batchSpec(plan);
-    expect(spec.allocationPolicy.instances).toEqual([{ installGpuDrivers: false, policy: { machineType: "n2-highmem-4", provisioningModel: "STANDARD", bootDisk: { sizeGb: 50 } } }]);
+    expect(spec.allocationPolicy.instances).toEqual([{ installGpuDrivers: false, policy: { machineType: "n2-highmem-4", provisioningModel: "STANDARD", bootDisk: { type: "pd-balanced", sizeGb: 50 } } }]);
     expect(spec.allocationPolicy.location.allowedLocations).toEqual(["zones/europe-west1-b"]);
     expect(spec.taskGroups[0].taskSpec).toMatchObject({ maxRunDuration: `${6 * 3600}s`, maxRetryCount: 0, lifecyclePolicies: [] });
   });
@@ -105,7 +105,14 @@ describe("other run shapes", () => {
   it("an L4 on a G2 machine type brings its own GPU: no accelerator list, the driver still installed", async () => {
     const plan = await planOf({ "mlops:training": { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4" } } });
     const [instance] = batchSpec(plan).allocationPolicy.instances;
-    expect(instance).toEqual({ installGpuDrivers: true, policy: { machineType: "g2-standard-4", provisioningModel: "STANDARD", bootDisk: { sizeGb: 50 } } });
+    expect(instance).toEqual({ installGpuDrivers: true, policy: { machineType: "g2-standard-4", provisioningModel: "STANDARD", bootDisk: { type: "pd-balanced", sizeGb: 50 } } });
+  });
+
+  it("an N4 or C4 run boots from Hyperdisk, the only disk those machines take", async () => {
+    for (const machineType of ["n4-standard-4", "c4-standard-4"]) {
+      const plan = await planOf({ "mlops:training": { kind: "vm", machineType, image: { ref: "europe-west1-docker.pkg.dev/p/r/trainer:v1" } } });
+      expect(batchSpec(plan).allocationPolicy.instances[0].policy.bootDisk, machineType).toEqual({ type: "hyperdisk-balanced", sizeGb: 50 });
+    }
   });
 
   it("without a zone, a GPU run may start in every zone of the region that offers the GPU", async () => {

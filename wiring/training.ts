@@ -8,6 +8,7 @@ import { VertexJob } from "../components/vertex-job";
 import type { StackConfig, TrainingConfig } from "../config";
 import { references } from "../config/workload";
 import { BUNDLED_GPUS, GPUS } from "../lib/gpus";
+import { bootDiskType } from "../lib/machines";
 import type { StackOutputs } from "./outputs";
 import { resolveEnv, type Platform, type References } from "./serving";
 
@@ -81,6 +82,7 @@ function batchJob(config: StackConfig, training: TrainingConfig, p: Platform, ru
       spot: training.spot,
       maxRunHours: training.maxRunHours,
       bootDiskGb: training.bootDiskGb,
+      bootDiskType: bootDiskType(training.machineType),
       locations: training.locations,
       image: run.image.ref,
       args: training.args,
