@@ -6,7 +6,7 @@
 const COMMANDS: Record<string, { about: string; load: () => Promise<{ main(argv: string[]): number | Promise<number> }> }> = {
   init: { about: "lay the template into a repository (--dir infra)", load: () => import("./init") },
   plan: { about: "what a stack file creates, offline (--stack NAME | --file PATH [--json])", load: () => import("./plan") },
-  "new-group": { about: "write a group's stack file (--group, --project, --repository, --email, …)", load: () => import("./new-group") },
+  "new-group": { about: "write a group's stack file (--group, --project, --repo, --email, …; --help)", load: () => import("./new-group") },
   train: { about: "start one training run of a deployed stack (--stack NAME)", load: () => import("./train") },
   // The steps of the deploy and teardown workflows (.github/scripts/up.sh, teardown.sh).
   "needs-owner": { about: "fail when a `pulumi preview --json` needs an Owner (--stack NAME PREVIEW.json)", load: () => import("./needs-owner") },

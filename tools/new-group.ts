@@ -88,9 +88,10 @@ function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unkn
 function render(spec: GroupSpec, config: Record<string, unknown>): string {
   const doc = new YAML.Document({ config });
   doc.commentBefore = [
-    ` Group ${spec.group} (${spec.repo}), written by \`npm run new-group\`. The README's "Stack config" lists every`,
-    ` key; check a change offline with \`npm run plan -- --stack group-${spec.group}\`. The services run Google's`,
-    ` sample image until they get an image, e.g. image: { build: ., dockerfile: dockerfiles/api.dockerfile }.`,
+    ` Group ${spec.group} (${spec.repo}), written by \`mlops-gcp-stack new-group\`. Every key: docs/config.md of`,
+    ` mlops-gcp-stack. Check a change offline in infra/: \`npx mlops-gcp-stack plan --stack group-${spec.group}\`.`,
+    ` Image paths are relative to infra/, e.g. image: { build: .., dockerfile: ../dockerfiles/api.dockerfile };`,
+    ` a service without an image runs Google's sample image.`,
     ...(spec.training && spec.training !== "none" ? [` Training starts nothing on pulumi up; start a run with \`npx mlops-gcp-stack train --stack group-${spec.group}\`.`] : []),
   ].join("\n");
   return doc.toString({ lineWidth: 0 });
