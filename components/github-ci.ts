@@ -41,10 +41,11 @@ export interface GithubCiArgs extends RepositoryPin {
 }
 
 /** The stack's own resources that ci-deploy manages, granted on each resource. */
+/** The stack's own resources ci-deploy administers; each grant is deleted with its resource, not before it. */
 export interface ManagedResources {
-  buckets: Record<string, pulumi.Input<string>>;
-  registry: { location: string; repositoryId: pulumi.Input<string> };
-  secrets: Record<string, pulumi.Input<string>>;
+  buckets: Record<string, { name: pulumi.Input<string>; resource: pulumi.Resource }>;
+  registry: { location: string; repositoryId: pulumi.Input<string>; resource: pulumi.Resource };
+  secrets: Record<string, { secretId: pulumi.Input<string>; resource: pulumi.Resource }>;
 }
 
 /**
@@ -153,16 +154,20 @@ export class GithubCi extends pulumi.ComponentResource {
   /** ci-deploy's admin roles on the stack's own buckets, repository and secrets, and on nothing else of the kind. */
   manage(resources: ManagedResources): void {
     const member = this.deployAccount.member;
-    for (const [bucket, name] of Object.entries(resources.buckets)) {
-      new gcp.storage.BucketIAMMember(`${this.name}-deploy-bucket-${bucket}`, { bucket: name, role: MANAGE_ROLES.bucket, member }, this.kept);
+    // A teardown deletes dependents first: without deletedWith, ci-deploy would drop its own admin role on a
+    // bucket, registry or secret and then be refused deleting it.
+    const withResource = (resource: pulumi.Resource) => ({ ...this.kept, deletedWith: resource });
+    for (const [bucket, { name, resource }] of Object.entries(resources.buckets)) {
+      new gcp.storage.BucketIAMMember(`${this.name}-deploy-bucket-${bucket}`, { bucket: name, role: MANAGE_ROLES.bucket, member }, withResource(resource));
     }
+    const registry = resources.registry;
     new gcp.artifactregistry.RepositoryIamMember(
       `${this.name}-deploy-registry`,
-      { project: this.project, location: resources.registry.location, repository: resources.registry.repositoryId, role: MANAGE_ROLES.registry, member },
-      this.kept,
+      { project: this.project, location: registry.location, repository: registry.repositoryId, role: MANAGE_ROLES.registry, member },
+      withResource(registry.resource),
     );
-    for (const [secret, secretId] of Object.entries(resources.secrets)) {
-      new gcp.secretmanager.SecretIamMember(`${this.name}-deploy-secret-${secret}`, { project: this.project, secretId, role: MANAGE_ROLES.secret, member }, this.kept);
+    for (const [secret, { secretId, resource }] of Object.entries(resources.secrets)) {
+      new gcp.secretmanager.SecretIamMember(`${this.name}-deploy-secret-${secret}`, { project: this.project, secretId, role: MANAGE_ROLES.secret, member }, withResource(resource));
     }
   }
 }

@@ -16,6 +16,8 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
   /** Logical names of the resources this one waits for. */
   dependsOn: string[];
+  /** The resource whose deletion takes this one with it (Pulumi skips deleting it separately). */
+  deletedWith?: string;
 }
 
 export interface Plan {
@@ -70,6 +72,7 @@ export class RecordingMonitor extends MockMonitor {
             protect: req.getProtect() === true,
             inputs: readable(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
             dependsOn: (req.getDependenciesList() as string[]).map(nameOfUrn).sort(),
+            ...(req.getDeletedwith() && { deletedWith: nameOfUrn(req.getDeletedwith()) }),
           });
         }
       }

@@ -43,6 +43,16 @@ it("some stack files set up CI", () => expect(stacks.length).toBeGreaterThan(2))
 describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
   const planned = planFile(stack);
 
+  it("ci-deploy's admin grant on each bucket, the registry and each secret is deleted with that resource, so a teardown never revokes it first", async () => {
+    const { plan } = await planned;
+    const grants = plan.resources.filter((r) => /^github-deploy-(bucket-|registry$|secret-)/.test(r.name));
+    expect(grants.length).toBeGreaterThanOrEqual(4);
+    for (const g of grants) {
+      const target = byName(plan, g.deletedWith ?? "");
+      expect(target?.type, g.name).toMatch(/storage\/bucket:Bucket|artifactregistry\/repository:Repository|secretmanager\/secret:Secret/);
+    }
+  });
+
   it("ci-deploy holds project IAM admin only under a condition listing exactly the project roles the stack grants, none of them an admin role", async () => {
     const { plan } = await planned;
     const list = grantableList(plan);

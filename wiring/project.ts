@@ -81,8 +81,8 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
 /** ci-deploy's grants on the stack's own buckets, repository and secrets. */
 export function ciManagedResources(ci: GithubCi | undefined, parts: { buckets: Buckets; registry: ArtifactRegistry; secrets?: Secrets }, region: string): void {
   ci?.manage({
-    buckets: parts.buckets.names,
-    registry: { location: region, repositoryId: parts.registry.repository.repositoryId },
-    secrets: Object.fromEntries(Object.entries(parts.secrets?.secrets ?? {}).map(([n, s]) => [n, s.secret.secretId])),
+    buckets: Object.fromEntries(Object.entries(parts.buckets.buckets).map(([b, bucket]) => [b, { name: bucket.name, resource: bucket }])),
+    registry: { location: region, repositoryId: parts.registry.repository.repositoryId, resource: parts.registry.repository },
+    secrets: Object.fromEntries(Object.entries(parts.secrets?.secrets ?? {}).map(([n, s]) => [n, { secretId: s.secret.secretId, resource: s.secret }])),
   });
 }
