@@ -73,8 +73,9 @@ export const APIS = {
   aiplatform: {
     api: "aiplatform.googleapis.com",
     why: "Vertex AI custom training jobs",
-    // The stack only writes the job spec; a person submits the job. No workflow uses Vertex AI.
-    deployRoles: [],
+    // The train workflow submits the job as ci-deploy (actAs on the trainer account only); Vertex AI has no
+    // narrower predefined role that creates custom jobs.
+    deployRoles: ["roles/aiplatform.user"],
     previewRoles: ["roles/aiplatform.viewer"],
   },
   run: {

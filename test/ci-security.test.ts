@@ -19,7 +19,7 @@ const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
 const SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember";
 const HAS_ONLY = /^api\.getAttribute\('iam\.googleapis\.com\/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[(.*)\]\)$/;
 /** Project-level roles that impersonate, manage accounts or federation, or reach all data or secrets. */
-const NEVER_PROJECT_WIDE = [...new Set([...PROJECT_WIDE_ADMIN, ...NEVER_GRANTABLE.filter((r) => r !== PROJECT_IAM_ADMIN), "roles/aiplatform.user"])];
+const NEVER_PROJECT_WIDE = [...new Set([...PROJECT_WIDE_ADMIN, ...NEVER_GRANTABLE.filter((r) => r !== PROJECT_IAM_ADMIN)])];
 
 const member = (plan: Plan, who: "ci-deploy" | "ci-preview") => {
   const account = ofType(plan, "gcp:serviceaccount/account:Account").find((a) => String(a.inputs.accountId).endsWith(who))!;

@@ -158,12 +158,14 @@ describe("group 43: a Vertex AI custom job", () => {
     expect(plan.resources.some((r) => r.type === "gcp:compute/instance:Instance")).toBe(false);
   });
 
-  it("gives ci-deploy no Vertex AI role (a person submits the job), and lets it act as the trainer account only", async () => {
+  it("gives ci-deploy the Vertex AI role the train workflow submits with, and lets it act as the trainer account only", async () => {
     const { plan } = await planFile("group-43");
     const deploy = "serviceAccount:g43-ci-deploy@dtu-mlops-43.iam.gserviceaccount.com";
     const projectRoles = plan.resources.filter((r) => r.type === "gcp:projects/iAMMember:IAMMember" && r.inputs.member === deploy).map((r) => r.inputs.role);
-    expect(projectRoles).not.toContain("roles/aiplatform.user");
+    expect(projectRoles).toContain("roles/aiplatform.user");
     expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
+    const g140 = await planFile("group-140");
+    expect(g140.plan.resources.some((r) => r.inputs.role === "roles/aiplatform.user"), "a Batch stack has no Vertex AI role").toBe(false);
     const actAs = byName(plan, "github-deploy-actas-trainer");
     expect(actAs.inputs).toMatchObject({
       serviceAccountId: "projects/dtu-mlops-43/serviceAccounts/g43-trainer@dtu-mlops-43.iam.gserviceaccount.com",
