@@ -74,6 +74,29 @@ describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi prev
   });
 });
 
+describe("the deploy and pause step (template/scripts/up.sh)", () => {
+  // pulumi preview --json prints the sample preview (a change that needs an Owner); every other call succeeds.
+  const pulumi = (preview: string) => `if [ "$1" = preview ]; then cat "${preview}"; fi`;
+  const ciOnly = path.join(tmp("preview-"), "ci-only.json");
+  fs.writeFileSync(ciOnly, JSON.stringify({ steps: [] }));
+
+  it("deploy: applies a change CI may make, and stops before `pulumi up` on one that needs an Owner", () => {
+    const ok = runScript("up.sh", ["group-43"], { pulumi: pulumi(ciOnly) });
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.calls).toContain("pulumi up --stack group-43 --yes --non-interactive --color never");
+    const owner = runScript("up.sh", ["group-43"], { pulumi: pulumi(PREVIEW) });
+    expect(owner.code).toBe(1);
+    expect(owner.calls.some((c) => c.startsWith("pulumi up"))).toBe(false);
+  });
+
+  it("pause: still removes what costs money when a change needs an Owner (the rest fails alone), and ends red", () => {
+    const run = runScript("up.sh", ["group-43", "--pause"], { pulumi: pulumi(PREVIEW) });
+    expect(run.code).toBe(1);
+    expect(run.calls).toContain("pulumi up --stack group-43 --yes --non-interactive --color never --continue-on-error");
+    expect(run.out).toContain("pausing anyway");
+  });
+});
+
 describe("the teardown", () => {
   const urn = (type: string, name: string, parent = "mlops:storage:Buckets") => `urn:pulumi:group-43::mlops::${parent}$${type}::${name}`;
   const resource = (type: string, name: string, extra: Partial<ExportedResource> = {}, parent?: string): ExportedResource => ({ urn: urn(type, name, parent), type, custom: true, protect: false, inputs: {}, ...extra });
