@@ -63,6 +63,8 @@ export const CI_MORE_VIOLATIONS: Array<[string, CheckedResource, string]> = [
   ["a ternary", provider("assertion.repository_id == '1' ? true : true"), "wif-condition-no-bypass"],
   ["the repository by name only", provider("assertion.repository == 'owner/repo'"), "wif-condition-no-bypass"],
   ["no condition at all", provider(""), "wif-condition-no-bypass"],
+  ["a pin compared with itself", provider("assertion.sub.startsWith('repo:o/n:') == assertion.sub.startsWith('repo:o/n:')"), "wif-condition-no-bypass"],
+  ["a pin in [true, false]", provider("assertion.sub.startsWith('repo:o/n:') in [true, false]"), "wif-condition-no-bypass"],
   ["the whole pool", wif(`${POOL}/*`), "wif-binding-names-workflow"],
   ["the repository, any workflow", wif(`${POOL}/attribute.repository/owner/repo`), "wif-binding-names-workflow"],
   ["a workflow but no event", wif(`${POOL}/attribute.workflow_ref/owner/repo/.github/workflows/deploy.yml@refs/heads/main`), "wif-binding-names-workflow"],

@@ -43,6 +43,8 @@ export const PROJECT_WIDE_ADMIN = [
 ];
 const GRANTABLE = /^api\.getAttribute\('iam\.googleapis\.com\/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[((?:'roles\/[\w.]+'(?:, )?)*)\]\)$/;
 const REPO_PIN = /assertion\.sub\.startsWith\('repo:[\w.-]+\/[\w.-]+:'\)|assertion\.repository_id\s*==\s*'\d+'/;
+/** The only atoms a provider condition may join with &&: each compares a claim with one literal. */
+const CONDITION_ATOM = /^(assertion\.sub\.startsWith\('[^'\\]*'\)|assertion\.[a-z_]+ == '[^'\\]*')$/;
 const BOUND_TO_RUN = /\/attribute\.(workflow_event|workflow_file_event)\/[^/]+\/[^/]+\/\.github\/workflows\/[\w.-]+\.ya?ml(@refs\/heads\/[\w./-]+)?:[a-z_]+$/;
 const PREVIEW_ACCOUNT = /^serviceAccount:[^@]+-ci-preview@/;
 const READ_ONLY_ROLE = /(viewer|Viewer|reader|Reader|securityReviewer)$/;
@@ -92,6 +94,10 @@ export const CI_RULES: Rule[] = [
       if (r.type !== PROVIDER) return undefined;
       const condition = String(r.props.attributeCondition ?? "");
       if (/\|\||!|\?/.test(condition)) return `${r.name} has an attributeCondition with an alternative or negation (${condition}); use only && of equality and startsWith checks`;
+      // Anything but a plain conjunction (`x == x`, `in [true, false]`, parentheses) could always be true.
+      if (condition && !condition.split(" && ").every((atom) => CONDITION_ATOM.test(atom.trim()))) {
+        return `${r.name} has an attributeCondition that is not a plain && of claim checks (${condition}); use only assertion.CLAIM == 'value' and assertion.sub.startsWith('repo:OWNER/NAME:')`;
+      }
       return REPO_PIN.test(condition)
         ? undefined
         : `${r.name} must pin the repository in attributeCondition: assertion.sub.startsWith('repo:OWNER/NAME:') and, where known, assertion.repository_id == 'ID'`;
