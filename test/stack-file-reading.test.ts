@@ -37,6 +37,11 @@ describe("reading a stack file", () => {
     expect(problems[0]).toMatch(expected);
   });
 
+  it("reads a scalar that `pulumi config set` wrote as text the way the Pulumi runtime does", () => {
+    const { raw } = read(`${HEAD}  mlops:paused: "true"\n  mlops:protectData: "false"\n  gcp:region: europe-west1\n`);
+    expect(raw).toMatchObject({ "mlops:paused": true, "mlops:protectData": false, "gcp:region": "europe-west1" });
+  });
+
   it("treats constructor, toString and __proto__ as names, without touching any prototype", () => {
     const { raw } = read(`${HEAD}  mlops:labels: { constructor: a, tostring: b }\n  __proto__: { polluted: true }\n`);
     expect(Object.getPrototypeOf(raw)).toBeNull();
