@@ -41,8 +41,9 @@ export const training = z
       .optional()
       .describe("VM only: the one zone runs may use; defaults to gcp:zone, else every zone of the region that offers the GPU."),
     bootDiskGb: intIn(20, 2000, "GB").default(50).describe("VM only: boot disk of each run's VM; the image is pulled onto it."),
-    internet: flag().default(false)
-      .describe("VM only: true adds Cloud NAT so runs reach the internet (W&B, pip); Google APIs are reached privately either way."),
+    internet: flag().optional()
+      .meta({ defaultText: "true with a GPU, else false" })
+      .describe("VM only: true adds Cloud NAT so runs reach the internet (W&B, pip, and Batch's NVIDIA driver download for a GPU); Google APIs are reached privately either way."),
     image: imageSource.prefault({ ...SAMPLE_TRAINER }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
     args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments passed to the training container."),
     env: envVars().describe("Environment variables of the training container."),
@@ -99,6 +100,9 @@ function vmZoneChecks(f: Fields): string[] {
     return [`${where}: "${zone}" is not in region ${region}; use a zone such as ${region}-b`];
   }
   if (!t.gpu) return [];
+  if (t.internet === false) {
+    return [`${key}.internet: a GPU run downloads its NVIDIA driver from outside Google (Batch's installGpuDrivers); remove internet: false`];
+  }
   const inRegion = gpus.zonesOf(t.gpu.type).filter((z) => gcp.regionOfZone(z) === region);
   if (!inRegion.length) return [`${key}.gpu.type: no zone of ${region} offers ${t.gpu.type}; choose another region or GPU`];
   if (zone && !inRegion.includes(zone)) return [`${where}: ${zone} offers no ${t.gpu.type}; zones of ${region} that do: ${inRegion.join(", ")}`];
@@ -120,6 +124,7 @@ export function resolveTraining(p: Parsed): TrainingConfig | undefined {
     ...t,
     kind: t.kind,
     locations: runLocations(t.zone ?? p["gcp:zone"], p["gcp:region"], t.gpu),
+    internet: t.internet ?? t.gpu !== undefined,
     image: t.image as ImageSource,
   };
 }

@@ -102,6 +102,16 @@ describe("flowers: CPU runs", () => {
 });
 
 describe("other run shapes", () => {
+  it("a GPU run gets Cloud NAT by default (Batch downloads the NVIDIA driver from outside Google), a CPU run none", async () => {
+    const gpu = await planOf({ "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-t4" } } });
+    expect(ofType(gpu, "gcp:compute/routerNat:RouterNat")).toHaveLength(1);
+    const cpu = await planOf({ "mlops:training": { kind: "vm" } });
+    expect(ofType(cpu, "gcp:compute/routerNat:RouterNat")).toHaveLength(0);
+    expect(problemsOf({ "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-t4" }, internet: false } })).toContain(
+      "mlops:training.internet: a GPU run downloads its NVIDIA driver from outside Google (Batch's installGpuDrivers); remove internet: false",
+    );
+  });
+
   it("an L4 on a G2 machine type brings its own GPU: no accelerator list, the driver still installed", async () => {
     const plan = await planOf({ "mlops:training": { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4" } } });
     const [instance] = batchSpec(plan).allocationPolicy.instances;
