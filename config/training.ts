@@ -104,7 +104,10 @@ function vmZoneChecks(f: Fields): string[] {
     return [`${key}.internet: a GPU run downloads its NVIDIA driver from outside Google (Batch's installGpuDrivers); remove internet: false`];
   }
   const inRegion = gpus.zonesOf(t.gpu.type).filter((z) => gcp.regionOfZone(z) === region);
-  if (!inRegion.length) return [`${key}.gpu.type: no zone of ${region} offers ${t.gpu.type}; choose another region or GPU`];
+  if (!inRegion.length) {
+    const regions = [...new Set(gpus.zonesOf(t.gpu.type).map(gcp.regionOfZone))].sort();
+    return [`${key}.gpu.type: no zone of ${region} offers ${t.gpu.type}; choose another GPU, or a region that has it: ${regions.join(", ")}`];
+  }
   if (zone && !inRegion.includes(zone)) return [`${where}: ${zone} offers no ${t.gpu.type}; zones of ${region} that do: ${inRegion.join(", ")}`];
   return [];
 }

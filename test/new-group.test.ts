@@ -178,7 +178,7 @@ describe("npm run new-group", () => {
       expect.stringMatching(/^roster\.csv:3: mlops:github\.repository: must be a GitHub repository/),
       expect.stringMatching(/^roster\.csv:5: gcp:project: is not a valid project id/),
       expect.stringMatching(/^roster\.csv:5: mlops:training\.gpu\.type: must be one of nvidia-tesla-t4, /),
-      "roster.csv:8: mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another region or GPU",
+      "roster.csv:8: mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another GPU, or a region that has it: asia-east1, europe-west4, us-central1, us-east1, us-west1",
       "roster.csv:10: mlops:training.gpu: a GPU needs training vm or vertex; set the training column to vm",
       "roster.csv:11: mlops:group: group 9 is on lines 11, 12; one row per group",
       "roster.csv:12: mlops:group: group 9 is on lines 11, 12; one row per group",

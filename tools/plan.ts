@@ -28,14 +28,14 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const result = await planStackFile(file);
   const stack = stackNameOfFile(file);
   if (!result.ok) {
-    if (args.html) fs.writeFileSync(args.html, renderHtml({ stack, violations: [], problems: result.problems }));
+    if (args.html && !writePage(args.html, renderHtml({ stack, violations: [], problems: result.problems }))) return 2;
     process.stderr.write(`${result.problems.join("\n")}\n`);
     return exitCodeOf(result.problems, []);
   }
   const cost = planCost(result.plan, result.config.region, costAssumptions(result.config));
   const violations = planViolations(result.plan);
   const view = stackView(result.plan, result.config);
-  if (args.html) fs.writeFileSync(args.html, renderHtml({ stack, view, cost, violations, problems: [] }));
+  if (args.html && !writePage(args.html, renderHtml({ stack, view, cost, violations, problems: [] }))) return 2;
   const text = args.json
     ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
     : `${renderView(view)}\n\n${renderPlan(result.plan)}\n\n${renderCost(cost)}\n\n${renderViolations(violations)}\n`;
@@ -43,6 +43,17 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   // A mandatory violation fails the plan the way it fails `pulumi preview --policy-pack policy`.
   return exitCodeOf(undefined, violations);
+}
+
+/** Writes the --html page; a path it cannot write is a usage error (exit 2) with one line, not a crash. */
+function writePage(file: string, html: string): boolean {
+  try {
+    fs.writeFileSync(file, html);
+    return true;
+  } catch (err) {
+    process.stderr.write(`--html: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return false;
+  }
 }
 
 if (require.main === module) {
