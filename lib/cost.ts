@@ -6,10 +6,11 @@
  * never counted as $0: the item lists it under `unknown`, and so does the estimate.
  */
 import storage from "./catalog/storage.json";
+import { mebibytes } from "./gcp";
 import { GPU_CATALOG_SOURCE, GPU_OF_VERTEX, gpuHourly } from "./gpus";
 import { MACHINE_CATALOG_SOURCE, MACHINES, machineHourly } from "./machines";
 import prices from "./prices.json";
-import { runItem, TRAINING_COST_FIELDS, trainingEstimators } from "./training-cost";
+import { round, runItem, TRAINING_COST_FIELDS, trainingEstimators } from "./training-cost";
 
 export interface CostItem {
   /** Logical name of the resource the item stands for. */
@@ -53,7 +54,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = { imageGb: 1, bucketGb: prices.s
 export const REGISTRY_FREE_GB = 0.5;
 
 const usd = (n: number, digits = 4) => `$${n.toFixed(digits)}`;
-const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
 interface Priced {
   usd: number;
@@ -77,8 +77,8 @@ function gpuPrice(type: string, region: string, spot: boolean): Priced | undefin
 }
 
 function gib(memory: string): number {
-  const m = /^(\d+)(Mi|Gi)$/.exec(memory);
-  return m ? Number(m[1]) / (m[2] === "Gi" ? 1 : 1024) : 0;
+  const mib = mebibytes(memory);
+  return Number.isNaN(mib) ? 0 : mib / 1024;
 }
 
 interface Context {

@@ -14,7 +14,8 @@ export const NAT_PRICES = {
 
 type HourlyItem = (r: CostInput, region: string, machineType: string, spot: boolean, gpus: Array<{ type: string; count: number }>) => CostItem;
 
-const round = (n: number) => Math.round(n * 10_000) / 10_000;
+/** Dollar figures of the estimate, to a hundredth of a cent. */
+export const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
 /** The worst case of one run: every hour each attempt may last (a retried spot run starts over), at the run's hourly price. */
 export function runItem(hourly: CostItem, maxRunHours: number, retries = 0): CostItem {

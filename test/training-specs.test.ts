@@ -1,7 +1,6 @@
 /** Every training spec the stacks generate, checked against Google's published API definitions. */
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../config";
-import { readStackFile } from "../config/load";
+import { parseStackConfig, readStackFile } from "../config";
 import { stackFilePath, stackFiles } from "../plan";
 import { planFile, planOf } from "./helpers";
 import { checkSpec, loadType } from "./proto-check";

@@ -6,7 +6,6 @@ import { PrivateNetwork } from "../components/private-network";
 import { secretRefs, type SecretRef } from "../components/secrets";
 import { VertexJob } from "../components/vertex-job";
 import type { StackConfig, TrainingConfig } from "../config";
-import { references } from "../config/workload";
 import { BUNDLED_GPUS, GPUS } from "../lib/gpus";
 import { bootDiskType } from "../lib/machines";
 import type { StackOutputs } from "./outputs";
@@ -130,7 +129,7 @@ function vertexJob(config: StackConfig, training: TrainingConfig, p: Platform, r
 export function pausedTraining(config: StackConfig): boolean {
   const training = config.training;
   if (!config.paused || !training) return false;
-  const needsService = Object.values(training.env).some((v) => references(v).some((r) => r.startsWith("services.")));
+  const needsService = training.calls.length > 0;
   if (needsService) pulumi.log.warn("paused: training is removed too, because its env names a service URL; a run in progress loses its grants");
   return needsService;
 }
