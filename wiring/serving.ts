@@ -9,7 +9,7 @@ import type { ProjectServices } from "../components/project-services";
 import { secretRefs, type Secrets } from "../components/secrets";
 import type { BucketName, Buckets } from "../components/storage";
 import type { ServiceConfig, StackConfig } from "../config";
-import type { StackOutputs } from "./outputs";
+import type { ServingOutputs } from "./outputs";
 
 /** What the workloads are wired to, made before them. */
 export interface Platform {
@@ -33,7 +33,7 @@ export interface References {
 export interface Serving {
   refs: References;
   watched: WatchedService[];
-  outputs: StackOutputs;
+  outputs: Partial<ServingOutputs>;
 }
 
 export function cloudRunServices(config: StackConfig, platform: Platform): Serving {
