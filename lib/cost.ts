@@ -10,20 +10,10 @@ import { mebibytes } from "./gcp";
 import { GPU_CATALOG_SOURCE, GPU_OF_VERTEX, gpuHourly } from "./gpus";
 import { MACHINE_CATALOG_SOURCE, MACHINES, machineHourly } from "./machines";
 import prices from "./prices.json";
+import type { CostInput, CostItem } from "./cost-items";
 import { round, runItem, TRAINING_COST_FIELDS, trainingEstimators } from "./training-cost";
 
-export interface CostItem {
-  /** Logical name of the resource the item stands for. */
-  resource: string;
-  /** idle: per month; active: per hour; run: the worst case of one training run (not in either sum). */
-  kind: "idle" | "active" | "run";
-  /** The priced part; when `unknown` is present the true figure is higher by an unknown amount. */
-  usd: number;
-  /** How the figure was computed, with the prices used and their source. */
-  basis: string;
-  /** What has no price in the catalogs for this region (present only when something has none). */
-  unknown?: string[];
-}
+export type { CostInput, CostItem } from "./cost-items";
 
 export interface CostEstimate {
   idleMonthlyUsd: number;
@@ -31,12 +21,6 @@ export interface CostEstimate {
   items: CostItem[];
   /** Every unpriced part, as `resource: what` (present only when something has no price). */
   unknown?: string[];
-}
-
-export interface CostInput {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
 }
 
 const HOURS_PER_MONTH = 730;

@@ -2,7 +2,7 @@
  * Cost items of training runs and their network: nothing while idle; a run's hourly price for its machine,
  * GPU, region and spot setting; and its worst case, maxRunHours at that price.
  */
-import type { CostInput, CostItem } from "./cost";
+import type { CostInput, CostItem } from "./cost-items";
 
 /** Cloud NAT (Public NAT), https://cloud.google.com/nat/pricing, read 2026-11; the same in every region. */
 export const NAT_PRICES = {
