@@ -35,7 +35,7 @@ export const APIS = {
   cloudresourcemanager: {
     api: "cloudresourcemanager.googleapis.com",
     why: "project-level role grants",
-    // Granted under a condition that limits it to the stack's own roles (GithubCi).
+    // Granted under conditions that limit it to the package's fixed list of runtime roles (GRANTABLE_ROLES).
     deployRoles: ["roles/resourcemanager.projectIamAdmin"],
     previewRoles: ["roles/iam.securityReviewer"],
   },
@@ -61,7 +61,8 @@ export const APIS = {
   batch: {
     api: "batch.googleapis.com",
     why: "training runs: one Cloud Batch job per run",
-    deployRoles: ["roles/batch.jobsEditor"],
+    // Runs are submitted by ci-train (a custom role, GithubCi); pulumi up creates no Batch resource.
+    deployRoles: [],
     previewRoles: ["roles/batch.jobsViewer"],
   },
   logging: {
@@ -73,9 +74,9 @@ export const APIS = {
   aiplatform: {
     api: "aiplatform.googleapis.com",
     why: "Vertex AI custom training jobs",
-    // The train workflow submits the job as ci-deploy (actAs on the trainer account only); Vertex AI has no
-    // narrower predefined role that creates custom jobs.
-    deployRoles: ["roles/aiplatform.user"],
+    // Jobs are submitted by ci-train (a custom role, GithubCi): aiplatform.user would let ci-deploy submit a
+    // job without a service account, which runs as Vertex AI's Custom Code Service Agent.
+    deployRoles: [],
     previewRoles: ["roles/aiplatform.viewer"],
   },
   run: {

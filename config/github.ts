@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 /** The CI workloads, each with its own service account when mlops:github is set. */
-export const CI_WORKLOADS = ["ci-preview", "ci-deploy"] as const;
+export const CI_WORKLOADS = ["ci-preview", "ci-deploy", "ci-train"] as const;
 
 /** GitHub's immutable numeric ids: a deleted and recreated repository of the same name gets new ones. */
 function githubId(key: string, lookup: string) {

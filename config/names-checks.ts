@@ -37,6 +37,7 @@ export function derivedNameChecks(f: Fields): string[] {
     derived.push(
       { key: "mlops:group", what: "workload identity pool id", name: `${names.wifPoolBase}-${suffix}`, rule: gcp.WIF_ID },
       { key: "mlops:group", what: "workload identity provider id", name: `${names.wifProviderBase}-${suffix}`, rule: gcp.WIF_ID },
+      { key: "mlops:group", what: "custom role id", name: `${names.trainRoleBase}_${suffix}`, rule: gcp.CUSTOM_ROLE_ID },
     );
   }
   const problems: string[] = [];

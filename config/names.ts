@@ -12,6 +12,8 @@ export interface Names {
   bucketBase(bucket: string): string;
   wifPoolBase: string;
   wifProviderBase: string;
+  /** ci-train's custom role id before its random suffix (role ids allow letters, digits, `_` and `.`). */
+  trainRoleBase: string;
   repositoryId: string;
   secretId(name: string): string;
   /** Cloud Run service name for a service key. */
@@ -35,6 +37,7 @@ export function deriveNames(project: string, group: string): Names {
     bucketBase: (bucket) => `${project}-${bucket}`,
     wifPoolBase: `${prefix}-github`,
     wifProviderBase: `${prefix}-gh`,
+    trainRoleBase: `${prefix.replace(/-/g, "_")}_ci_train`,
     repositoryId: `${prefix}-images`,
     secretId: (name) => `${prefix}-${name.toLowerCase().replace(/_/g, "-")}`,
     serviceName: (key) => `${prefix}-${key}`,

@@ -64,6 +64,9 @@ export const MAX_LABELS = 64;
  * (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create). */
 export const SECRET_ID = { pattern: /^[A-Za-z0-9_-]+$/, min: 1, max: 255 };
 
+/** Custom role ids: letters, digits, `_` and `.`, 3 to 64 (https://cloud.google.com/iam/docs/reference/rest/v1/projects.roles/create). */
+export const CUSTOM_ROLE_ID = { pattern: /^[A-Za-z0-9_.]+$/, min: 3, max: 64 };
+
 export interface NameRule {
   pattern: RegExp;
   min: number;

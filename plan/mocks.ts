@@ -57,6 +57,10 @@ const COMPUTED: Record<string, Computer> = {
       state: { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: projectNumber(email) },
     };
   },
+  "gcp:projects/iAMCustomRole:IAMCustomRole": (inputs, _name, ctx) => {
+    const name = `projects/${at(inputs, "project", ctx.project)}/roles/${String(inputs.roleId)}`;
+    return { id: name, state: { name, deleted: false, stage: "GA" } };
+  },
   "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": (inputs, _name, ctx) => {
     const name = `projects/${projectNumber(at(inputs, "project", ctx.project))}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}`;
     return { id: name, state: { name, state: "ACTIVE" } };

@@ -18,6 +18,8 @@ export interface PlannedResource {
   dependsOn: string[];
   /** The resource whose deletion takes this one with it (Pulumi skips deleting it separately). */
   deletedWith?: string;
+  /** Old logical names this resource answers to (`aliases`), so state under them is updated, not deleted. */
+  aliases?: string[];
 }
 
 export interface Plan {
@@ -52,6 +54,11 @@ interface Recorded extends Omit<PlannedResource, "parent"> {
   parentUrn: string;
 }
 
+function aliasesOf(req: any): { aliases?: string[] } {
+  const names = ((req.getAliasesList?.() ?? []) as Array<{ getSpec(): { getName(): string } | undefined }>).map((a) => a.getSpec()?.getName() ?? "").filter(Boolean);
+  return names.length ? { aliases: names } : {};
+}
+
 /** The mock monitor, also keeping what the SDK sends it: parent, protect, dependencies, raw inputs. */
 export class RecordingMonitor extends MockMonitor {
   readonly recorded: Recorded[] = [];
@@ -73,6 +80,7 @@ export class RecordingMonitor extends MockMonitor {
             inputs: readable(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
             dependsOn: (req.getDependenciesList() as string[]).map(nameOfUrn).sort(),
             ...(req.getDeletedwith() && { deletedWith: nameOfUrn(req.getDeletedwith()) }),
+            ...aliasesOf(req),
           });
         }
       }

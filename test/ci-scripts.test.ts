@@ -49,7 +49,7 @@ describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi prev
   it("names identities, CI grants, team grants and new secrets, and lets CI apply services, runtime grants and monitoring", () => {
     expect(ownerChanges(preview)).toEqual([
       "create identities-monitor (identity or federation)",
-      "replace github-deploy-resourcemanager.projectIamAdmin (a grant of the CI accounts)",
+      "replace github-deploy-resourcemanager.projectIamAdmin (ci-deploy's grantable roles, now runtime roles v2)",
       "create identities-team-ana@example.org-editor (a team grant)",
       "create secrets-HF_TOKEN (a new bucket, secret or registry)",
     ]);

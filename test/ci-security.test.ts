@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEPLOY_RUNS, PREVIEW_RUN, PROJECT_IAM_ADMIN } from "../components/ci-access";
+import { DEPLOY_RUNS, GOOGLE_LIMITS, GRANTABLE_ROLES, PREVIEW_RUN, PROJECT_IAM_ADMIN, TRAIN_RUN } from "../components/ci-access";
 import { serviceAccountEmail } from "../lib/gcp";
 import { NEVER_GRANTABLE, PROJECT_WIDE_ADMIN } from "../policy/rules/ci";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
@@ -27,16 +27,19 @@ const member = (plan: Plan, who: "ci-deploy" | "ci-preview") => {
   return `serviceAccount:${serviceAccountEmail(String(account.inputs.accountId), String(account.inputs.project))}`;
 };
 const grantsTo = (plan: Plan, m: string) => plan.resources.filter((r) => /IAMMember|IamMember/.test(r.type) && r.inputs.member === m);
-const grantableList = (plan: Plan): string[] => {
-  const admin = grantsTo(plan, member(plan, "ci-deploy")).find((r) => r.type === PROJECT_IAM && r.inputs.role === PROJECT_IAM_ADMIN)!;
-  const expression = String((admin.inputs.condition as { expression?: string } | undefined)?.expression);
-  const list = HAS_ONLY.exec(expression);
-  if (!list) throw new Error(`${admin.name} has no grantable-roles condition: ${expression}`);
-  return [...list[1].matchAll(/'([^']+)'/g)].map((m) => m[1]);
-};
-/** Every project role the plan grants, but the admin role itself and the team's (bootstrap, by a person). */
+/** The roles of each of ci-deploy's project IAM admin grants, one list per grant. */
+const grantableLists = (plan: Plan): string[][] =>
+  grantsTo(plan, member(plan, "ci-deploy"))
+    .filter((r) => r.type === PROJECT_IAM && r.inputs.role === PROJECT_IAM_ADMIN)
+    .map((admin) => {
+      const expression = String((admin.inputs.condition as { expression?: string } | undefined)?.expression);
+      const list = HAS_ONLY.exec(expression);
+      if (!list) throw new Error(`${admin.name} has no grantable-roles condition: ${expression}`);
+      return [...list[1].matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    });
+/** Every project role the plan grants to a runtime account (CI's own and the team's are bootstrap, by a person). */
 const stackProjectRoles = (plan: Plan) =>
-  [...new Set(ofType(plan, PROJECT_IAM).filter((r) => r.inputs.role !== PROJECT_IAM_ADMIN && String(r.inputs.member).startsWith("serviceAccount:")).map((r) => String(r.inputs.role)))].sort();
+  [...new Set(ofType(plan, PROJECT_IAM).filter((r) => !r.name.startsWith("github-") && String(r.inputs.member).startsWith("serviceAccount:")).map((r) => String(r.inputs.role)))].sort();
 const principal = (r: PlannedResource) => String(r.inputs.member).replace(/^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\//, "");
 
 it("some stack files set up CI", () => expect(stacks.length).toBeGreaterThan(2));
@@ -54,11 +57,17 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
     }
   });
 
-  it("ci-deploy holds project IAM admin only under a condition listing exactly the project roles the stack grants, none of them an admin role", async () => {
+  it("ci-deploy holds project IAM admin only under conditions listing the package's runtime roles (each list within Google's 10), covering every runtime role the stack grants", async () => {
     const { plan } = await planned;
-    const list = grantableList(plan);
-    expect(list).toEqual(stackProjectRoles(plan));
-    for (const role of [...NEVER_GRANTABLE, ...NEVER_PROJECT_WIDE]) expect(list).not.toContain(role);
+    const lists = grantableLists(plan);
+    expect(lists.length).toBeGreaterThan(0);
+    for (const list of lists) expect(list.length).toBeLessThanOrEqual(GOOGLE_LIMITS.hasOnlyRoles);
+    expect(lists.flat().sort()).toEqual([...GRANTABLE_ROLES.roles].sort());
+    for (const role of stackProjectRoles(plan)) expect(GRANTABLE_ROLES.roles, role).toContain(role);
+    for (const role of lists.flat()) expect(role).not.toMatch(/admin|Admin|owner|editor|serviceAccount|workloadIdentity|aiplatform|securityReviewer|viewer|Viewer|reader/);
+    const admins = plan.resources.filter((r) => r.type === PROJECT_IAM && r.inputs.role === PROJECT_IAM_ADMIN);
+    for (const a of admins) expect(a.protect, `${a.name}: an Owner replaces it; protection would block every preview`).toBeFalsy();
+    for (const role of [...NEVER_GRANTABLE, ...NEVER_PROJECT_WIDE]) expect(lists.flat()).not.toContain(role);
   });
 
   it("ci-deploy and ci-preview hold no project-level role that impersonates, manages accounts or federation, or reaches all data or secrets", async () => {
@@ -101,6 +110,7 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
       DEPLOY_RUNS.map((r) => `attribute.workflow_event/${repo}/.github/workflows/${r.file}@refs/heads/${config.github!.branch}:${r.event}`).sort(),
     );
     expect(bound("ci-preview")).toEqual([`attribute.workflow_file_event/${repo}/.github/workflows/${PREVIEW_RUN.file}:${PREVIEW_RUN.event}`]);
+    expect(bound("ci-train")).toEqual([`attribute.workflow_event/${repo}/.github/workflows/${TRAIN_RUN.file}@refs/heads/${config.github!.branch}:${TRAIN_RUN.event}`]);
   });
 
   it("keeps deleted bucket data restorable for at least 7 days, also with protectData off", async () => {
@@ -115,10 +125,10 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
 describe("the provider condition and the repository ids", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("pins the repository by sub prefix and, when given, by its immutable ids, with no alternative or negation", async () => {
+  it("pins the repository by name (both subject formats carry it) and, when given, by its immutable ids, with no alternative or negation", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo", repositoryId: 123456789, repositoryOwnerId: "987654" } });
     const condition = String(byName(plan, "github-provider").inputs.attributeCondition);
-    expect(condition).toBe("assertion.sub.startsWith('repo:owner/repo:') && assertion.repository_id == '123456789' && assertion.repository_owner_id == '987654'");
+    expect(condition).toBe("assertion.repository == 'owner/repo' && assertion.repository_id == '123456789' && assertion.repository_owner_id == '987654'");
     expect(condition).not.toMatch(/\|\||!/);
   });
 
@@ -148,7 +158,7 @@ describe("the state bucket, when the stack knows it", () => {
   it("leaves team grants out of what CI may grant: they are bootstrap, by a person", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo" }, "mlops:team": { members: ["user:ana@example.org"], roles: ["roles/editor"] } });
     expect(ofType(plan, PROJECT_IAM).some((r) => r.inputs.role === "roles/editor")).toBe(true);
-    expect(grantableList(plan)).not.toContain("roles/editor");
-    expect(grantableList(plan)).toEqual(stackProjectRoles(plan));
+    expect(grantableLists(plan).flat()).not.toContain("roles/editor");
+    expect(grantableLists(plan).flat().sort()).toEqual([...GRANTABLE_ROLES.roles].sort());
   });
 });

@@ -53,8 +53,8 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
       return;
     }
     expect(providers).toHaveLength(1);
-    // The example stacks give no repository ids: they are never invented, so the sub prefix alone pins them.
-    expect(providers[0].inputs.attributeCondition).toBe(`assertion.sub.startsWith('repo:${config.github.repository}:')`);
+    // The example stacks give no repository ids: they are never invented, so the name alone pins them.
+    expect(providers[0].inputs.attributeCondition).toBe(`assertion.repository == '${config.github.repository}'`);
     expect(providers[0].inputs.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
 
     const deployEmail = config.names.serviceAccountEmail("ci-deploy");
@@ -155,11 +155,11 @@ describe("keyless CI through Workload Identity Federation", () => {
     expect(provider.inputs.workloadIdentityPoolProviderId).toMatch(/^g140-gh-[0-9a-f]{6}$/);
     expect(provider.inputs.attributeMapping).toEqual(ATTRIBUTE_MAPPING);
     expect(provider.inputs.attributeMapping).toMatchObject({
-      "google.subject": "assertion.sub",
+      "google.subject": expect.stringMatching(/^'repo:' \+ assertion\.repository_id \+ /),
       "attribute.workflow_event": "assertion.job_workflow_ref + ':' + assertion.event_name",
       "attribute.workflow_file_event": "assertion.job_workflow_ref.extract('{file}@') + ':' + assertion.event_name",
     });
-    for (const name of ["github-pool", "github-provider", "github-preview", "github-deploy", "github-preview-wif", "github-deploy-wif"]) {
+    for (const name of ["github-pool", "github-provider", "github-preview", "github-deploy", "github-train", "github-preview-wif", "github-deploy-wif"]) {
       expect(byName(plan, name).protect, name).toBe(true);
     }
   });

@@ -93,7 +93,7 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
     expect(count("gcp:storage/bucket:Bucket")).toBe(3);
     expect(count("gcp:artifactregistry/repository:Repository")).toBe(1);
     expect(count("gcp:secretmanager/secret:Secret")).toBe(config.secrets.length);
-    expect(count("gcp:serviceaccount/account:Account")).toBe(config.workloads.length + (config.github ? 2 : 0));
+    expect(count("gcp:serviceaccount/account:Account")).toBe(config.workloads.length + (config.github ? 3 : 0));
     expect(count("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")).toBe(config.github ? 1 : 0);
     expect(count("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")).toBe(config.github ? 1 : 0);
   });

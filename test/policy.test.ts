@@ -20,7 +20,7 @@ const ok = {
   provider: {
     type: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     name: "github-provider",
-    props: { attributeCondition: "assertion.sub.startsWith('repo:owner/repo:')", oidc: { issuerUri: "https://token.actions.githubusercontent.com" } },
+    props: { attributeCondition: "assertion.repository == 'owner/repo'", oidc: { issuerUri: "https://token.actions.githubusercontent.com" } },
   },
   run: {
     type: "gcp:cloudrunv2/service:Service",

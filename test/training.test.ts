@@ -1,3 +1,4 @@
+import { TRAIN_PERMISSIONS } from "../components/ci-access";
 import { describe, expect, it } from "vitest";
 import { SecretValue } from "../config";
 import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
@@ -168,20 +169,24 @@ describe("group 43: a Vertex AI custom job", () => {
     expect(plan.resources.some((r) => r.type === "gcp:compute/instance:Instance")).toBe(false);
   });
 
-  it("gives ci-deploy the Vertex AI role the train workflow submits with, and lets it act as the trainer account only", async () => {
-    const { plan } = await planFile("group-43");
-    const deploy = "serviceAccount:g43-ci-deploy@dtu-mlops-43.iam.gserviceaccount.com";
-    const projectRoles = plan.resources.filter((r) => r.type === "gcp:projects/iAMMember:IAMMember" && r.inputs.member === deploy).map((r) => r.inputs.role);
-    expect(projectRoles).toContain("roles/aiplatform.user");
-    expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
-    const g140 = await planFile("group-140");
-    expect(g140.plan.resources.some((r) => r.inputs.role === "roles/aiplatform.user"), "a Batch stack has no Vertex AI role").toBe(false);
-    const actAs = byName(plan, "github-deploy-actas-trainer");
-    expect(actAs.inputs).toMatchObject({
-      serviceAccountId: "projects/dtu-mlops-43/serviceAccounts/g43-trainer@dtu-mlops-43.iam.gserviceaccount.com",
-      role: "roles/iam.serviceAccountUser",
-      member: deploy,
-    });
+  it("submits runs as ci-train through a custom role of the kind's permissions, acting as the trainer account only; ci-deploy holds no role that submits", async () => {
+    for (const [stack, kind] of [["group-43", "vertex"], ["group-140", "vm"]] as const) {
+      const { plan } = await planFile(stack);
+      const project = String(byName(plan, "github-train").inputs.project);
+      const train = `serviceAccount:${String(byName(plan, "github-train").inputs.accountId)}@${project}.iam.gserviceaccount.com`;
+      const role = byName(plan, "github-train-role");
+      expect(role.inputs.permissions).toEqual([...TRAIN_PERMISSIONS[kind]]);
+      expect(byName(plan, "github-train-runs").inputs).toMatchObject({ role: `projects/${project}/roles/${String(role.inputs.roleId)}`, member: train });
+      const actAs = plan.resources.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.inputs.member === train && r.inputs.role === "roles/iam.serviceAccountUser");
+      expect(actAs.map((r) => r.inputs.serviceAccountId)).toEqual([expect.stringMatching(/serviceAccounts\/g\d+-trainer@/)]);
+      const deployRoles = plan.resources.filter((r) => r.type === "gcp:projects/iAMMember:IAMMember" && String(r.inputs.member).includes("-ci-deploy@")).map((r) => r.inputs.role);
+      expect(deployRoles, stack).not.toContain("roles/aiplatform.user");
+      expect(deployRoles, stack).not.toContain("roles/batch.jobsEditor");
+      // Until 0.3.0 ci-deploy held the predefined role under this name: the alias makes it a replacement, which protection allows.
+      expect(byName(plan, "github-train-runs").protect).toBe(false);
+    }
+    expect(TRAIN_PERMISSIONS.vertex).toContain("aiplatform.customJobs.create");
+    expect(TRAIN_PERMISSIONS.vm).not.toContain("aiplatform.customJobs.create");
   });
 
   it("passes secrets as env vars naming their Secret Manager versions, never their values", async () => {

@@ -7,6 +7,9 @@
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
+import { PROJECT_IAM_ADMIN } from "../components/ci-access";
+
+const PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember";
 
 /** A step of `pulumi preview --json` as far as this check reads it. */
 export interface PreviewStep {
@@ -35,7 +38,11 @@ export function ownerReason(step: PreviewStep): string | undefined {
   if (NO_CHANGE.has(step.op)) return undefined;
   const type = typeOf(step);
   if (IDENTITY.some((re) => re.test(type))) return "identity or federation";
-  if (step.urn.includes(CI_COMPONENT) && /IAMMember|IamMember/.test(type)) return "a grant of the CI accounts";
+  if (step.urn.includes(CI_COMPONENT) && type === PROJECT_IAM_MEMBER && (step.newState ?? step.oldState)?.inputs?.role === PROJECT_IAM_ADMIN) {
+    const title = (step.newState?.inputs?.condition as { title?: string } | undefined)?.title;
+    return `ci-deploy's grantable roles${title ? `, now ${title}` : ""}`;
+  }
+  if (step.urn.includes(CI_COMPONENT) && /IAMMember|IamMember|IAMCustomRole/.test(type)) return "a grant or role of the CI accounts";
   const member = String((step.newState ?? step.oldState)?.inputs?.member ?? "");
   if (type.startsWith("gcp:projects/iAM") && /^(user|group|domain):/.test(member)) return "a team grant";
   if (CREATED_BY_OWNER.includes(type) && CREATES.has(step.op)) return "a new bucket, secret or registry";

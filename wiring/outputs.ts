@@ -49,6 +49,7 @@ export interface StackOutputs extends Partial<ServingOutputs>, Partial<TrainingO
   workloadIdentityProvider?: pulumi.Output<string>;
   ciPreviewServiceAccount?: pulumi.Output<string>;
   ciDeployServiceAccount?: pulumi.Output<string>;
+  ciTrainServiceAccount?: pulumi.Output<string>;
   githubAuthStep?: pulumi.Output<string>;
   dashboard?: pulumi.Output<string>;
   costEstimate?: pulumi.Output<CostEstimate>;
@@ -85,6 +86,7 @@ export function stackOutputs(config: StackConfig, parts: StackParts): StackOutpu
       workloadIdentityProvider: ci.providerName,
       ciPreviewServiceAccount: ci.previewAccount.email,
       ciDeployServiceAccount: ci.deployAccount.email,
+      ciTrainServiceAccount: ci.trainAccount.email,
       githubAuthStep: ci.authStep,
     }),
     ...parts.workloads,

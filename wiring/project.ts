@@ -3,9 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type { ArtifactRegistry } from "../components/artifact-registry";
 import { GithubCi } from "../components/github-ci";
-import { BATCH_AGENT_ROLE } from "../components/batch-job";
-import { grantableRoles } from "../components/ci-access";
-import { Identities, RUNTIME_PROJECT_ROLES } from "../components/identities";
+import { Identities } from "../components/identities";
 import { ciRoles, ProjectServices, requiredApis, type ApiFeatures } from "../components/project-services";
 import type { Secrets } from "../components/secrets";
 import type { Buckets } from "../components/storage";
@@ -51,10 +49,7 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
     );
   }
   const roles = ciRoles(deps.apis.enabled);
-  const runtimeRoles = [
-    ...(config.workloads.length ? RUNTIME_PROJECT_ROLES : []),
-    ...(config.training?.kind === "vm" ? [BATCH_AGENT_ROLE] : []),
-  ];
+  const trainer = config.training && deps.identities.accounts.trainer;
   return new GithubCi(
     "github",
     {
@@ -68,9 +63,9 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
       providerId: pulumi.interpolate`${names.wifProviderBase}-${deps.suffix.hex}`,
       previewAccountId: names.serviceAccountId(CI_WORKLOADS[0]),
       deployAccountId: names.serviceAccountId(CI_WORKLOADS[1]),
+      trainAccountId: names.serviceAccountId(CI_WORKLOADS[2]),
+      training: config.training && trainer && { kind: config.training.kind, trainerAccount: trainer.name, roleIdBase: names.trainRoleBase },
       ...roles,
-      // Team grants are bootstrap, by a person: a basic role on this list would let CI grant it to itself.
-      grantableRoles: grantableRoles([...runtimeRoles, ...roles.previewRoles, ...roles.deployRoles]),
       runtimeAccounts: Object.fromEntries(Object.entries(deps.identities.accounts).map(([w, a]) => [w, a.name])),
       protect: config.protectData,
     },

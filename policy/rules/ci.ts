@@ -43,7 +43,13 @@ export const PROJECT_WIDE_ADMIN = [
   "roles/secretmanager.secretAccessor",
 ];
 const GRANTABLE = /^api\.getAttribute\('iam\.googleapis\.com\/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[((?:'roles\/[\w.]+'(?:, )?)*)\]\)$/;
-const REPO_PIN = /assertion\.sub\.startsWith\('repo:[\w.-]+\/[\w.-]+:'\)|assertion\.repository_id\s*==\s*'\d+'/;
+/** One repository, by name (a claim both of GitHub's subject formats carry) or by immutable id. */
+const REPO_PIN = /assertion\.repository == '[\w.-]+\/[\w.-]+'|assertion\.repository_id == '\d+'/;
+/** Google: "You can include up to 10 values in the list of allowed roles" (Set limits on granting roles). */
+const MAX_GRANTABLE = 10;
+/** Predefined roles that create Vertex AI custom jobs, which without a service account run as Vertex AI's Custom Code Service Agent. */
+const VERTEX_JOB_ROLES = ["roles/aiplatform.user", "roles/aiplatform.admin", "roles/aiplatform.customCodeServiceAgent"];
+const CI_ACCOUNT = /^serviceAccount:[^@]+-ci-(preview|deploy|train)@/;
 /** The only atoms a provider condition may join with &&: each compares a claim with one literal. */
 const CONDITION_ATOM = /^(assertion\.sub\.startsWith\('[^'\\]*'\)|assertion\.[a-z_]+ == '[^'\\]*')$/;
 const BOUND_TO_RUN = /\/attribute\.(workflow_event|workflow_file_event)\/[^/]+\/[^/]+\/\.github\/workflows\/[\w.-]+\.ya?ml(@refs\/heads\/[\w./-]+)?:[a-z_]+$/;
@@ -60,7 +66,8 @@ function grantableProblem(condition: Props | undefined): string | undefined {
   const list = GRANTABLE.exec(expression.trim());
   if (!list) return "no condition limiting the roles it may grant";
   const roles = [...list[1].matchAll(/'(roles\/[\w.]+)'/g)].map((m) => m[1]);
-  const unsafe = roles.filter((r) => NEVER_GRANTABLE.includes(r));
+  if (roles.length > MAX_GRANTABLE) return `a grantable list of ${roles.length} roles (Google allows at most ${MAX_GRANTABLE} per hasOnly list; split them into one binding per list)`;
+  const unsafe = roles.filter((r) => NEVER_GRANTABLE.includes(r) || VERTEX_JOB_ROLES.includes(r));
   return unsafe.length ? `a grantable list holding ${unsafe.join(", ")}` : undefined;
 }
 
@@ -89,18 +96,18 @@ export const CI_RULES: Rule[] = [
   {
     name: "wif-condition-no-bypass",
     level: "mandatory",
-    why: "A provider condition must pin one repository (sub prefix or immutable id) and hold only conjunctions; an alternative or a negation can admit any repository.",
+    why: "A provider condition must pin one repository (its name claim or immutable id) and hold only conjunctions; an alternative or a negation can admit any repository.",
     check: (r) => {
       if (r.type !== PROVIDER) return undefined;
       const condition = String(r.props.attributeCondition ?? "");
       if (/\|\||!|\?/.test(condition)) return `${r.name} has an attributeCondition with an alternative or negation (${condition}); use only && of equality and startsWith checks`;
       // Anything but a plain conjunction (`x == x`, `in [true, false]`, parentheses) could always be true.
       if (condition && !condition.split(" && ").every((atom) => CONDITION_ATOM.test(atom.trim()))) {
-        return `${r.name} has an attributeCondition that is not a plain && of claim checks (${condition}); use only assertion.CLAIM == 'value' and assertion.sub.startsWith('repo:OWNER/NAME:')`;
+        return `${r.name} has an attributeCondition that is not a plain && of claim checks (${condition}); use only assertion.CLAIM == 'value'`;
       }
       return REPO_PIN.test(condition)
         ? undefined
-        : `${r.name} must pin the repository in attributeCondition: assertion.sub.startsWith('repo:OWNER/NAME:') and, where known, assertion.repository_id == 'ID'`;
+        : `${r.name} must pin the repository in attributeCondition: assertion.repository == 'OWNER/NAME' (both of GitHub's subject formats) and, where known, assertion.repository_id == 'ID'`;
     },
   },
   {
@@ -111,6 +118,16 @@ export const CI_RULES: Rule[] = [
       if (!is(r, SA_IAM) || r.props.role !== "roles/iam.workloadIdentityUser") return undefined;
       const loose = membersOf(r.props).filter((m) => m.startsWith("principalSet://") && !BOUND_TO_RUN.test(m));
       return loose.length ? `${r.name} lets ${loose.join(", ")} act as the account; bind attribute.workflow_event/OWNER/NAME/.github/workflows/FILE@refs/heads/BRANCH:EVENT instead` : undefined;
+    },
+  },
+  {
+    name: "no-vertex-job-roles-for-ci",
+    level: "mandatory",
+    why: "A role that creates Vertex AI custom jobs lets a CI account submit a job without a service account, which runs as the Custom Code Service Agent (project-wide storage); only ci-train's custom role submits jobs, and only as the trainer.",
+    check: (r) => {
+      if (!is(r, PROJECT_IAM) || !VERTEX_JOB_ROLES.includes(String(r.props.role))) return undefined;
+      const ci = membersOf(r.props).filter((m) => CI_ACCOUNT.test(m));
+      return ci.length ? `${r.name} grants ${r.props.role} to ${ci.join(", ")}; CI submits training through ci-train's custom role` : undefined;
     },
   },
   {
