@@ -92,6 +92,9 @@ function render(spec: GroupSpec, config: Record<string, unknown>): string {
     ` mlops-gcp-stack. Check a change offline in infra/: \`npx mlops-gcp-stack plan --stack group-${spec.group}\`.`,
     ` Image paths are relative to infra/, e.g. image: { build: .., dockerfile: ../dockerfiles/api.dockerfile };`,
     ` a service without an image runs Google's sample image.`,
+    ...(spec.repository_id && spec.owner_id
+      ? []
+      : [` Pin the repository by GitHub's ids, which a recreated repository cannot take: add repositoryId and`, ` repositoryOwnerId under mlops:github (\`gh api repos/${spec.repo} --jq '.id, .owner.id'\`).`]),
     ...(spec.training && spec.training !== "none" ? [` Training starts nothing on pulumi up; start a run with \`npx mlops-gcp-stack train --stack group-${spec.group}\`.`] : []),
   ].join("\n");
   return doc.toString({ lineWidth: 0 });
