@@ -184,4 +184,12 @@ describe("the workflow linter (npm run lint:workflows, in .ci/run)", () => {
     ]);
     expect(findings).toHaveLength(3);
   });
+
+  it("reports every run: script that GitHub would start without pipefail because no shell is set", async () => {
+    const unset = deploy.replace(/^ {4}shell: bash.*\n/m, "");
+    expect(unset).not.toMatch(/shell:/);
+    const findings = (await lintWorkflow("deploy.yml", unset)).filter((f) => f.includes("[shell]"));
+    expect(findings).toHaveLength(runScripts("deploy.yml", deploy).length);
+    expect(findings[0]).toMatch(/^deploy\.yml:\d+:\d+: no shell is set, so GitHub runs this with bash -e and without pipefail/);
+  });
 });

@@ -116,7 +116,7 @@ describe.each(["preview", "deploy", "pause"] as const)("%s, one job per stack", 
 describe("the template's workflows work on the stack in STACK_DIR", () => {
   it.each(TEMPLATE)("%s: STACK_DIR and the default working-directory name infra, the only lines init rewrites", (n) => {
     expect(workflows[n].env).toEqual({ STACK_DIR: "infra" });
-    expect(workflows[n].defaults).toEqual({ run: { "working-directory": "infra" } });
+    expect(workflows[n].defaults).toEqual({ run: { "working-directory": "infra", shell: "bash" } });
     expect(text[n].match(/\binfra\b/g)).toHaveLength(2);
   });
 

@@ -28,10 +28,17 @@ function workflows(): Array<{ file: string; text: string }> {
   return [...read("template/workflows", (text) => workflowFor(text, "infra")), ...read(".github/workflows", (text) => text)];
 }
 
+/**
+ * How GitHub's Linux runners start a `run:` script: `bash --noprofile --norc -eo pipefail {0}` for `shell: bash`,
+ * `sh -e {0}` for `sh`, and `bash -e {0}`, without pipefail, when no shell is set (workflow syntax,
+ * jobs.<job_id>.steps[*].shell; github/docs#23853). Other shells (python, pwsh, custom commands) are skipped.
+ */
+const SHELLS = { bash: { dialect: "bash", prelude: "set -eo pipefail" }, sh: { dialect: "sh", prelude: "set -e" }, unset: { dialect: "bash", prelude: "set -e" } } as const;
+
 interface RunScript {
   file: string;
   where: string;
-  shell: "bash" | "sh";
+  shell: keyof typeof SHELLS;
   /** The script as the runner writes it to a file. */
   script: string;
   /** Line and column in the workflow file of the script's first character. */
@@ -40,14 +47,10 @@ interface RunScript {
 }
 
 /**
- * GitHub runs a `run:` script as `bash --noprofile --norc -eo pipefail {0}` (or `sh -e {0}`) after replacing
- * each `${{ }}` by its value: each expression becomes a variable, so shellcheck sees what an unquoted value
- * would do. Other shells (python, pwsh, custom commands) are not shell scripts and are skipped.
- * https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#defaultsrunshell
+ * GitHub replaces each `${{ }}` by its value before the shell reads the script: shellcheck gets a variable of
+ * the same length instead (so its columns stay the file's), and sees what an unquoted value would do.
  */
-/** A variable as long as the expression it stands for, so shellcheck's columns stay those of the file. */
 export const placeholder = (expression: string) => `\${E${"_".repeat(Math.max(1, expression.length - 4))}}`;
-const PRELUDE = { bash: "set -eo pipefail", sh: "set -e" } as const;
 
 export function runScripts(file: string, text: string): RunScript[] {
   const lines = new YAML.LineCounter();
@@ -57,8 +60,8 @@ export function runScripts(file: string, text: string): RunScript[] {
   for (const [job, spec] of Object.entries(workflow.jobs ?? {})) {
     (spec.steps ?? []).forEach((step, i) => {
       if (typeof step.run !== "string") return;
-      const shell = step.shell ?? spec.defaults?.run?.shell ?? workflow.defaults?.run?.shell ?? "bash";
-      if (shell !== "bash" && shell !== "sh") return;
+      const shell = step.shell ?? spec.defaults?.run?.shell ?? workflow.defaults?.run?.shell ?? "unset";
+      if (shell !== "bash" && shell !== "sh" && shell !== "unset") return;
       const node = doc.getIn(["jobs", job, "steps", i, "run"], true) as YAML.Scalar;
       const at = lines.linePos(node.range![0]);
       const block = node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED";
@@ -87,11 +90,14 @@ function shellcheck(args: string[], input?: string): Comment[] {
 }
 
 function checkRunScript(s: RunScript): string[] {
-  const source = `${PRELUDE[s.shell]}\n${s.script.replace(/\$\{\{[\s\S]*?\}\}/g, placeholder)}`;
-  return shellcheck(["-s", s.shell, "-"], source).map((c) => {
-    // Line 1 is the prelude; a block's lines all carry its indentation.
-    return `${s.file}:${s.line + c.line - 2}:${s.column + c.column - 1}: ${c.level}: ${c.message} [SC${c.code}] (run: of ${s.where})`;
-  });
+  const { dialect, prelude } = SHELLS[s.shell];
+  const source = `${prelude}\n${s.script.replace(/\$\{\{[\s\S]*?\}\}/g, placeholder)}`;
+  // Line 1 is the prelude; a block's lines all carry its indentation.
+  const found = shellcheck(["-s", dialect, "-"], source).map(
+    (c) => `${s.file}:${s.line + c.line - 2}:${s.column + c.column - 1}: ${c.level}: ${c.message} [SC${c.code}] (run: of ${s.where})`,
+  );
+  const unset = `${s.file}:${s.line}:${s.column}: no shell is set, so GitHub runs this with bash -e and without pipefail: set defaults.run.shell: bash [shell] (run: of ${s.where})`;
+  return s.shell === "unset" ? [unset, ...found] : found;
 }
 
 /** Every shell script in the repository: *.sh, *.bash, and files whose first line is a sh or bash shebang. */
