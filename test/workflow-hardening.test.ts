@@ -10,7 +10,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { AUTH_ACTION } from "../components/github-ci";
-import { lintWorkflow, runScripts } from "../tools/lint-workflows";
+import ACTION_INPUTS from "../tools/action-inputs.json";
+import { actionInputFindings, lintWorkflow, runScripts } from "../tools/lint-workflows";
 import { ALL, authenticates, groupRepo, jobs, PINNED, PULUMI_VERSION, pulumiStep, REPO_ROOT, REPO_WORKFLOWS, runWorkflowStep, stackJob, steps, TEMPLATE_WORKFLOWS, text, usesAction, workflows, type Name } from "./workflow-files";
 
 describe("versions", () => {
@@ -183,6 +184,24 @@ describe("the workflow linter (npm run lint:workflows, in .ci/run)", () => {
       expect.stringMatching(new RegExp(`^deploy\\.yml:${line}:35: info: Double quote`)),
     ]);
     expect(findings).toHaveLength(3);
+  });
+
+  it("knows the inputs of exactly the pinned actions, at the pinned commit and version (read from each action.yml)", () => {
+    const { "//": _source, ...actions } = ACTION_INPUTS as Record<string, any>;
+    expect(Object.entries(actions).map(([uses, a]) => `${uses} # ${a.version}`)).toEqual(PINNED);
+  });
+
+  it("reports a with: input the pinned action does not have, and a required one left out", () => {
+    const planted = deploy.replace("          persist-credentials: false\n", "          persist-credential: false\n");
+    const line = planted.split("\n").indexOf("          persist-credential: false") + 1;
+    expect(actionInputFindings("deploy.yml", deploy)).toEqual([]);
+    expect(actionInputFindings("deploy.yml", planted)).toEqual([expect.stringMatching(new RegExp(`^deploy\\.yml:${line}:11: actions/checkout@\\w+ \\(v7\\.0\\.1\\) has no input "persist-credential"`))]);
+    const preview = fs.readFileSync(path.join(TEMPLATE_WORKFLOWS, "preview.yml"), "utf8");
+    expect(actionInputFindings("preview.yml", preview.replace("          script: |", "          scrip: |"))).toEqual([
+      expect.stringContaining('has no input "scrip"'),
+      expect.stringContaining('needs the input "script"'),
+    ]);
+    expect(actionInputFindings("deploy.yml", deploy.replace(/actions\/checkout@\w+/, "actions/checkout@v7"))[0]).toMatch(/actions\/checkout@v7 is not in tools\/action-inputs\.json/);
   });
 
   it("reports every run: script that GitHub would start without pipefail because no shell is set", async () => {

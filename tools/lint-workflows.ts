@@ -1,7 +1,7 @@
 /**
  * `npm run lint:workflows`: actionlint over every workflow (the template's, as `init` lays them into a group's
- * repository, and this repository's own), then Debian's shellcheck over every `run:` script in them and every
- * shell script in the repository. Exit 0: no finding; 1: findings, one `file:line:column: …` line each;
+ * repository, and this repository's own), the `with:` inputs of its pinned actions against their action.yml,
+ * then Debian's shellcheck over every `run:` script in them and every shell script in the repository. Exit 0: no finding; 1: findings, one `file:line:column: …` line each;
  * 2: shellcheck is not installed.
  */
 import { spawnSync } from "node:child_process";
@@ -118,10 +118,44 @@ export function shellScripts(dir = ROOT): string[] {
   return found.sort();
 }
 
-/** actionlint's findings in one workflow, then shellcheck's in each of its `run:` scripts. */
+/** The inputs of each pinned action, from its action.yml at the pinned commit (actionlint knows actions by tag only). */
+const ACTIONS = JSON.parse(fs.readFileSync(path.join(__dirname, "action-inputs.json"), "utf8")) as Record<string, { version: string; required: string[]; inputs: string[] }>;
+
+/** Each `with:` key that the pinned action does not declare (GitHub ignores it with a warning), and each required input left out. */
+export function actionInputFindings(file: string, text: string): string[] {
+  const lines = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter: lines });
+  const at = (node: YAML.Node | null | undefined) => {
+    const { line, col } = lines.linePos(node?.range?.[0] ?? 0);
+    return `${file}:${line}:${col}`;
+  };
+  const findings: string[] = [];
+  const jobs = doc.get("jobs") as YAML.YAMLMap<YAML.Scalar<string>, YAML.YAMLMap> | undefined;
+  for (const job of jobs?.items ?? []) {
+    for (const step of (job.value?.get("steps") as YAML.YAMLSeq<YAML.YAMLMap> | undefined)?.items ?? []) {
+      const uses = step.get("uses", true) as YAML.Scalar<string> | undefined;
+      if (!uses || /^(\.\/|docker:\/\/)/.test(uses.value)) continue;
+      const action = ACTIONS[uses.value];
+      if (!action) {
+        findings.push(`${at(uses)}: ${uses.value} is not in tools/action-inputs.json: add its inputs from its action.yml at that commit [action-inputs]`);
+        continue;
+      }
+      const given = (step.get("with") as YAML.YAMLMap<YAML.Scalar<string>> | undefined)?.items ?? [];
+      for (const { key } of given) {
+        if (!action.inputs.includes(key.value)) findings.push(`${at(key)}: ${uses.value} (${action.version}) has no input "${key.value}"; it has ${action.inputs.join(", ")} [action-inputs]`);
+      }
+      for (const name of action.required) {
+        if (!given.some(({ key }) => key.value === name)) findings.push(`${at(uses)}: ${uses.value} (${action.version}) needs the input "${name}" [action-inputs]`);
+      }
+    }
+  }
+  return findings;
+}
+
+/** actionlint's findings in one workflow, the inputs of its pinned actions, then shellcheck's in each `run:` script. */
 export async function lintWorkflow(file: string, text: string): Promise<string[]> {
   const findings = (await runLint(text, file)).map((r) => `${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
-  return [...findings, ...runScripts(file, text).flatMap(checkRunScript)];
+  return [...findings, ...actionInputFindings(file, text), ...runScripts(file, text).flatMap(checkRunScript)];
 }
 
 /** shellcheck's findings in shell script files (paths relative to the repository), each in the dialect of its shebang. */
