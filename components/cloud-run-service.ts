@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { SECRET_ACCESSOR } from "./secrets";
 
 export const INVOKER = "roles/run.invoker";
 /** Google's Managed Prometheus collector for Cloud Run (docs/design.md); resolved to a digest like any image. */
@@ -139,7 +140,7 @@ export class CloudRunService extends pulumi.ComponentResource {
     const version = new gcp.secretmanager.SecretVersion(`${name}-rungmp-version`, { secret: secret.id, secretData: config }, { parent: this });
     const access = new gcp.secretmanager.SecretIamMember(
       `${name}-rungmp-access`,
-      { project: args.project, secretId: secret.secretId, role: "roles/secretmanager.secretAccessor", member: pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}` },
+      { project: args.project, secretId: secret.secretId, role: SECRET_ACCESSOR, member: pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}` },
       { parent: this },
     );
     return {

@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { SOFT_DELETE_SECONDS } from "../lib/gcp";
 import { bucketEnvName } from "../lib/wiring";
 
 /**
@@ -9,9 +10,8 @@ import { bucketEnvName } from "../lib/wiring";
 export const BUCKET_ROLES = { read: "roles/storage.objectViewer", write: "roles/storage.objectUser" } as const;
 /** `write` of a create-only grant: new objects only, no read, overwrite or delete (storage.objects.delete). */
 export const CREATE_ONLY_ROLE = "roles/storage.objectCreator";
-/** Google's default and minimum soft-delete retention (0 would turn it off): 7 days. */
-export const SOFT_DELETE_SECONDS = 7 * 86_400;
-export type BucketAccess = keyof typeof BUCKET_ROLES;
+/** What a workload may do with a bucket. */
+export type Access = keyof typeof BUCKET_ROLES;
 /** The group's buckets, by role. */
 export type BucketName = "data" | "models" | "predictions";
 
@@ -19,7 +19,7 @@ export interface BucketGrant {
   /** Who, for the resource name: a workload or CI account. */
   who: string;
   member: pulumi.Input<string>;
-  access: BucketAccess;
+  access: Access;
   /** `write` creates objects only: for accounts anyone can drive (a public service, or one it calls). */
   createOnly?: boolean;
 }

@@ -2,8 +2,9 @@
  * index.ts) reads Pulumi config. */
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { SecretValue } from "./identities";
-import { keyPath, parseYaml, quote } from "./yaml";
+import { keyPath, quote } from "./problems";
+import { SecretValue } from "./secrets";
+import { parseYaml } from "./yaml";
 
 /** Raw config of the running Pulumi program: structured values arrive as JSON text, secrets decrypted. */
 export function rawConfigFromPulumi(): Record<string, unknown> {

@@ -1,7 +1,6 @@
 /** Alert policies and who receives them. */
 import { z } from "zod";
-import { intIn } from "../lib/validation";
-import type { Fields, Parsed } from "./schema";
+import { intIn } from "./fields";
 
 export const alerts = z
   .strictObject({
@@ -23,14 +22,3 @@ export const alerts = z
   .describe("Alert policies: uptime of public services, 5xx share, p95 latency, long-running training VM.");
 
 export type AlertsConfig = { emails: string[]; errorRatio: number; latencyP95Ms: number; trainingHours?: number };
-
-/** Runs end by themselves at training.maxRunHours and leave no VM behind, so there is nothing to watch. */
-export function alertChecks(f: Fields): string[] {
-  if (f["mlops:alerts"]?.trainingHours === undefined) return [];
-  return ["mlops:alerts.trainingHours: training runs end at training.maxRunHours and their VM is deleted, so no alert is needed; remove it"];
-}
-
-/** The alerts; no training alert, since no training VM stands. */
-export function resolveAlerts(p: Parsed): AlertsConfig {
-  return { ...p["mlops:alerts"], trainingHours: undefined };
-}

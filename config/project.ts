@@ -1,13 +1,7 @@
 /** The project-wide keys: where the stack deploys, the group it belongs to, its labels and lifecycle switches. */
 import { z } from "zod";
 import * as gcp from "../lib/gcp";
-import type { Fields } from "./schema";
-
-/** A yes/no setting. */
-export const flag = () => z.boolean({ error: "must be true or false" });
-
-/** A zone such as europe-west1-b. */
-export const zone = () => z.string().regex(gcp.ZONE, { error: "is not a zone; a region plus a letter, e.g. europe-west1-b" });
+import { flag, zone } from "./fields";
 
 const label = z.string().regex(gcp.LABEL_VALUE, {
   error: "is not a valid label value; lowercase letters, digits, '_' and '-', at most 63 characters",
@@ -51,6 +45,9 @@ export const paused = flag()
   .default(false)
   .describe("Remove everything that costs money (VM, services, alerts) on `pulumi up`, keep the data.");
 
+/** The labels the stack sets itself on every resource that takes labels, on top of mlops:labels. */
+export const STACK_LABELS = ["group", "stack", "managed-by"];
+
 export const labels = z
   .record(
     z.string().regex(gcp.LABEL_KEY, {
@@ -60,22 +57,3 @@ export const labels = z
   )
   .default({})
   .describe("Extra labels on every resource that takes labels (group, stack and managed-by are always set).");
-
-/** The zone must lie in the region. */
-export function projectChecks(f: Fields): string[] {
-  const region = f["gcp:region"];
-  const zone = f["gcp:zone"];
-  if (zone && region && gcp.regionOfZone(zone) !== region) {
-    return [`gcp:zone: "${zone}" is not in region ${region}; use a zone such as ${region}-b`];
-  }
-  return [];
-}
-
-/** Labels for every resource that takes labels: the group's own, merged with ours. */
-export function stackLabels(own: Record<string, string>, group: string, stack: string): Record<string, string> {
-  return { ...own, group, stack: sanitizeLabel(stack), "managed-by": "pulumi" };
-}
-
-function sanitizeLabel(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
-}

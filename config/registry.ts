@@ -1,6 +1,6 @@
 /** The Artifact Registry Docker repository and its cleanup policies. */
 import { z } from "zod";
-import { gbIn, intIn } from "../lib/validation";
+import { gbIn, intIn } from "./fields";
 
 export const registry = z
   .strictObject({

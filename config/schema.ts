@@ -1,16 +1,19 @@
 /**
  * The whole stack config, keyed by the config keys as they appear in `Pulumi.<stack>.yaml`: the single source
- * of defaults, docs (`npm run config-docs`) and per-key errors. Each area defines its keys in its own file;
- * the order here is the order of the README's table.
+ * of defaults, docs (`npm run config-docs`) and per-key errors. Each area defines its keys in its own file
+ * (and its checks across keys in `<area>-checks.ts`, which import the types below); the order here is the
+ * order of the README's table.
  */
 import { z } from "zod";
 import { budget } from "./budget";
-import { github, secrets, team } from "./identities";
+import { github } from "./github";
 import { alerts } from "./observability";
 import { defaultZone, group, labels, paused, project, protectData, region } from "./project";
 import { registry } from "./registry";
+import { secrets } from "./secrets";
 import { publicInvoker, services } from "./services";
 import { storage } from "./storage";
+import { team } from "./team";
 import { training } from "./training";
 
 export const StackConfigSchema = z.strictObject({

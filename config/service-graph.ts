@@ -1,13 +1,22 @@
-/** Services refer to each other's URLs in their env; the graph of those references. */
-import { references } from "./workload";
+/** Workloads refer to resources in their env (`${services.NAME.url}`, …); the services each calls, and the graph of those calls. */
 
 type ServiceRefs = Record<string, { env: Record<string, string> }>;
 
-const dependenciesOf = (services: ServiceRefs, key: string): string[] =>
-  Object.values(services[key].env)
+/** The `${…}` references in an env value. */
+export function references(value: string): string[] {
+  return [...value.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+}
+
+/** The services an env calls: those of `services` whose URL (`${services.NAME.url}`) one of its values names, once each. */
+export function serviceCalls(env: Record<string, string>, services: readonly string[]): string[] {
+  const named = Object.values(env)
     .flatMap(references)
     .flatMap((r) => /^services\.([^.]+)\.url$/.exec(r)?.[1] ?? [])
-    .filter((s) => Object.hasOwn(services, s));
+    .filter((s) => services.includes(s));
+  return [...new Set(named)];
+}
+
+const dependenciesOf = (services: ServiceRefs, key: string): string[] => serviceCalls(services[key].env, Object.keys(services));
 
 /** A cycle of services that refer to each other's URLs, as [a, b, …, a], if there is one. */
 export function findCycle(services: ServiceRefs): string[] | undefined {

@@ -1,13 +1,14 @@
-/** Cloud Run services: their schema, the checks across services, and their resolved form. */
+/** Cloud Run services: their schema and their resolved form. */
 import { z } from "zod";
+import type { ImageSource } from "../components/container-image";
 import * as gcp from "../lib/gcp";
-import { intIn } from "../lib/validation";
-import type { Names } from "./names";
-import { flag } from "./project";
-import type { Fields, Parsed } from "./schema";
-import { dependencyOrder, findCycle } from "./service-graph";
+import { DEFAULT_RULE_CONFIG } from "../policy/rules/rule";
+import { flag, intIn } from "./fields";
 import { bucketAccess } from "./storage";
-import { envChecks, envVars, imageChecks, imageSource, RESERVED_WORKLOADS, references, SAMPLE_IMAGE, secretNames, type ImageSource } from "./workload";
+import { envVars, imageSource, SAMPLE_IMAGE, secretNames } from "./workload";
+
+/** The policy pack's cap on a service's instances, which the schema enforces first. */
+const MAX_INSTANCES = DEFAULT_RULE_CONFIG.maxInstances;
 
 const PORT_ERROR = "must be a port number from 1 to 65535";
 const port = () => z.number({ error: PORT_ERROR }).int({ error: PORT_ERROR }).min(1, { error: PORT_ERROR }).max(65535, { error: PORT_ERROR });
@@ -23,11 +24,11 @@ const service = z.strictObject({
     .describe("CPUs per instance: 1, 2, 4 or 8."),
   memory: z
     .string({ error: "must be a size such as 512Mi or 2Gi" })
-    .regex(/^\d+(Mi|Gi)$/, { error: "must be a size such as 512Mi or 2Gi" })
+    .regex(gcp.MEMORY, { error: "must be a size such as 512Mi or 2Gi" })
     .default("512Mi")
     .describe("Memory per instance, e.g. 512Mi or 2Gi; Cloud Run bounds it by the CPUs."),
-  minInstances: intIn(0, 10, "instances").default(0).describe("Instances kept warm; 0 scales to zero and costs nothing idle."),
-  maxInstances: intIn(1, 10, "instances").default(3).describe("Upper bound on instances, which caps what a traffic spike can cost (the policy pack allows at most 10)."),
+  minInstances: intIn(0, MAX_INSTANCES, "instances").default(0).describe("Instances kept warm; 0 scales to zero and costs nothing idle."),
+  maxInstances: intIn(1, MAX_INSTANCES, "instances").default(3).describe(`Upper bound on instances, which caps what a traffic spike can cost (the policy pack allows at most ${MAX_INSTANCES}).`),
   concurrency: intIn(1, 1000, "requests").default(80).describe("Requests one instance serves at once."),
   timeoutSeconds: intIn(1, 3600, "seconds").default(300).describe("Request timeout."),
   healthPath: httpPath("/health").optional()
@@ -62,7 +63,7 @@ export const publicInvoker = z
   .default("allUsers")
   .describe("How public services admit everyone: an allUsers invoker, or invokerIamDisabled where an organisation policy forbids allUsers.");
 
-type Service = z.output<typeof service>;
+export type Service = z.output<typeof service>;
 
 /** A Cloud Run service as the stack runs it: its stack-file entry with defaults applied, plus its names. */
 export type ServiceConfig = Omit<Service, "image"> & {
@@ -71,48 +72,6 @@ export type ServiceConfig = Omit<Service, "image"> & {
   /** The Cloud Run service name, `<prefix>-<key>`. */
   name: string;
   image: ImageSource;
+  /** The services whose URL its env names, in the order of the stack's services. */
+  calls: string[];
 };
-
-
-/** Cloud Run limits, callers, references between services. */
-export function serviceChecks(f: Fields): string[] {
-  const all = f["mlops:services"];
-  if (!all) return [];
-  const keys = Object.keys(all);
-  const problems = Object.entries(all).flatMap(([name, s]) => oneServiceChecks(name, s, keys));
-  const cycle = findCycle(all);
-  if (cycle) {
-    const [first, second] = cycle;
-    const env = Object.entries(all[first].env).find(([, v]) => references(v).includes(`services.${second}.url`))?.[0];
-    problems.push(`mlops:services.${first}.env.${env}: reference cycle ${cycle.join(" → ")}; a service cannot wait for a service that waits for it`);
-  }
-  return problems;
-}
-
-function oneServiceChecks(name: string, s: Service, keys: string[]): string[] {
-  const key = `mlops:services.${name}`;
-  const problems: string[] = [];
-  if (RESERVED_WORKLOADS.includes(name)) problems.push(`${key}: "${name}" is reserved for the stack's own accounts; choose another service name`);
-  const memoryProblem = gcp.cloudRunMemoryProblem(s.cpu, s.memory);
-  if (memoryProblem) problems.push(`${key}.memory: ${memoryProblem}`);
-  if (s.minInstances > s.maxInstances) problems.push(`${key}.minInstances: ${s.minInstances} is above maxInstances ${s.maxInstances}`);
-  s.callers.forEach((caller, i) => {
-    if (s.public) problems.push(`${key}.callers: a public service admits everyone; callers apply to private services only`);
-    else if (caller === name) problems.push(`${key}.callers[${i}]: a service does not need to call itself`);
-    else if (!keys.includes(caller)) problems.push(`${key}.callers[${i}]: "${caller}" is not a service; services: ${keys.join(", ")}`);
-  });
-  problems.push(...envChecks(key, s.env, keys));
-  problems.push(...imageChecks(`${key}.image`, s.image as ImageSource, true));
-  return problems;
-}
-
-/** The services, each after the services its env refers to, with their Cloud Run names. */
-export function resolveServices(p: Parsed, names: Names): ServiceConfig[] {
-  const all = p["mlops:services"];
-  return dependencyOrder(all).map((key) => ({
-    ...all[key],
-    key,
-    name: names.serviceName(key),
-    image: all[key].image as ImageSource,
-  }));
-}

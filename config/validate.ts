@@ -1,16 +1,16 @@
 /** Validating raw config: every problem at once, one line each, as `<key.path>: <what is wrong>`. */
-import { formatIssue, genericMessage, unique } from "../lib/validation";
-import { declaredSecretChecks, SecretValue, secretValueChecks } from "./identities";
-import { derivedNameChecks } from "./names";
-import { limitChecks } from "./limits";
-import { alertChecks } from "./observability";
-import { projectChecks } from "./project";
+import { budgetChannelChecks } from "./budget-checks";
+import { derivedNameChecks } from "./names-checks";
+import { alertChecks } from "./observability-checks";
+import { formatIssue, genericMessage, keyPath, unique } from "./problems";
+import { labelChecks, projectChecks } from "./project-checks";
 import { StackConfigSchema, validFields, type Fields } from "./schema";
-import { serviceChecks } from "./services";
+import { SECRET_NAME, SecretValue } from "./secrets";
+import { declaredSecretChecks, plainSecretChecks, secretIdChecks, secretValueChecks } from "./secrets-checks";
+import { serviceChecks } from "./services-checks";
 import { toStackConfig, type StackConfig } from "./stack-config";
-import { trainingChecks } from "./training";
-import { buildContextChecks } from "./workload";
-import { keyPath } from "./yaml";
+import { catalogChecks, trainingChecks } from "./training-checks";
+import { buildContextChecks } from "./workload-checks";
 
 /** Namespaces of providers this program uses; their keys are theirs to check, not ours. */
 const PROVIDER_NAMESPACES = new Set(["gcp", "docker", "random", "pulumi"]);
@@ -50,8 +50,8 @@ function splitRaw(raw: Record<string, unknown>): { input: Record<string, unknown
   for (const [key, value] of Object.entries(raw)) {
     const namespace = key.split(":")[0];
     if (PROVIDER_NAMESPACES.has(namespace) && !GCP_KEYS.has(key)) continue;
-    const secretName = /^mlops:([A-Z][A-Z0-9_]*)$/.exec(key)?.[1];
-    if (secretName) secretValues[secretName] = value;
+    const secretName = key.startsWith("mlops:") ? key.slice("mlops:".length) : "";
+    if (SECRET_NAME.test(secretName)) secretValues[secretName] = value;
     else input[key] = value;
   }
   return { input, secretValues };
@@ -66,13 +66,17 @@ function crossChecks(f: Fields, rawTraining: unknown): string[] {
     ...alertChecks(f),
     ...trainingChecks(f, rawTraining),
     ...serviceChecks(f),
-    ...limitChecks(f),
+    ...catalogChecks(f),
+    ...budgetChannelChecks(f),
+    ...labelChecks(f),
+    ...secretIdChecks(f),
+    ...plainSecretChecks(f),
   ];
 }
 
 /** `__proto__` cannot be a name in a map: JavaScript (and the schema) would drop it without a word. */
-function reservedKeys(value: unknown, at: string[]): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, [...at, `[${i}]`]));
+function reservedKeys(value: unknown, at: PropertyKey[]): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, [...at, i]));
   if (!value || typeof value !== "object" || value instanceof SecretValue) return [];
   return Object.entries(value).flatMap(([k, v]) =>
     k === "__proto__" ? [`${keyPath([...at, k])}: "__proto__" cannot be used as a name; choose another`] : reservedKeys(v, [...at, k]),

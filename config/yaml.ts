@@ -4,6 +4,7 @@
  * so keys such as `constructor` or `__proto__` are ordinary names.
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { keyPath, quote } from "./problems";
 
 /** yaml's guard against alias bombs: how often one anchor's content may be copied (yaml's default is 100). */
 export const MAX_ALIAS_COUNT = 100;
@@ -13,25 +14,13 @@ const PLAIN_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"]
 
 export type YamlResult = { ok: true; value: unknown } | { ok: false; problems: string[] };
 
-/** Input echoed in a message: quoted and escaped like JSON, so a problem stays on one line. */
-export function quote(text: string): string {
-  return JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-}
-
-/** A key path as people read it: `a.b.c`, with odd keys quoted. */
-export function keyPath(parts: readonly string[]): string {
-  const part = (p: string, i: number): string =>
-    /^\[\d+\]$/.test(p) ? p : /^[A-Za-z0-9_:-]+$/.test(p) ? `${i ? "." : ""}${p}` : `[${quote(p)}]`;
-  return parts.map(part).join("") || "(top level)";
-}
-
 const showTag = (tag: string): string => tag.replace(/^tag:yaml\.org,2002:/, "!!");
 
 class Refusal extends Error {}
 
 /** Refuses, with the key named, what a stack file cannot mean: odd tags, keys that are not plain values,
  * duplicate keys, aliases to nothing or to the anchor they sit in. */
-function check(doc: Document, node: unknown, at: string[], open: Set<string>, firstAlias: { at?: string }): void {
+function check(doc: Document, node: unknown, at: PropertyKey[], open: Set<string>, firstAlias: { at?: string }): void {
   if (isAlias(node)) {
     if (open.has(node.source)) throw new Refusal(`${keyPath(at)}: the alias *${node.source} sits inside its own anchor &${node.source}, so it would never end; write the value out`);
     if (!node.resolve(doc)) throw new Refusal(`${keyPath(at)}: the alias *${node.source} names no anchor defined before it`);
@@ -44,7 +33,7 @@ function check(doc: Document, node: unknown, at: string[], open: Set<string>, fi
     throw new Refusal(`${keyPath(at)}: the YAML tag ${quote(showTag(n.tag))} is not supported; write a plain map, list or value`);
   }
   const inner = n.anchor ? new Set([...open, n.anchor]) : open;
-  if (isSeq(n)) n.items.forEach((item, i) => check(doc, item, [...at, `[${i}]`], inner, firstAlias));
+  if (isSeq(n)) n.items.forEach((item, i) => check(doc, item, [...at, i], inner, firstAlias));
   if (!isMap(n)) return;
   const seen = new Set<string>();
   for (const pair of n.items) {

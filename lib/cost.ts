@@ -6,23 +6,14 @@
  * never counted as $0: the item lists it under `unknown`, and so does the estimate.
  */
 import storage from "./catalog/storage.json";
+import { mebibytes } from "./gcp";
 import { GPU_CATALOG_SOURCE, GPU_OF_VERTEX, gpuHourly } from "./gpus";
 import { MACHINE_CATALOG_SOURCE, MACHINES, machineHourly } from "./machines";
 import prices from "./prices.json";
-import { runItem, TRAINING_COST_FIELDS, trainingEstimators } from "./training-cost";
+import type { CostInput, CostItem } from "./cost-items";
+import { round, runItem, TRAINING_COST_FIELDS, trainingEstimators } from "./training-cost";
 
-export interface CostItem {
-  /** Logical name of the resource the item stands for. */
-  resource: string;
-  /** idle: per month; active: per hour; run: the worst case of one training run (not in either sum). */
-  kind: "idle" | "active" | "run";
-  /** The priced part; when `unknown` is present the true figure is higher by an unknown amount. */
-  usd: number;
-  /** How the figure was computed, with the prices used and their source. */
-  basis: string;
-  /** What has no price in the catalogs for this region (present only when something has none). */
-  unknown?: string[];
-}
+export type { CostInput, CostItem } from "./cost-items";
 
 export interface CostEstimate {
   idleMonthlyUsd: number;
@@ -30,12 +21,6 @@ export interface CostEstimate {
   items: CostItem[];
   /** Every unpriced part, as `resource: what` (present only when something has no price). */
   unknown?: string[];
-}
-
-export interface CostInput {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
 }
 
 const HOURS_PER_MONTH = 730;
@@ -53,7 +38,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = { imageGb: 1, bucketGb: prices.s
 export const REGISTRY_FREE_GB = 0.5;
 
 const usd = (n: number, digits = 4) => `$${n.toFixed(digits)}`;
-const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
 interface Priced {
   usd: number;
@@ -77,8 +61,8 @@ function gpuPrice(type: string, region: string, spot: boolean): Priced | undefin
 }
 
 function gib(memory: string): number {
-  const m = /^(\d+)(Mi|Gi)$/.exec(memory);
-  return m ? Number(m[1]) / (m[2] === "Gi" ? 1 : 1024) : 0;
+  const mib = mebibytes(memory);
+  return Number.isNaN(mib) ? 0 : mib / 1024;
 }
 
 interface Context {

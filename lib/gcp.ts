@@ -34,6 +34,11 @@ export function regionOfZone(zone: string): string | undefined {
  * (https://cloud.google.com/iam/docs/service-accounts-create). */
 export const SERVICE_ACCOUNT_ID = { pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, min: 6, max: 30 };
 
+/** The email Google gives a project's service account (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts). */
+export function serviceAccountEmail(accountId: string, project: string): string {
+  return `${accountId}@${project}.iam.gserviceaccount.com`;
+}
+
 /** Bucket names: 3–63 chars, lowercase letters, digits, hyphens, dots; start and end alphanumeric; no "goog"
  * prefix and no "google" inside (https://cloud.google.com/storage/docs/buckets#naming). */
 export const BUCKET_NAME = { pattern: /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/, min: 3, max: 63 };
@@ -89,8 +94,12 @@ export const CLOUD_RUN_MEMORY: Record<string, { min: number; max: number }> = {
   "8": { min: 4096, max: 32768 },
 };
 
+/** A memory size as Cloud Run takes it and the stack file writes it: 512Mi, 2Gi. */
+export const MEMORY = /^(\d+)(Mi|Gi)$/;
+
+/** The MiB of a MEMORY size; NaN when it is not one. */
 export function mebibytes(size: string): number {
-  const m = /^(\d+)(Mi|Gi)$/.exec(size);
+  const m = MEMORY.exec(size);
   if (!m) return Number.NaN;
   return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
 }
@@ -107,3 +116,7 @@ export function cloudRunMemoryProblem(cpu: string, memory: string): string | und
   }
   return undefined;
 }
+
+/** Google's default and minimum soft-delete retention of a bucket (0 would turn it off): 7 days
+ * (https://cloud.google.com/storage/docs/soft-delete). */
+export const SOFT_DELETE_SECONDS = 7 * 86_400;

@@ -2,7 +2,7 @@
  * Cost items of training runs and their network: nothing while idle; a run's hourly price for its machine,
  * GPU, region and spot setting; and its worst case, maxRunHours at that price.
  */
-import type { CostInput, CostItem } from "./cost";
+import type { CostInput, CostItem } from "./cost-items";
 
 /** Cloud NAT (Public NAT), https://cloud.google.com/nat/pricing, read 2026-11; the same in every region. */
 export const NAT_PRICES = {
@@ -14,7 +14,8 @@ export const NAT_PRICES = {
 
 type HourlyItem = (r: CostInput, region: string, machineType: string, spot: boolean, gpus: Array<{ type: string; count: number }>) => CostItem;
 
-const round = (n: number) => Math.round(n * 10_000) / 10_000;
+/** Dollar figures of the estimate, to a hundredth of a cent. */
+export const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
 /** The worst case of one run: every hour each attempt may last (a retried spot run starts over), at the run's hourly price. */
 export function runItem(hourly: CostItem, maxRunHours: number, retries = 0): CostItem {

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { serviceAccountEmail } from "../lib/gcp";
 
 type State = Record<string, unknown>;
 
@@ -50,7 +51,7 @@ const COMPUTED: Record<string, Computer> = {
   },
   "gcp:serviceaccount/account:Account": (inputs, _name, ctx) => {
     const project = at(inputs, "project", ctx.project);
-    const email = `${String(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
+    const email = serviceAccountEmail(String(inputs.accountId), project);
     return {
       id: `projects/${project}/serviceAccounts/${email}`,
       state: { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: projectNumber(email) },

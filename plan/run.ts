@@ -31,7 +31,7 @@ export function planProgram(ctx: MockContext, program: () => Record<string, unkn
   return run;
 }
 
-async function runProgram(ctx: MockContext, program: () => Record<string, unknown>): Promise<Plan> {
+async function runProgram(ctx: MockContext, program: () => object): Promise<Plan> {
   const monitor = new RecordingMonitor(gcpMocks(ctx));
   pulumi.runtime.setMockOptions(monitor, "mlops", ctx.stack, false);
   // Pulumi records a stack trace for every promise and resource; source-mapped deep traces make up half a

@@ -3,8 +3,8 @@
  * callers, env names (never values), bucket access and image; training; the buckets and registry with who
  * reads and writes them; the CI identities and their roles. The text view and the HTML page both draw it.
  */
-import { CI_WORKLOADS, type StackConfig } from "../config";
-import { BUCKETS, type Access, type BucketName } from "../config/storage";
+import type { Access, BucketName } from "../components/storage";
+import { BUCKETS, CI_WORKLOADS, type StackConfig } from "../config";
 import { bucketEnvName } from "../lib/wiring";
 import type { Plan, PlannedResource } from "./record";
 
@@ -58,7 +58,7 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 export function stackView(plan: Plan, config: StackConfig): StackView {
   const of = (type: string): PlannedResource[] => plan.resources.filter((r) => r.type === type);
   const workloadOf = new Map(
-    [...config.workloads, ...CI_WORKLOADS].map((w) => [`serviceAccount:${config.names.serviceAccountId(w)}@${config.project}.iam.gserviceaccount.com`, w]),
+    [...config.workloads, ...CI_WORKLOADS].map((w) => [`serviceAccount:${config.names.serviceAccountEmail(w)}`, w]),
   );
   const buckets = of(T.bucket).flatMap((r) => {
     const key = BUCKETS.find((b) => r.name.endsWith(`-${b}`));
@@ -99,7 +99,7 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
       callers: s.public ? [] : s.callers,
       env: plainEnv(s.name, Object.keys(s.env).sort()),
       secrets: [...s.secrets].sort(),
-      calls: config.services.filter((o) => Object.values(s.env).some((v) => v.includes(`\${services.${o.key}.url}`))).map((o) => o.key),
+      calls: s.calls,
       image: runImage(s.name),
     })),
     training: t && {
@@ -112,7 +112,7 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
     buckets,
     registry: of(T.repo).map((r) => str(r.inputs.repositoryId))[0],
     grants,
-    ci: config.github ? CI_WORKLOADS.map((w) => ({ workload: w, email: config.names.serviceAccountId(w) + `@${config.project}.iam.gserviceaccount.com`, roles: ciRoles(w) })) : [],
+    ci: config.github ? CI_WORKLOADS.map((w) => ({ workload: w, email: config.names.serviceAccountEmail(w), roles: ciRoles(w) })) : [],
     github: config.github && `${config.github.repository} (branch ${config.github.branch})`,
   };
 }

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
+import type { TrainingJobOutput } from "../lib/train/run";
 import { main as needsOwner, ownerChanges, type PreviewStep } from "../tools/needs-owner";
 import { teardownTargets, type ExportedResource } from "../tools/teardown-targets";
 import { planOf } from "./helpers";
@@ -249,7 +250,7 @@ describe("the end-to-end workflow's scripts", () => {
     expect(invokers.some((i) => i.includes("allUsers") && i.startsWith("hello"))).toBe(true);
     expect(invokers.some((i) => i.includes("allUsers") && i.startsWith("private"))).toBe(false);
     expect(plan.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket").every((b) => b.protect)).toBe(true);
-    expect((plan.outputs.trainingJob as { kind: string }).kind).toBe("batch");
+    expect((plan.outputs.trainingJob as TrainingJobOutput).kind).toBe("batch");
   });
 });
 

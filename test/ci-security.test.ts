@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEPLOY_RUNS, PREVIEW_RUN, PROJECT_IAM_ADMIN } from "../components/ci-access";
+import { serviceAccountEmail } from "../lib/gcp";
 import { NEVER_GRANTABLE, PROJECT_WIDE_ADMIN } from "../policy/rules/ci";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
 import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
@@ -23,7 +24,7 @@ const NEVER_PROJECT_WIDE = [...new Set([...PROJECT_WIDE_ADMIN, ...NEVER_GRANTABL
 
 const member = (plan: Plan, who: "ci-deploy" | "ci-preview") => {
   const account = ofType(plan, "gcp:serviceaccount/account:Account").find((a) => String(a.inputs.accountId).endsWith(who))!;
-  return `serviceAccount:${account.inputs.accountId}@${account.inputs.project}.iam.gserviceaccount.com`;
+  return `serviceAccount:${serviceAccountEmail(String(account.inputs.accountId), String(account.inputs.project))}`;
 };
 const grantsTo = (plan: Plan, m: string) => plan.resources.filter((r) => /IAMMember|IamMember/.test(r.type) && r.inputs.member === m);
 const grantableList = (plan: Plan): string[] => {
@@ -73,7 +74,7 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
     const deploy = grantsTo(plan, member(plan, "ci-deploy"));
     const actAs = deploy.filter((r) => r.type === SA_IAM);
     expect(actAs.map((r) => r.inputs.serviceAccountId).sort()).toEqual(
-      config.workloads.map((w) => `projects/${config.project}/serviceAccounts/${config.names.serviceAccountId(w)}@${config.project}.iam.gserviceaccount.com`).sort(),
+      config.workloads.map((w) => `projects/${config.project}/serviceAccounts/${config.names.serviceAccountEmail(w)}`).sort(),
     );
     expect(new Set(actAs.map((r) => r.inputs.role))).toEqual(new Set(["roles/iam.serviceAccountUser"]));
     const buckets = ofType(plan, "gcp:storage/bucket:Bucket").map((b) => b.inputs.name);

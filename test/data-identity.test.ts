@@ -35,7 +35,7 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
 
   it("gives no runtime account a basic role or a project-level storage role", async () => {
     const { plan, config } = await planned;
-    const runtime = config.workloads.map((w) => `serviceAccount:${config.names.serviceAccountId(w)}@${config.project}.iam.gserviceaccount.com`);
+    const runtime = config.workloads.map((w) => `serviceAccount:${config.names.serviceAccountEmail(w)}`);
     for (const r of ofType(plan, "gcp:projects/iAMMember:IAMMember").filter((x) => runtime.includes(String(x.inputs.member)))) {
       expect(BASIC_ROLES, r.name).not.toContain(r.inputs.role);
       expect(String(r.inputs.role), r.name).not.toMatch(/^roles\/storage\./);
@@ -57,7 +57,7 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
     expect(providers[0].inputs.attributeCondition).toBe(`assertion.sub.startsWith('repo:${config.github.repository}:')`);
     expect(providers[0].inputs.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
 
-    const deployEmail = `${config.names.serviceAccountId("ci-deploy")}@${config.project}.iam.gserviceaccount.com`;
+    const deployEmail = config.names.serviceAccountEmail("ci-deploy");
     const deployAccountName = `projects/${config.project}/serviceAccounts/${deployEmail}`;
     const impersonation = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter(
       (r) => r.inputs.serviceAccountId === deployAccountName && r.inputs.role === "roles/iam.workloadIdentityUser",

@@ -101,7 +101,7 @@ describe.each(stacks)("the services of Pulumi.%s.yaml get what their code reads"
     const exposed = config.services.filter((c) => c.public);
     for (let i = 0; i < exposed.length; i++) exposed.push(...config.services.filter((c) => !exposed.includes(c) && c.callers.includes(exposed[i].key)));
     for (const s of exposed) {
-      const member = `serviceAccount:${config.names.serviceAccountId(s.key)}@${config.project}.iam.gserviceaccount.com`;
+      const member = `serviceAccount:${config.names.serviceAccountEmail(s.key)}`;
       const roles = plan.resources.filter((r) => r.type === BUCKET_IAM && r.inputs.member === member).map((r) => r.inputs.role);
       expect(roles.length, s.key).toBe(Object.keys(s.buckets).length);
       for (const role of roles) expect(["roles/storage.objectViewer", "roles/storage.objectCreator"], `${stack} ${s.key}`).toContain(role);

@@ -27,7 +27,7 @@ describe.each(stacks)("Cloud Run in Pulumi.%s.yaml", (stack) => {
       expect(container(s).image, s.name).toMatch(/@sha256:[0-9a-f]{64}$/);
       expect(template.scaling, s.name).toEqual({ minInstanceCount: spec.minInstances, maxInstanceCount: spec.maxInstances });
       expect(template.scaling.maxInstanceCount, s.name).toBeGreaterThan(0);
-      expect(template.serviceAccount, s.name).toBe(`${config.names.serviceAccountId(spec.key)}@${config.project}.iam.gserviceaccount.com`);
+      expect(template.serviceAccount, s.name).toBe(config.names.serviceAccountEmail(spec.key));
       expect(template.executionEnvironment, s.name).toBe("EXECUTION_ENVIRONMENT_GEN2");
       expect(s.inputs.labels, s.name).toMatchObject({ group: config.group, "managed-by": "pulumi" });
     }

@@ -1,7 +1,7 @@
 /** Every training spec the stacks generate, checked against Google's published API definitions. */
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../config";
-import { readStackFile } from "../config/load";
+import { parseStackConfig, readStackFile } from "../config";
+import type { TrainingJobOutput } from "../lib/train/run";
 import { stackFilePath, stackFiles } from "../plan";
 import { planFile, planOf } from "./helpers";
 import { checkSpec, loadType } from "./proto-check";
@@ -43,7 +43,7 @@ describe("every example stack's training spec is valid for Google's API", () => 
 
   it.each(TRAINING_STACKS)("%s", async (stack) => {
     const { plan } = await planFile(stack);
-    const job = plan.outputs.trainingJob as { kind: string; spec: object; labels: Record<string, string> };
+    const job = plan.outputs.trainingJob as TrainingJobOutput;
     if (job.kind === "batch") {
       expect(job.spec).toEqual(plan.outputs.batchJobSpec);
       const { problems, message } = checkSpec(BATCH_JOB, job.spec);
@@ -63,7 +63,7 @@ describe("every example stack's training spec is valid for Google's API", () => 
     ["a spot Vertex AI job with a T4", { kind: "vertex", gpu: { type: "nvidia-tesla-t4" }, spot: true, args: ["--lr", "0.1"] }],
   ])("%s", async (_what, training) => {
     const plan = await planOf({ "mlops:training": training });
-    const job = plan.outputs.trainingJob as { kind: string; spec: object };
+    const job = plan.outputs.trainingJob as TrainingJobOutput;
     expect(checkSpec(job.kind === "batch" ? BATCH_JOB : CUSTOM_JOB_SPEC, job.spec).problems).toEqual([]);
   });
 });

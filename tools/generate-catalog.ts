@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseCsv } from "csv-parse/sync";
 import YAML from "yaml";
+import type { GpuType } from "../lib/gpus";
 
 const OUT = path.join(__dirname, "..", "lib", "catalog");
 const GENERATED = "by tools/generate-catalog.ts from the sources below; do not edit, run the generator again";
@@ -25,7 +26,7 @@ const GENERATED = "by tools/generate-catalog.ts from the sources below; do not e
 const FAMILIES = ["e2", "n1", "n2", "n2d", "n4", "c2", "c2d", "c3", "c3d", "c4", "t2d", "g2", "a2"];
 
 /** SkyPilot's accelerator names for the GPU types lib/gpus.ts offers. */
-const SKYPILOT_GPUS: Record<string, string> = {
+const SKYPILOT_GPUS: Record<string, GpuType> = {
   T4: "nvidia-tesla-t4",
   L4: "nvidia-l4",
   V100: "nvidia-tesla-v100",

@@ -8,14 +8,14 @@ import { ArtifactRegistry } from "../components/artifact-registry";
 import type { Identities } from "../components/identities";
 import type { ProjectServices } from "../components/project-services";
 import { Secrets } from "../components/secrets";
-import { Buckets, type BucketGrant } from "../components/storage";
-import { BUCKETS, type BucketName, type StackConfig } from "../config";
+import { Buckets, type Access, type BucketGrant, type BucketName } from "../components/storage";
+import { BUCKETS, type StackConfig } from "../config";
 
 /** What one workload may touch: buckets and secrets, from its own section of the config. */
 export interface WorkloadNeeds {
   who: string;
   member: pulumi.Output<string>;
-  buckets: Partial<Record<BucketName, "read" | "write">>;
+  buckets: Partial<Record<BucketName, Access>>;
   secrets: string[];
   /** Anyone on the internet can drive it (see `exposedServices`): its `write` grants create objects only. */
   exposed: boolean;

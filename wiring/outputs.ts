@@ -6,11 +6,53 @@ import type { Identities } from "../components/identities";
 import type { Monitoring } from "../components/monitoring";
 import type { ProjectServices } from "../components/project-services";
 import type { Secrets } from "../components/secrets";
-import type { Buckets } from "../components/storage";
+import type { BucketName, Buckets } from "../components/storage";
 import { costAssumptions, type StackConfig } from "../config";
-import { costFields, estimateCost, type CostInput } from "../lib/cost";
+import { costFields, estimateCost, type CostEstimate, type CostInput } from "../lib/cost";
+import type { TrainingJobOutput } from "../lib/train/run";
 
-export type StackOutputs = Record<string, pulumi.Input<unknown>>;
+/** The `trainingJob` output as the stack exports it (the spec as its engine builds it); the train command reads it back as a `TrainingJobOutput`. */
+export type TrainingJob = { [K in Exclude<keyof TrainingJobOutput, "spec">]: pulumi.Input<TrainingJobOutput[K]> } & { spec: pulumi.Output<object> };
+
+/** What the Cloud Run services export, per service key. */
+export interface ServingOutputs {
+  serviceUrls: Record<string, pulumi.Output<string>>;
+  serviceImages: Record<string, pulumi.Output<string>>;
+  /** A public service's readiness check, as a command. */
+  curlCommands: Record<string, pulumi.Output<string>>;
+}
+
+/** What training exports: the image, the job the train command submits and the spec of its engine. */
+export interface TrainingOutputs {
+  trainingImage: pulumi.Output<string>;
+  trainingJob: TrainingJob;
+  trainCommand: string;
+  batchJobSpec?: pulumi.Output<object>;
+  batchJobSpecUri?: pulumi.Output<string>;
+  trainingNetwork?: pulumi.Output<string>;
+  vertexJobSpec?: pulumi.Output<object>;
+  vertexJobSpecUri?: pulumi.Output<string>;
+}
+
+/** The stack's outputs (`pulumi stack output`); services and training export theirs only when the stack has them. */
+export interface StackOutputs extends Partial<ServingOutputs>, Partial<TrainingOutputs> {
+  project: string;
+  region: string;
+  group: string;
+  paused: boolean;
+  enabledApis: pulumi.Output<string>[];
+  buckets: Record<BucketName, pulumi.Output<string>>;
+  dvcRemoteCommand: pulumi.Output<string>;
+  imagePrefix: pulumi.Output<string>;
+  serviceAccounts: Record<string, pulumi.Output<string>>;
+  secrets: Record<string, pulumi.Output<string>>;
+  workloadIdentityProvider?: pulumi.Output<string>;
+  ciPreviewServiceAccount?: pulumi.Output<string>;
+  ciDeployServiceAccount?: pulumi.Output<string>;
+  githubAuthStep?: pulumi.Output<string>;
+  dashboard?: pulumi.Output<string>;
+  costEstimate?: pulumi.Output<CostEstimate>;
+}
 
 export interface StackParts {
   apis: ProjectServices;
@@ -20,7 +62,7 @@ export interface StackParts {
   registry: ArtifactRegistry;
   secrets?: Secrets;
   /** Outputs of the workloads: services, then training. */
-  workloads: StackOutputs;
+  workloads: Partial<ServingOutputs & TrainingOutputs>;
   monitoring: Monitoring;
   /** What the cost estimate reads, when there is a stack to observe. */
   costInputs?: pulumi.Output<CostInput>[];

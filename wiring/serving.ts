@@ -9,7 +9,7 @@ import type { ProjectServices } from "../components/project-services";
 import { secretRefs, type Secrets } from "../components/secrets";
 import type { BucketName, Buckets } from "../components/storage";
 import type { ServiceConfig, StackConfig } from "../config";
-import type { StackOutputs } from "./outputs";
+import type { ServingOutputs } from "./outputs";
 
 /** What the workloads are wired to, made before them. */
 export interface Platform {
@@ -33,7 +33,7 @@ export interface References {
 export interface Serving {
   refs: References;
   watched: WatchedService[];
-  outputs: StackOutputs;
+  outputs: Partial<ServingOutputs>;
 }
 
 export function cloudRunServices(config: StackConfig, platform: Platform): Serving {
@@ -107,8 +107,7 @@ function readyHints(config: StackConfig, s: ServiceConfig, buckets: Buckets): pu
       pulumi.interpolate`Bucket missing or denied (it reads ${pulumi.all(vars).apply((v) => v.join(", "))}): \`gcloud storage ls gs://BUCKET --project ${config.project}\` shows whether one exists; its access is mlops:services.${s.key}.buckets. \`pulumi refresh\` then \`pulumi up\` restore a bucket or grant deleted by hand.`,
     );
   }
-  const calls = config.services.filter((other) => Object.values(s.env).some((v) => v.includes(`\${services.${other.key}.url}`)));
-  for (const other of calls) hints.push(`A service it calls is not ready: check ${other.key} (${other.name}) first.`);
+  for (const key of s.calls) hints.push(`A service it calls is not ready: check ${key} (${config.names.serviceName(key)}) first.`);
   return hints;
 }
 

@@ -6,17 +6,16 @@ import { PrivateNetwork } from "../components/private-network";
 import { secretRefs, type SecretRef } from "../components/secrets";
 import { VertexJob } from "../components/vertex-job";
 import type { StackConfig, TrainingConfig } from "../config";
-import { references } from "../config/workload";
 import { BUNDLED_GPUS, GPUS } from "../lib/gpus";
 import { bootDiskType } from "../lib/machines";
-import type { StackOutputs } from "./outputs";
+import type { TrainingJob, TrainingOutputs } from "./outputs";
 import { resolveEnv, type Platform, type References } from "./serving";
 
 /** The training subnet's range; the stack's VPC holds nothing else. */
 const TRAINING_CIDR = "10.20.0.0/24";
 
 export interface Training {
-  outputs: StackOutputs;
+  outputs: TrainingOutputs;
 }
 
 /** What the trainer runs with, whichever engine runs it. */
@@ -44,7 +43,7 @@ export function trainingRun(config: StackConfig, training: TrainingConfig, p: Pl
     waitFor: [...p.buckets.grantsOf("trainer"), ...p.identities.grantsOf("trainer"), ...secrets.waitFor],
   };
   const where = training.kind === "vm" ? batchJob(config, training, p, run) : vertexJob(config, training, p, run);
-  const job = {
+  const job: TrainingJob = {
     kind: training.kind === "vm" ? "batch" : "vertex",
     project: config.project,
     region: config.region,
@@ -61,7 +60,7 @@ export function trainingRun(config: StackConfig, training: TrainingConfig, p: Pl
 interface Engine {
   spec: pulumi.Output<object>;
   specUri: pulumi.Output<string>;
-  outputs: StackOutputs;
+  outputs: Pick<TrainingOutputs, "batchJobSpec" | "batchJobSpecUri" | "trainingNetwork" | "vertexJobSpec" | "vertexJobSpecUri">;
 }
 
 function batchJob(config: StackConfig, training: TrainingConfig, p: Platform, run: TrainerRun): Engine {
@@ -130,7 +129,7 @@ function vertexJob(config: StackConfig, training: TrainingConfig, p: Platform, r
 export function pausedTraining(config: StackConfig): boolean {
   const training = config.training;
   if (!config.paused || !training) return false;
-  const needsService = Object.values(training.env).some((v) => references(v).some((r) => r.startsWith("services.")));
+  const needsService = training.calls.length > 0;
   if (needsService) pulumi.log.warn("paused: training is removed too, because its env names a service URL; a run in progress loses its grants");
   return needsService;
 }

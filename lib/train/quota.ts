@@ -1,7 +1,8 @@
 /** GPU quota of a project's region, read from Compute Engine's regions.get and projects.get quotas. */
+import type { GpuType } from "../gpus";
 
 /** Compute Engine quota metric of each GPU type (https://cloud.google.com/compute/resource-usage#gpu_quota). */
-export const GPU_QUOTA_METRICS: Record<string, string> = {
+export const GPU_QUOTA_METRICS: Record<GpuType, string> = {
   "nvidia-tesla-t4": "NVIDIA_T4_GPUS",
   "nvidia-l4": "NVIDIA_L4_GPUS",
   "nvidia-tesla-v100": "NVIDIA_V100_GPUS",
@@ -33,7 +34,8 @@ export function gpuQuotaProblem(a: {
   regionQuotas: Quota[];
   projectQuotas: Quota[];
 }): string | undefined {
-  const metric = GPU_QUOTA_METRICS[a.gpu.type];
+  // The type comes from the stack's outputs, which an older or edited stack may fill with another GPU.
+  const metric: string | undefined = GPU_QUOTA_METRICS[a.gpu.type as GpuType];
   if (!metric) return undefined;
   const regular = free(a.regionQuotas, metric) ?? 0;
   const preemptible = a.spot ? (free(a.regionQuotas, `PREEMPTIBLE_${metric}`) ?? 0) : 0;

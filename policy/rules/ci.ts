@@ -3,6 +3,7 @@
  * grant, which project roles no service account may hold, federation that cannot be bypassed, bindings that
  * name a workflow, a read-only ci-preview, and soft delete on every bucket. Same shape as the other rule files.
  */
+import { SOFT_DELETE_SECONDS } from "../../lib/gcp";
 import type { CheckedResource, Rule } from "./rule";
 
 // Rules read provider inputs, which are untyped JSON as the engine sends them.
@@ -48,7 +49,6 @@ const CONDITION_ATOM = /^(assertion\.sub\.startsWith\('[^'\\]*'\)|assertion\.[a-
 const BOUND_TO_RUN = /\/attribute\.(workflow_event|workflow_file_event)\/[^/]+\/[^/]+\/\.github\/workflows\/[\w.-]+\.ya?ml(@refs\/heads\/[\w./-]+)?:[a-z_]+$/;
 const PREVIEW_ACCOUNT = /^serviceAccount:[^@]+-ci-preview@/;
 const READ_ONLY_ROLE = /(viewer|Viewer|reader|Reader|securityReviewer)$/;
-const SOFT_DELETE_MIN = 7 * 86_400;
 
 const membersOf = (p: Props): string[] => [...(p.member ? [p.member] : []), ...(Array.isArray(p.members) ? p.members : [])].filter((m) => typeof m === "string");
 const accountsOf = (p: Props) => membersOf(p).filter((m) => m.startsWith("serviceAccount:"));
@@ -130,8 +130,8 @@ export const CI_RULES: Rule[] = [
     check: (r) => {
       if (r.type !== BUCKET) return undefined;
       const seconds = (r.props.softDeletePolicy as Props | undefined)?.retentionDurationSeconds;
-      return seconds !== undefined && Number(seconds) < SOFT_DELETE_MIN
-        ? `bucket ${r.name} keeps deleted objects ${seconds} s; set softDeletePolicy.retentionDurationSeconds to at least ${SOFT_DELETE_MIN} (7 days)`
+      return seconds !== undefined && Number(seconds) < SOFT_DELETE_SECONDS
+        ? `bucket ${r.name} keeps deleted objects ${seconds} s; set softDeletePolicy.retentionDurationSeconds to at least ${SOFT_DELETE_SECONDS} (7 days)`
         : undefined;
     },
   },

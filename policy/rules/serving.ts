@@ -1,7 +1,8 @@
 /** Rules for Cloud Run: destroyable, capped, pinned by digest, secrets never in plain env values. */
 import { forType, T, type Props, type Rule } from "./rule";
 
-const SECRET_LIKE = /KEY|TOKEN|SECRET|PASSWORD/i;
+/** Env names that hold a secret by their name; a plain value under one is refused (here and by config validation). */
+export const SECRET_LIKE = /KEY|TOKEN|SECRET|PASSWORD/i;
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 
 const containersOf = (p: Props): Props[] => (Array.isArray(p.template?.containers) ? p.template.containers : []);

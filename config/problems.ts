@@ -1,22 +1,23 @@
 /**
- * Turning zod's issues into the lines people read: `<key.path>: <what is wrong; what is allowed>`, with a
- * "did you mean" for unknown keys.
+ * Problems as people read them: `<key.path>: <what is wrong; what is allowed>`, one line each. Key paths and
+ * quoted input for every message, and zod's issues turned into such lines, with a "did you mean" for unknown keys.
  */
 import { closest } from "fastest-levenshtein";
 import { z } from "zod";
 
-/** An integer setting within [min, max], with a message that names the range. */
-export function intIn(min: number, max: number, what: string) {
-  return z.number({ error: `must be a whole number of ${what} from ${min} to ${max}` }).int({ error: `must be a whole number of ${what} from ${min} to ${max}` })
-    .min(min, { error: `must be at least ${min} ${what}; allowed ${min}–${max}` })
-    .max(max, { error: `must be at most ${max} ${what}; allowed ${min}–${max}` });
+/** Input echoed in a message: quoted and escaped like JSON, so a problem stays on one line. */
+export function quote(text: string): string {
+  return JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
-
-/** A size in GB within [min, max] (fractions allowed), with a message that names the range. */
-export function gbIn(min: number, max: number) {
-  const error = `must be a size in GB from ${min} to ${max}`;
-  return z.number({ error }).min(min, { error }).max(max, { error });
+/** A key path as people read it: `a.b[0].c`, with keys that are not plain names quoted. */
+export function keyPath(parts: readonly PropertyKey[]): string {
+  const part = (p: PropertyKey, i: number): string => {
+    if (typeof p === "number") return `[${p}]`;
+    const text = String(p);
+    return /^[A-Za-z0-9_:-]+$/.test(text) ? `${i ? "." : ""}${text}` : `[${quote(text)}]`;
+  };
+  return parts.map(part).join("") || "(top level)";
 }
 
 export function unique(lines: string[]): string[] {
@@ -40,22 +41,12 @@ export const genericMessage: z.core.$ZodErrorMap = (iss) => {
   return undefined;
 };
 
-/** A key path; keys that are not plain names are quoted, so odd input stays on one line. */
-function formatPath(path: PropertyKey[]): string {
-  const name = (p: PropertyKey, i: number): string => {
-    const text = String(p);
-    if (!/^[A-Za-z0-9_:-]+$/.test(text)) return `[${JSON.stringify(text)}]`;
-    return i === 0 ? text : `.${text}`;
-  };
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : name(p, i))).join("");
-}
-
 export function formatIssue(iss: z.core.$ZodIssue, root: z.core.$ZodType): string[] {
-  const where = formatPath(iss.path);
+  const where = keyPath(iss.path);
   if (iss.code === "unrecognized_keys") {
     const allowed = allowedKeysAt(root, iss.path);
     return iss.keys.map((key) => {
-      const full = formatPath([...iss.path, key]);
+      const full = keyPath([...iss.path, key]);
       const hint = allowed.length ? ` did you mean "${closest(key, allowed)}"?` : "";
       const list = allowed.length ? ` Allowed: ${allowed.join(", ")}.` : "";
       return allowed.length ? `${full}: unknown key;${hint}${list}` : `${full}: unknown key`;
