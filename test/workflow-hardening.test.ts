@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { AUTH_ACTION } from "../components/github-ci";
 import ACTION_INPUTS from "../tools/action-inputs.json";
-import { actionInputFindings, lintWorkflow, runScripts } from "../tools/lint-workflows";
+import { actionInputFindings, lintShellScripts, lintWorkflow, runScripts, shellScripts } from "../tools/lint-workflows";
 import { ALL, authenticates, groupRepo, jobs, PINNED, PULUMI_VERSION, pulumiStep, REPO_ROOT, REPO_WORKFLOWS, runWorkflowStep, stackJob, steps, TEMPLATE_WORKFLOWS, text, usesAction, workflows, type Name } from "./workflow-files";
 
 describe("versions", () => {
@@ -184,6 +184,16 @@ describe("the workflow linter (npm run lint:workflows, in .ci/run)", () => {
       expect.stringMatching(new RegExp(`^deploy\\.yml:${line}:35: info: Double quote`)),
     ]);
     expect(findings).toHaveLength(3);
+  });
+
+  it("shellchecks every shell script of the repository, found by extension or shebang, and reports what it finds", () => {
+    const found = shellScripts().map((f) => path.relative(REPO_ROOT, f));
+    expect(found).toEqual(expect.arrayContaining([".ci/run", "template/scripts/up.sh", "template/scripts/teardown.sh", "template/scripts/clear-lock.sh", ".github/scripts/e2e-smoke.sh"]));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scripts-"));
+    fs.writeFileSync(path.join(dir, "no-extension"), "#!/usr/bin/env bash\necho $1\n");
+    fs.writeFileSync(path.join(dir, "notes.txt"), "echo $1\n");
+    expect(shellScripts(dir).map((f) => path.basename(f))).toEqual(["no-extension"]);
+    expect(lintShellScripts(shellScripts(dir))).toEqual([expect.stringMatching(/no-extension:2:6: info: Double quote to prevent globbing and word splitting\. \[SC2086\]$/)]);
   });
 
   it("knows the inputs of exactly the pinned actions, at the pinned commit and version (read from each action.yml)", () => {

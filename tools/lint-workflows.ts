@@ -1,8 +1,8 @@
 /**
  * `npm run lint:workflows`: actionlint over every workflow (the template's, as `init` lays them into a group's
  * repository, and this repository's own), the `with:` inputs of its pinned actions against their action.yml,
- * then Debian's shellcheck over every `run:` script in them and every shell script in the repository. Exit 0: no finding; 1: findings, one `file:line:column: …` line each;
- * 2: shellcheck is not installed.
+ * then Debian's shellcheck over every `run:` script in them and every shell script in the repository.
+ * Exit 0: no finding; 1: findings, one `file:line:column: …` line each; 2: shellcheck is not installed.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -100,6 +100,16 @@ function checkRunScript(s: RunScript): string[] {
   return s.shell === "unset" ? [unset, ...found] : found;
 }
 
+function firstBytes(file: string): string {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(64);
+    return buffer.toString("utf8", 0, fs.readSync(fd, buffer, 0, 64, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Every shell script in the repository: *.sh, *.bash, and files whose first line is a sh or bash shebang. */
 export function shellScripts(dir = ROOT): string[] {
   const found: string[] = [];
@@ -109,10 +119,7 @@ export function shellScripts(dir = ROOT): string[] {
       if (!["node_modules", ".git", "dist", "coverage"].includes(entry.name)) found.push(...shellScripts(file));
     } else if (entry.isFile()) {
       if (/\.(sh|bash)$/.test(entry.name)) found.push(file);
-      else if (fs.statSync(file).size > 0) {
-        const head = fs.readFileSync(file, "utf8").slice(0, 100);
-        if (/^#!\s*(\/usr)?\/bin\/(env\s+)?(ba)?sh\b/.test(head)) found.push(file);
-      }
+      else if (/^#!\s*(\/usr)?\/bin\/(env\s+)?(ba)?sh\b/.test(firstBytes(file))) found.push(file);
     }
   }
   return found.sort();
