@@ -60,9 +60,9 @@ describe("what each job may do", () => {
 });
 
 describe("ci", () => {
-  it("installs with npm ci, then lints, typechecks and tests", () => {
+  it("installs with npm ci without install scripts, then lints (code, then workflows and shell scripts), typechecks and tests", () => {
     const runs = (workflows.ci.jobs.check.steps as any[]).flatMap((s) => s.run ?? []);
-    expect(runs.map((r: string) => r.split(" ").slice(0, 3).join(" "))).toEqual(["npm ci --no-audit", "npm run lint", "npm run typecheck", "npm test"]);
+    expect(runs.map((r: string) => r.split(" ").slice(0, 3).join(" "))).toEqual(["npm ci --ignore-scripts", "npm run lint", "npm run lint:workflows", "npm run typecheck", "npm test"]);
   });
 });
 
@@ -116,7 +116,7 @@ describe.each(["preview", "deploy", "pause"] as const)("%s, one job per stack", 
 describe("the template's workflows work on the stack in STACK_DIR", () => {
   it.each(TEMPLATE)("%s: STACK_DIR and the default working-directory name infra, the only lines init rewrites", (n) => {
     expect(workflows[n].env).toEqual({ STACK_DIR: "infra" });
-    expect(workflows[n].defaults).toEqual({ run: { "working-directory": "infra" } });
+    expect(workflows[n].defaults).toEqual({ run: { "working-directory": "infra", shell: "bash" } });
     expect(text[n].match(/\binfra\b/g)).toHaveLength(2);
   });
 
