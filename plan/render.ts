@@ -114,7 +114,17 @@ export function renderPlan(plan: Plan): string {
 export function planJson(plan: Plan, cost: CostEstimate, violations: Violation[]): object {
   return {
     stack: plan.stack,
-    resources: plan.resources.map(({ type, name, parent, protect, inputs }) => ({ type, name, parent, protect, inputs })),
+    resources: plan.resources.map(({ urn, type, name, parent, protect, dependsOn, deletedWith, aliases, inputs }) => ({
+      urn,
+      type,
+      name,
+      parent,
+      protect,
+      dependsOn,
+      ...(deletedWith && { deletedWith }),
+      ...(aliases && { aliases }),
+      inputs,
+    })),
     outputs: plan.outputs,
     cost,
     violations,
