@@ -202,10 +202,11 @@ export class GithubCi extends pulumi.ComponentResource {
       { project: args.project, role: role.name, member: this.trainAccount.member },
       { ...opts, aliases: [{ name: `${this.name}-deploy-${predefined}` }] },
     );
+    // Until 0.3.0 ci-deploy could act as the trainer: the alias hands that grant to ci-train by a replacement.
     new gcp.serviceaccount.IAMMember(
       `${this.name}-train-actas-trainer`,
       { serviceAccountId: trainerAccount, role: "roles/iam.serviceAccountUser", member: this.trainAccount.member },
-      opts,
+      { ...opts, aliases: [{ name: `${this.name}-deploy-actas-trainer` }] },
     );
   }
 

@@ -66,7 +66,8 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
       trainAccountId: names.serviceAccountId(CI_WORKLOADS[2]),
       training: config.training && trainer && { kind: config.training.kind, trainerAccount: trainer.name, roleIdBase: names.trainRoleBase },
       ...roles,
-      runtimeAccounts: Object.fromEntries(Object.entries(deps.identities.accounts).map(([w, a]) => [w, a.name])),
+      // Not the trainer: pulumi up deploys nothing as it; ci-train submits its runs.
+      runtimeAccounts: Object.fromEntries(Object.entries(deps.identities.accounts).filter(([w]) => w !== "trainer").map(([w, a]) => [w, a.name])),
       protect: config.protectData,
     },
     { dependsOn: deps.apis.need("iam", "cloudresourcemanager", "iamcredentials", "sts") },
