@@ -116,9 +116,12 @@ export interface ApiFeatures {
   budget: boolean;
 }
 
+/** The APIs every stack enables, whatever its stack file says. */
+export const FOUNDATION_APIS: readonly ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
+
 /** Exactly the APIs a stack needs: the always-present data and identity layer, plus what its features use. */
 export function requiredApis(features: ApiFeatures): ApiName[] {
-  const apis: ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
+  const apis: ApiName[] = [...FOUNDATION_APIS];
   if (features.githubCi) apis.push("iamcredentials", "sts");
   if (features.secrets) apis.push("secretmanager");
   if (features.training === "vm") apis.push("compute", "batch", "logging");
