@@ -239,11 +239,12 @@ function dashboard(name: string, args: MonitoringArgs, child: ChildOptions): gcp
     `${name}-dashboard`,
     {
       project: args.project,
-      dashboardJson: JSON.stringify({
-        displayName: `mlops ${args.labels.stack ?? args.project}`,
-        mosaicLayout: { columns: 12, tiles: charts.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
-        labels: {},
-      }),
+      dashboardJson: JSON.stringify(
+        withoutDefaults({
+          displayName: `mlops ${args.labels.stack ?? args.project}`,
+          mosaicLayout: { columns: 12, tiles: charts.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
+        }),
+      ),
     },
     child([...args.services.map((s) => s.resource), ...(args.training ? [args.training.resource] : [])]),
   );
@@ -265,6 +266,21 @@ function budget(name: string, project: string, b: NonNullable<MonitoringArgs["bu
     child(),
   );
 }
+
+/**
+ * JSON as the Monitoring API returns it: proto3 JSON leaves out every field at its default (0, "", false,
+ * [] and {}; https://protobuf.dev/programming-guides/json/), and the provider diffs dashboardJson against
+ * what it reads back, so a default written here is a diff on every preview (terraform-provider-google#16173).
+ */
+export function withoutDefaults(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDefaults);
+  if (!value || typeof value !== "object") return value;
+  const kept = Object.entries(value).map(([k, v]) => [k, withoutDefaults(v)] as const).filter(([, v]) => !isDefault(v));
+  return Object.fromEntries(kept);
+}
+
+const isDefault = (v: unknown): boolean =>
+  v === 0 || v === "" || v === false || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== null && Object.keys(v).length === 0);
 
 function chart(title: string, filter: string, aligner: string, reducer: string, groupBy = "resource.label.service_name") {
   return {
