@@ -108,12 +108,15 @@ export class Monitoring extends pulumi.ComponentResource {
     super("mlops:observability:Monitoring", name, {}, opts);
     const child: ChildOptions = (dependsOn = []) => ({ parent: this, dependsOn: [...((opts?.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn] });
 
+    // Keyed by the address, so removing one renames no other. Up to 0.2.0 they were keyed by position: the
+    // alias carries a deployed channel over on the first up of this version (with the list as deployed); after
+    // it Pulumi finds each channel under its own name first and no state answers to an old name any more.
     this.channels = args.emails.map(
       (email, i) =>
         new gcp.monitoring.NotificationChannel(
-          `${name}-email-${i}`,
+          channelName(name, email),
           { project: args.project, type: "email", displayName: `mlops alerts: ${email}`, labels: { email_address: email }, userLabels: args.labels },
-          child(),
+          { ...child(), aliases: [{ name: `${name}-email-${i}` }] },
         ),
     );
     const channelNames = this.channels.map((c) => c.name);
@@ -142,6 +145,9 @@ export class Monitoring extends pulumi.ComponentResource {
     this.registerOutputs({ dashboard: this.dashboard?.id });
   }
 }
+
+/** The logical name of an address's channel: the address itself (case aside), which no other entry shares. */
+export const channelName = (monitoring: string, email: string): string => `${monitoring}-email-${email.toLowerCase()}`;
 
 /**
  * A service's alerts: down (an uptime check of its ready path, else its health path, for public services
