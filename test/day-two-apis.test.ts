@@ -9,7 +9,7 @@ import { planStackFile, stackFiles } from "../plan";
 import { ofType } from "./helpers";
 
 const SERVICE = "gcp:projects/service:Service";
-const foundation = FOUNDATION_APIS.map((a) => APIS[a].api);
+const foundation: string[] = FOUNDATION_APIS.map((a) => APIS[a].api);
 
 describe.each(stackFiles().map((f) => [path.basename(f.file), f.file]))("%s: the APIs", (_name, file) => {
   it("wait for Service Usage and Cloud Resource Manager, which wait for no other API", async () => {
