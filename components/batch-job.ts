@@ -23,6 +23,7 @@ export interface BatchJobSpecArgs {
   /** `zones/Z` or `regions/R`. */
   locations: string[];
   image: string;
+  /** The container's `commands`: Batch appends them to the image's ENTRYPOINT, in place of its CMD. */
   args: string[];
   env: Record<string, string>;
   /** Env name → Secret Manager version resource name; Batch reads the value on the VM, the spec holds no value. */
