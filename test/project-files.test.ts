@@ -5,6 +5,7 @@ import * as YAML from "yaml";
 import { StackConfigSchema, costAssumptions } from "../config";
 import { CONFIG_DOC, configDoc } from "../tools/config-docs";
 import { REPO_ROOT } from "../plan";
+import { plannedStackFile } from "./helpers";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 
@@ -79,10 +80,10 @@ describe("links in the README and docs/", () => {
 
 describe("docs/monitoring.md's cost table", () => {
   it("states the totals the estimator computes for group 140 and dev", async () => {
-    const { planStackFile, planCost, stackFilePath } = await import("../plan");
+    const { planCost, stackFilePath } = await import("../plan");
     const readme = fs.readFileSync(path.join(REPO_ROOT, "docs", "monitoring.md"), "utf8");
-    const g140 = await planStackFile(stackFilePath("group-140"));
-    const dev = await planStackFile(stackFilePath("dev"));
+    const g140 = await plannedStackFile(stackFilePath("group-140"));
+    const dev = await plannedStackFile(stackFilePath("dev"));
     if (!g140.ok || !dev.ok) throw new Error("stack files must plan");
     const c = planCost(g140.plan, g140.config.region, costAssumptions(g140.config));
     expect(readme).toContain(`**idle $${c.idleMonthlyUsd.toFixed(2)} / month, active $${c.activeHourlyUsd.toFixed(2)} / hour**`);

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareInventory, inventoryOf, planStackFile, projectDirOf, readGolden, regenerateCommand, REPO_ROOT, stackFilePath, stackFiles } from "../plan";
+import { compareInventory, inventoryOf, projectDirOf, readGolden, regenerateCommand, REPO_ROOT, stackFilePath, stackFiles } from "../plan";
+import { plannedStackFile } from "./helpers";
 
 // Found, not listed: a stack file a group adds beside Pulumi.yaml is planned and checked like the others.
 const files = stackFiles();
@@ -17,13 +18,13 @@ describe("the stack files in the repository", () => {
   describe.each(files.map((f) => [path.relative(REPO_ROOT, f.file), f] as const))("%s", (_, f) => {
     const { stack, file } = f;
     it("validates and plans", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(`invalid config:\n${result.problems.join("\n")}`);
       expect(result.plan.resources.length).toBeGreaterThan(0);
     });
 
     it.runIf(hasGolden(f))("matches its reviewed golden inventory", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(`invalid config:\n${result.problems.join("\n")}`);
       const golden = readGolden(stack);
       if (!golden) throw new Error(`no golden inventory; create it with: ${regenerateCommand(stack)}`);
@@ -34,7 +35,7 @@ describe("the stack files in the repository", () => {
     });
 
     it("builds every image from a context with a .dockerignore, so nothing stray reaches the builder", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(result.problems.join("\n"));
       for (const r of result.plan.resources.filter((r) => r.type === "docker:index/image:Image")) {
         const context = (r.inputs.build as { context: string }).context;
@@ -43,7 +44,7 @@ describe("the stack files in the repository", () => {
     });
 
     it("labels every resource that takes labels with its group, stack and managed-by", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(result.problems.join("\n"));
       for (const r of result.plan.resources) {
         // A notification channel's `labels` configure the channel; its resource labels are userLabels.
@@ -58,7 +59,7 @@ describe("the stack files in the repository", () => {
 
 describe("the golden comparison", () => {
   it("fails on a changed value, a missing resource, a wrong count and a resource that must be absent", async () => {
-    const result = await planStackFile(stackFilePath("dev"));
+    const result = await plannedStackFile(stackFilePath("dev"));
     if (!result.ok) throw new Error(result.problems.join("\n"));
     const actual = inventoryOf(result.plan);
     const problems = compareInventory(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planStackFile, readGolden, stackFiles, type Inventory } from "../plan";
+import { readGolden, stackFiles, type Inventory } from "../plan";
+import { plannedStackFile } from "./helpers";
 
 type Entry = { type: string; parent: string; protect?: boolean };
 
@@ -19,7 +20,7 @@ describe.each(stackFiles().filter((f) => f.example && readGolden(f.stack)))("upg
   it("keeps the URN of every protected resource of its reviewed golden", async () => {
     const golden = readGolden(stack) as Inventory;
     const before = golden.values as Record<string, Entry>;
-    const result = await planStackFile(file);
+    const result = await plannedStackFile(file);
     if (!result.ok) throw new Error(result.problems.join("\n"));
     const now: Record<string, Entry> = Object.fromEntries(result.plan.resources.map((r) => [r.name, { type: r.type, parent: r.parent, protect: r.protect }]));
     const current = new Set(result.plan.resources.map((r) => urnOf(r.name, now)));

@@ -1,0 +1,24 @@
+/** `npm run new-group -- --roster` as a TA runs it, a process of its own, on a course of 150 groups. */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../plan";
+import { planWrittenStackFile } from "./helpers";
+
+const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+
+describe("npm run new-group -- --roster, as a process", () => {
+  it("writes 150 stack files for a roster of 150 groups, each planned by the tool before it is written; the first, a middle and the last plan again here", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "new-group-"));
+    const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
+    const rows = Array.from({ length: 150 }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,g${i + 1}@example.org,${kinds[i % kinds.length]}`);
+    fs.writeFileSync(path.join(dir, "roster.csv"), ["group,project,repo,email,region,training,gpu", ...rows, ""].join("\n"));
+    const run = spawnSync(tsx, [path.join(REPO_ROOT, "tools", "new-group.ts"), "--roster", "roster.csv", "--out", dir], { cwd: dir, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr.split("\n").filter((l) => l && !l.startsWith("npm warn") && !l.startsWith("warning: "))).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f))).toHaveLength(150);
+    for (const n of [1, 75, 150]) await planWrittenStackFile(path.join(dir, `Pulumi.group-${n}.yaml`));
+  });
+});
