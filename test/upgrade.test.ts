@@ -1,32 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { readGolden, stackFiles, type Inventory } from "../plan";
+import { stackFiles } from "../plan";
+import { readGolden, type Inventory } from "../tools/golden";
 import { plannedStackFile } from "./helpers";
 
-type Entry = { type: string; parent: string; protect?: boolean };
-
-/** A resource's identity in Pulumi's URN: its type chain through its parents, and its name. */
-function urnOf(name: string, entries: Record<string, Entry>): string {
-  const chain: string[] = [];
-  for (let at: string | undefined = name; at && entries[at]; at = entries[at].parent) chain.unshift(entries[at].type);
-  return `${chain.join("$")}::${name}`;
-}
-
 // An upgrade of the package must never replace data: every protected resource of a reviewed golden keeps
-// its URN (type, name and parents). A component or resource rename that would replace a bucket fails here;
-// such a rename needs `aliases` pointing at the old URN, listed below with the release that made it.
+// its URN (type chain through its parents, and name). A component or resource rename that would replace a
+// bucket fails here; such a rename needs `aliases` pointing at the old URN, listed below with the release
+// that made it.
 const ALIASED: Record<string, string> = {};
+
+const urn = (name: string, typeChain: string) => `${typeChain}::${name}`;
 
 describe.each(stackFiles().filter((f) => f.example && readGolden(f.stack)))("upgrading $stack", ({ stack, file }) => {
   it("keeps the URN of every protected resource of its reviewed golden", async () => {
-    const golden = readGolden(stack) as Inventory;
-    const before = golden.values as Record<string, Entry>;
+    const before = (readGolden(stack) as Inventory).protected;
     const result = await plannedStackFile(file);
     if (!result.ok) throw new Error(result.problems.join("\n"));
-    const now: Record<string, Entry> = Object.fromEntries(result.plan.resources.map((r) => [r.name, { type: r.type, parent: r.parent, protect: r.protect }]));
-    const current = new Set(result.plan.resources.map((r) => urnOf(r.name, now)));
-    const protectedBefore = Object.keys(before).filter((name) => before[name].protect);
-    expect(protectedBefore.length).toBeGreaterThan(0);
-    const lost = protectedBefore.map((name) => urnOf(name, before)).filter((urn) => !current.has(urn) && !ALIASED[urn]);
+    const current = new Set(result.plan.resources.map((r) => urn(r.name, typeChainOf(r.name, result.plan.resources))));
+    expect(Object.keys(before).length).toBeGreaterThan(0);
+    const lost = Object.entries(before).map(([name, chain]) => urn(name, chain)).filter((u) => !current.has(u) && !ALIASED[u]);
     expect(lost, "protected resources whose URN changed (they would be replaced: data lost)").toEqual([]);
   });
 });
+
+/** The types of a resource and its parents, outermost first: its URN without the stack and project. */
+function typeChainOf(name: string, resources: Array<{ name: string; type: string; parent: string }>): string {
+  const chain: string[] = [];
+  for (let r = resources.find((x) => x.name === name); r; r = resources.find((x) => x.name === r?.parent)) chain.unshift(r.type);
+  return chain.join("$");
+}
