@@ -85,14 +85,6 @@ const COMPUTED: Record<string, Computer> = {
     const uri = `https://${service}-${hash}-${regionCode(at(inputs, "location", ctx.region))}.a.run.app`;
     return { id: `projects/${ctx.project}/locations/${at(inputs, "location", ctx.region)}/services/${service}`, state: { uri, urls: [uri] } };
   },
-  "gcp:compute/instance:Instance": (inputs, name, ctx) => {
-    const instance = at(inputs, "name", name);
-    const zone = at(inputs, "zone", `${ctx.region}-b`);
-    return {
-      id: `projects/${ctx.project}/zones/${zone}/instances/${instance}`,
-      state: { instanceId: projectNumber(`${ctx.project}/${instance}`), selfLink: `https://www.googleapis.com/compute/v1/projects/${ctx.project}/zones/${zone}/instances/${instance}` },
-    };
-  },
   "gcp:monitoring/notificationChannel:NotificationChannel": (_inputs, name, ctx) => {
     const id = projectNumber(`${ctx.project}/channel/${name}`);
     return { id: `projects/${ctx.project}/notificationChannels/${id}`, state: { name: `projects/${ctx.project}/notificationChannels/${id}` } };
