@@ -4,8 +4,8 @@
  * and the tests use it.
  */
 export { exitCodeOf, planCost, planViolations } from "./checks";
-export { fakeDigest, gcpMocks, projectNumber, type MockContext } from "./mocks";
-export { EXAMPLES_DIR, projectDirOf, REPO_ROOT, stackFilePath, stackFiles, type StackFile } from "./paths";
+export { gcpMocks, type MockContext } from "./mocks";
+export { projectDirOf, stackFilePath, stackFiles, type StackFile } from "./paths";
 export type { Plan, PlannedResource } from "./record";
 export { money, planJson, renderCost, renderPlan, renderView, renderViolations } from "./render";
 export { stackView, type StackView } from "./view";

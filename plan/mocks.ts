@@ -10,7 +10,7 @@ import { serviceAccountEmail } from "../lib/gcp";
 type State = Record<string, unknown>;
 
 /** A deterministic stand-in for the project number Google assigns to a project id. */
-export function projectNumber(project: string): string {
+function projectNumber(project: string): string {
   const digits = BigInt(`0x${sha(project).slice(0, 12)}`).toString().padStart(12, "1");
   return digits.slice(0, 12);
 }
@@ -20,7 +20,7 @@ function sha(text: string): string {
 }
 
 /** A fake but well-formed image digest for an image reference. */
-export function fakeDigest(ref: string): string {
+function fakeDigest(ref: string): string {
   return `sha256:${sha(ref)}`;
 }
 

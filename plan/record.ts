@@ -2,6 +2,7 @@
  * What a plan is, and how it is recorded: a mock monitor that keeps every resource the program registers
  * (type, name, parent, protect, dependencies, inputs) and the stack's outputs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
 export interface PlannedResource {
@@ -27,19 +28,16 @@ export interface Plan {
 }
 
 const ROOT_TYPE = "pulumi:pulumi:Stack";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const { specialSigKey, specialSecretSig, specialResourceSig, unknownValue } = pulumi.runtime;
 
 /** Serialized property values as a reader wants them: secrets hidden, references by URN. */
 function readable(value: unknown): unknown {
-  if (value === UNKNOWN) return "[unknown]";
+  if (value === unknownValue) return "[unknown]";
   if (Array.isArray(value)) return value.map(readable);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) return "[secret]";
-    if (obj[SIG_KEY] === RESOURCE_SIG) return obj.urn;
+    if (obj[specialSigKey] === specialSecretSig) return "[secret]";
+    if (obj[specialSigKey] === specialResourceSig) return obj.urn;
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, readable(v)]));
   }
   return value;

@@ -13,22 +13,21 @@ export type PlanResult = { ok: true; plan: Plan; config: StackConfig } | { ok: f
 
 let queue: Promise<unknown> = Promise.resolve();
 
-/** Plans a validated config. Plans run one at a time: Pulumi's runtime state is per process. */
-export function planConfig(config: StackConfig): Promise<Plan> {
-  const run = queue.then(() => planNow(config));
+/** Runs plans one at a time: Pulumi's runtime state is per process. */
+function inTurn<T>(plan: () => Promise<T>): Promise<T> {
+  const run = queue.then(plan);
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function planNow(config: StackConfig): Promise<Plan> {
-  return runProgram({ stack: config.stack, project: config.project, region: config.region }, () => createStack(config));
+/** Plans a validated config. */
+export function planConfig(config: StackConfig): Promise<Plan> {
+  return inTurn(() => runProgram({ stack: config.stack, project: config.project, region: config.region }, () => createStack(config)));
 }
 
 /** Runs any program (a component alone, in tests) under the mocks and records what it registers. */
 export function planProgram(ctx: MockContext, program: () => Record<string, unknown>): Promise<Plan> {
-  const run = queue.then(() => runProgram(ctx, program));
-  queue = run.catch(() => undefined);
-  return run;
+  return inTurn(() => runProgram(ctx, program));
 }
 
 async function runProgram(ctx: MockContext, program: () => object): Promise<Plan> {

@@ -11,9 +11,10 @@ import { serviceAccountEmail } from "../lib/gcp";
 import { NEVER_GRANTABLE, PROJECT_WIDE_ADMIN } from "../policy/rules/ci";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
 import { byName, ofType, planAnew, planFile, planOf, problemsOf } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 /** The stack files that set up GitHub Actions access (found, not listed: the root's and the examples). */
-const stacks = stackFiles()
+const stacks = stackFiles(REPO_ROOT)
   .filter((f) => fs.readFileSync(f.file, "utf8").includes("mlops:github:"))
   .map((f) => f.stack);
 const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";

@@ -1,6 +1,7 @@
 /** Small helpers the feature tests share: plan a config or a stack file, find resources, collect problems. */
 import { parseStackConfig, readStackFile, stackNameOfFile } from "../config";
 import { planRaw, planStackFile, stackFilePath, type Plan, type PlannedResource, type PlanResult } from "../plan";
+import { REPO_ROOT } from "./repo";
 
 /** The project and stack the feature tests plan in, unless a test says otherwise. */
 const BASE = { "gcp:project": "dtu-mlops-140" };
@@ -58,7 +59,7 @@ export const plannedStackFile = (file: string): Promise<PlanResult> => once(`fil
 
 /** Plans a stack file of the repository by stack name; fails the test on invalid config. */
 export async function planFile(stack: string) {
-  const r = await plannedStackFile(stackFilePath(stack));
+  const r = await plannedStackFile(stackFilePath(stack, REPO_ROOT));
   if (!r.ok) throw new Error(r.problems.join("\n"));
   return r;
 }

@@ -9,6 +9,7 @@ import { type Plan } from "../plan";
 import { ofType, plannedStackFile } from "./helpers";
 import { checkSpec, loadType } from "./proto-check";
 import { stackFiles } from "../plan";
+import { REPO_ROOT } from "./repo";
 
 const DASHBOARD = loadType("google/monitoring/dashboard/v1/dashboard.proto", "google.monitoring.dashboard.v1.Dashboard");
 const CONDITION = loadType("google/monitoring/v3/alert.proto", "google.monitoring.v3.AlertPolicy.Condition");
@@ -28,7 +29,7 @@ describe("the checker", () => {
   });
 });
 
-describe.each(stackFiles().map((f) => f.file).map((f) => [path.basename(f), f]))("%s: monitoring JSON Google accepts", (_name, file) => {
+describe.each(stackFiles(REPO_ROOT).map((f) => f.file).map((f) => [path.basename(f), f]))("%s: monitoring JSON Google accepts", (_name, file) => {
   let plan: Plan;
   beforeAll(async () => {
     const r = await plannedStackFile(file);

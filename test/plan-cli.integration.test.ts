@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../plan";
+import { REPO_ROOT } from "./repo";
+
 
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 

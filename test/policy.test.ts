@@ -4,6 +4,7 @@ import { evaluate, RULES, type CheckedResource } from "../policy/rules";
 import { CI_OK, CI_VIOLATING } from "./ci-policy-fixtures";
 import { planViolations, stackFilePath, stackFiles } from "../plan";
 import { plannedStackFile } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 const labels = { group: "140", stack: "group-140", "managed-by": "pulumi" };
 const digest = `europe-west1-docker.pkg.dev/p/r/api@sha256:${"a".repeat(64)}`;
@@ -121,9 +122,9 @@ describe("the policy pack", () => {
 });
 
 describe("every stack file in the repository", () => {
-  const stacks = stackFiles().map((f) => f.stack);
+  const stacks = stackFiles(REPO_ROOT).map((f) => f.stack);
   it.each(stacks)("Pulumi.%s.yaml plans with no mandatory violation", async (stack) => {
-    const r = await plannedStackFile(stackFilePath(stack));
+    const r = await plannedStackFile(stackFilePath(stack, REPO_ROOT));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     expect(planViolations(r.plan).filter((v) => v.level === "mandatory")).toEqual([]);
   });

@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { StackConfigSchema, costAssumptions } from "../config";
 import { CONFIG_DOC, configDoc } from "../tools/config-docs";
-import { REPO_ROOT } from "../plan";
+
 import { plannedStackFile } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 
@@ -82,8 +83,8 @@ describe("docs/monitoring.md's cost table", () => {
   it("states the totals the estimator computes for group 140 and dev", async () => {
     const { planCost, stackFilePath } = await import("../plan");
     const readme = fs.readFileSync(path.join(REPO_ROOT, "docs", "monitoring.md"), "utf8");
-    const g140 = await plannedStackFile(stackFilePath("group-140"));
-    const dev = await plannedStackFile(stackFilePath("dev"));
+    const g140 = await plannedStackFile(stackFilePath("group-140", REPO_ROOT));
+    const dev = await plannedStackFile(stackFilePath("dev", REPO_ROOT));
     if (!g140.ok || !dev.ok) throw new Error("stack files must plan");
     const c = planCost(g140.plan, g140.config.region, costAssumptions(g140.config));
     expect(readme).toContain(`**idle $${c.idleMonthlyUsd.toFixed(2)} / month, active $${c.activeHourlyUsd.toFixed(2)} / hour**`);

@@ -1,12 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectDirOf, REPO_ROOT, stackFilePath, stackFiles } from "../plan";
+import { projectDirOf, stackFilePath, stackFiles } from "../plan";
 import { compareInventory, goldenStacks, inventoryOf, readGolden, regenerateCommand } from "../tools/golden";
 import { plannedStackFile } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 // Found, not listed: a stack file a group adds beside Pulumi.yaml is planned and checked like the others.
-const files = stackFiles();
+const files = stackFiles(REPO_ROOT);
 /** The reviewed goldens belong to this repository's dev stack and the examples, not to stacks groups add. */
 const hasGolden = (f: (typeof files)[number]) => goldenStacks().includes(f.stack);
 
@@ -60,7 +61,7 @@ describe("the stack files in the repository", () => {
 
 describe("the golden comparison", () => {
   it("fails on a changed value, a missing resource, a wrong count, a value that must be absent, a grant or protection gained or lost", async () => {
-    const result = await plannedStackFile(stackFilePath("dev"));
+    const result = await plannedStackFile(stackFilePath("dev", REPO_ROOT));
     if (!result.ok) throw new Error(result.problems.join("\n"));
     const actual = inventoryOf(result.plan);
     const [firstGrant, ...otherGrants] = actual.iam;

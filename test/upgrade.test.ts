@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { stackFiles } from "../plan";
 import { readGolden, type Inventory } from "../tools/golden";
 import { plannedStackFile } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 // An upgrade of the package must never replace data: every protected resource of a reviewed golden keeps
 // its URN (type chain through its parents, and name). A component or resource rename that would replace a
@@ -11,7 +12,7 @@ const ALIASED: Record<string, string> = {};
 
 const urn = (name: string, typeChain: string) => `${typeChain}::${name}`;
 
-describe.each(stackFiles().filter((f) => f.example && readGolden(f.stack)))("upgrading $stack", ({ stack, file }) => {
+describe.each(stackFiles(REPO_ROOT).filter((f) => f.example && readGolden(f.stack)))("upgrading $stack", ({ stack, file }) => {
   it("keeps the URN of every protected resource of its reviewed golden", async () => {
     const before = (readGolden(stack) as Inventory).protected;
     const result = await plannedStackFile(file);

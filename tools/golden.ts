@@ -17,7 +17,8 @@ import * as YAML from "yaml";
 import { planStackFile, stackFilePath, stackFiles, type Plan, type PlannedResource } from "../plan";
 
 export const MISSING = "__missing__";
-const GOLDEN_DIR = path.join(__dirname, "..", "test", "golden");
+const ROOT = path.join(__dirname, "..");
+const GOLDEN_DIR = path.join(ROOT, "test", "golden");
 
 export interface Inventory {
   counts: Record<string, number>;
@@ -169,7 +170,7 @@ export function goldenText(stack: string, inventory: Inventory): string {
 }
 
 /** The stacks with a reviewed golden: this repository's dev stack and the examples, not stacks groups add. */
-export const goldenStacks = (): string[] => stackFiles().flatMap((f) => (f.example || f.stack === "dev" ? [f.stack] : []));
+export const goldenStacks = (): string[] => stackFiles(ROOT).flatMap((f) => (f.example || f.stack === "dev" ? [f.stack] : []));
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { stack: { type: "string", multiple: true }, all: { type: "boolean" } } });
@@ -179,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   for (const stack of stacks) {
-    const result = await planStackFile(stackFilePath(stack));
+    const result = await planStackFile(stackFilePath(stack, ROOT));
     if (!result.ok) {
       process.stderr.write(`${stack}:\n  ${result.problems.join("\n  ")}\n`);
       return 2;

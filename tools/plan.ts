@@ -28,14 +28,14 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const result = await planStackFile(file);
   const stack = stackNameOfFile(file);
   if (!result.ok) {
-    if (args.html && !writePage(args.html, renderHtml({ stack, violations: [], problems: result.problems }))) return 2;
+    if (args.html && !writePage(args.html, await renderHtml({ stack, violations: [], problems: result.problems }))) return 2;
     process.stderr.write(`${result.problems.join("\n")}\n`);
     return exitCodeOf(result.problems, []);
   }
   const cost = planCost(result.plan, result.config.region, costAssumptions(result.config));
   const violations = planViolations(result.plan);
   const view = stackView(result.plan, result.config);
-  if (args.html && !writePage(args.html, renderHtml({ stack, view, cost, violations, problems: [] }))) return 2;
+  if (args.html && !writePage(args.html, await renderHtml({ stack, view, cost, violations, problems: [] }))) return 2;
   const text = args.json
     ? `${JSON.stringify(planJson(result.plan, cost, violations), null, 2)}\n`
     : `${renderView(view)}\n\n${renderPlan(result.plan)}\n\n${renderCost(cost)}\n\n${renderViolations(violations)}\n`;
