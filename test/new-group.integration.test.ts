@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
+import { rosterOf } from "../tools/bench";
 import { planWrittenStackFile } from "./helpers";
 import { REPO_ROOT } from "./repo";
 
@@ -13,9 +14,7 @@ const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 describe("npm run new-group -- --roster, as a process", () => {
   it("writes 150 stack files for a roster of 150 groups, each planned by the tool before it is written; the first, a middle and the last plan again here", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "new-group-"));
-    const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
-    const rows = Array.from({ length: 150 }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,g${i + 1}@example.org,${kinds[i % kinds.length]}`);
-    fs.writeFileSync(path.join(dir, "roster.csv"), ["group,project,repo,email,region,training,gpu", ...rows, ""].join("\n"));
+    fs.writeFileSync(path.join(dir, "roster.csv"), rosterOf(150));
     const run = spawnSync(tsx, [path.join(REPO_ROOT, "tools", "new-group.ts"), "--roster", "roster.csv", "--out", dir], { cwd: dir, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr.split("\n").filter((l) => l && !l.startsWith("npm warn") && !l.startsWith("warning: "))).toEqual([]);

@@ -19,6 +19,13 @@ async function timed(what: string, run: () => unknown): Promise<void> {
   process.stdout.write(`${seconds.toFixed(1).padStart(6)} s  ${what}\n`);
 }
 
+/** A course roster of n groups, every training kind and GPU family among them (new-group's CSV). */
+export function rosterOf(n: number): string {
+  const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
+  const rows = Array.from({ length: n }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,g${i + 1}@example.org,${kinds[i % kinds.length]}`);
+  return ["group,project,repo,email,region,training,gpu", ...rows, ""].join("\n");
+}
+
 function command(args: string[], cwd = ROOT): void {
   const run = spawnSync(TSX, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`tsx ${args.join(" ")} exited ${run.status}: ${run.stderr}`);
@@ -35,14 +42,14 @@ async function main(): Promise<void> {
     }
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-roster-"));
-  const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
-  const rows = Array.from({ length: 150 }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,g${i + 1}@example.org,${kinds[i % kinds.length]}`);
-  fs.writeFileSync(path.join(dir, "roster.csv"), ["group,project,repo,email,region,training,gpu", ...rows, ""].join("\n"));
+  fs.writeFileSync(path.join(dir, "roster.csv"), rosterOf(150));
   await timed("npm run new-group -- --roster of 150 groups (a process: each file validated and planned)", () => command([path.join(ROOT, "tools", "new-group.ts"), "--roster", "roster.csv", "--out", dir], dir));
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
