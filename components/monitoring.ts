@@ -18,14 +18,6 @@ export interface WatchedService {
   resource: pulumi.Resource;
 }
 
-export interface WatchedVm {
-  instanceName: string;
-  instanceId: pulumi.Output<string>;
-  zone: string;
-  /** The VM itself: its alert waits for it and goes when it goes. */
-  resource: pulumi.Resource;
-}
-
 export interface MonitoringArgs {
   project: string;
   region: string;
@@ -35,8 +27,6 @@ export interface MonitoringArgs {
   /** Share of 5xx responses above which a service alerts. */
   errorRatio: number;
   latencyP95Ms: number;
-  /** The training VM, watched when an alert threshold is set: hours of running after which an alert mails the group. */
-  training?: WatchedVm & { alertHours: number };
   budget?: { billingAccount: string; amount: number; currency: string; thresholds: number[]; projectNumber: pulumi.Input<string> };
 }
 
@@ -78,14 +68,6 @@ export const alertConditions = {
     thresholdValue: 1,
     duration: "60s",
   }),
-  /** uptime_total is a GAUGE of seconds since the VM started. */
-  trainingRuntime: (instanceId: pulumi.Input<string>, hours: number) => ({
-    filter: pulumi.interpolate`metric.type="compute.googleapis.com/instance/uptime_total" AND resource.type="gce_instance" AND resource.label.instance_id="${instanceId}"`,
-    aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_MAX" }],
-    comparison: "COMPARISON_GT",
-    thresholdValue: hours * 3600,
-    duration: "0s",
-  }),
 };
 
 type Condition = gcp.types.input.monitoring.AlertPolicyConditionConditionThreshold;
@@ -97,7 +79,7 @@ type ChildOptions = (dependsOn?: pulumi.Resource[]) => pulumi.CustomResourceOpti
 /**
  * Monitoring a group can act on: an email channel per address, an uptime check and alert for every public
  * service with a ready or health path (the ready path when both), 5xx-share and p95-latency alerts per
- * service, a runtime alert for the training VM, a dashboard, and an optional budget. Every alert says what
+ * service, a dashboard, and an optional budget. Every alert says what
  * to check and the command to run.
  */
 export class Monitoring extends pulumi.ComponentResource {
@@ -139,7 +121,6 @@ export class Monitoring extends pulumi.ComponentResource {
     };
 
     for (const s of args.services) watchService(name, args, s, alert, child);
-    if (args.training) watchTraining(args.project, args.training, alert);
     this.dashboard = dashboard(name, args, child);
     if (args.budget) budget(name, args.project, args.budget, channelNames, child);
     this.registerOutputs({ dashboard: this.dashboard?.id });
@@ -211,35 +192,15 @@ function downRunbook(s: WatchedService, path: string, logs: string): pulumi.Outp
   );
 }
 
-/** The training VM's runtime alert: it costs money every hour it runs. */
-function watchTraining(project: string, t: NonNullable<MonitoringArgs["training"]>, alert: Alert): void {
-  const where = `--zone ${t.zone} --project ${project}`;
-  alert(
-    "training-runtime",
-    `${t.instanceName} has run for ${t.alertHours} h`,
-    alertConditions.trainingRuntime(t.instanceId, t.alertHours),
-    `The training VM ${t.instanceName} has been running for more than ${t.alertHours} hours and costs money every hour. If training is done or stuck, stop it:\n\n    gcloud compute instances stop ${t.instanceName} ${where}\n\nIts logs: gcloud logging read 'resource.type="gce_instance" AND resource.labels.instance_id="…"' --project ${project}. It stops by itself at training.maxRunHours.`,
-    [t.resource],
-  );
-}
-
-/** One dashboard with traffic, errors, latency and instances per service and the VM's utilisation; none without charts. */
+/** One dashboard with traffic, errors, latency and instances per service; none without services. */
 function dashboard(name: string, args: MonitoringArgs, child: ChildOptions): gcp.monitoring.Dashboard | undefined {
-  const charts = [
-    ...args.services.flatMap((s) => [
-      chart(`${s.key}: requests/s`, requestCount(s.serviceName), "ALIGN_RATE", "REDUCE_SUM"),
-      chart(`${s.key}: 5xx/s`, `${requestCount(s.serviceName)} AND metric.label.response_code_class="5xx"`, "ALIGN_RATE", "REDUCE_SUM"),
-      chart(`${s.key}: p50 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_50", "REDUCE_MAX"),
-      chart(`${s.key}: p95 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_95", "REDUCE_MAX"),
-      chart(`${s.key}: instances`, instanceCount(s.serviceName), "ALIGN_MAX", "REDUCE_SUM"),
-    ]),
-    ...(args.training
-      ? [
-          chart(`${args.training.instanceName}: CPU utilisation`, `metric.type="compute.googleapis.com/instance/cpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
-          chart(`${args.training.instanceName}: GPU utilisation (needs the Ops Agent)`, `metric.type="agent.googleapis.com/gpu/utilization" AND resource.type="gce_instance"`, "ALIGN_MEAN", "REDUCE_MAX", "resource.label.instance_id"),
-        ]
-      : []),
-  ];
+  const charts = args.services.flatMap((s) => [
+    chart(`${s.key}: requests/s`, requestCount(s.serviceName), "ALIGN_RATE", "REDUCE_SUM"),
+    chart(`${s.key}: 5xx/s`, `${requestCount(s.serviceName)} AND metric.label.response_code_class="5xx"`, "ALIGN_RATE", "REDUCE_SUM"),
+    chart(`${s.key}: p50 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_50", "REDUCE_MAX"),
+    chart(`${s.key}: p95 latency (ms)`, latency(s.serviceName), "ALIGN_PERCENTILE_95", "REDUCE_MAX"),
+    chart(`${s.key}: instances`, instanceCount(s.serviceName), "ALIGN_MAX", "REDUCE_SUM"),
+  ]);
   if (!charts.length) return undefined;
   return new gcp.monitoring.Dashboard(
     `${name}-dashboard`,
@@ -252,7 +213,7 @@ function dashboard(name: string, args: MonitoringArgs, child: ChildOptions): gcp
         }),
       ),
     },
-    child([...args.services.map((s) => s.resource), ...(args.training ? [args.training.resource] : [])]),
+    child(args.services.map((s) => s.resource)),
   );
 }
 
@@ -288,7 +249,7 @@ export function withoutDefaults(value: unknown): unknown {
 const isDefault = (v: unknown): boolean =>
   v === 0 || v === "" || v === false || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== null && Object.keys(v).length === 0);
 
-function chart(title: string, filter: string, aligner: string, reducer: string, groupBy = "resource.label.service_name") {
+function chart(title: string, filter: string, aligner: string, reducer: string) {
   return {
     title,
     xyChart: {
@@ -298,7 +259,7 @@ function chart(title: string, filter: string, aligner: string, reducer: string, 
           timeSeriesQuery: {
             timeSeriesFilter: {
               filter,
-              aggregation: { alignmentPeriod: "60s", perSeriesAligner: aligner, crossSeriesReducer: reducer, groupByFields: [groupBy] },
+              aggregation: { alignmentPeriod: "60s", perSeriesAligner: aligner, crossSeriesReducer: reducer, groupByFields: ["resource.label.service_name"] },
             },
           },
         },

@@ -19,6 +19,6 @@ export const alerts = z
       .describe("Retired: training runs end at training.maxRunHours by themselves; setting it is an error."),
   })
   .prefault({})
-  .describe("Alert policies: uptime of public services, 5xx share, p95 latency, long-running training VM.");
+  .describe("Alert policies: uptime of public services, 5xx share, p95 latency.");
 
-export type AlertsConfig = { emails: string[]; errorRatio: number; latencyP95Ms: number; trainingHours?: number };
+export type AlertsConfig = { emails: string[]; errorRatio: number; latencyP95Ms: number };

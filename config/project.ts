@@ -31,7 +31,7 @@ export const region = z
 
 export const defaultZone = zone()
   .optional()
-  .describe("Default zone for zonal resources (the training VM); must lie in gcp:region.");
+  .describe("Zone where training runs start when training.zone is not set; must lie in gcp:region.");
 
 export const group = groupId
   .meta({ defaultText: "stack name without `group-`" })
@@ -43,7 +43,7 @@ export const protectData = flag()
 
 export const paused = flag()
   .default(false)
-  .describe("Remove everything that costs money (VM, services, alerts) on `pulumi up`, keep the data.");
+  .describe("Remove the Cloud Run services with their uptime checks and alerts (and training, if its env names a service URL) on `pulumi up`; keep the data.");
 
 /** The labels the stack sets itself on every resource that takes labels, on top of mlops:labels. */
 export const STACK_LABELS = ["group", "stack", "managed-by"];

@@ -113,11 +113,11 @@ function perGbMonth(table: Record<string, Record<string, number>>, kind: string,
   return table[kind]?.[region];
 }
 
-function gbMonthItem(r: CostInput, gb: number, price: number | undefined, what: string, region: string, note = ""): CostItem {
+function gbMonthItem(r: CostInput, gb: number, price: number | undefined, what: string, region: string): CostItem {
   if (price === undefined) {
-    return { resource: r.name, kind: "idle", usd: 0, basis: `${gb} GB ${what}: price unknown in ${region}${note}`, unknown: [`${what} in ${region}`] };
+    return { resource: r.name, kind: "idle", usd: 0, basis: `${gb} GB ${what}: price unknown in ${region}`, unknown: [`${what} in ${region}`] };
   }
-  return { resource: r.name, kind: "idle", usd: round(gb * price), basis: `${gb} GB ${what} × ${usd(price, 3)}/GB-month${note}` };
+  return { resource: r.name, kind: "idle", usd: round(gb * price), basis: `${gb} GB ${what} × ${usd(price, 3)}/GB-month` };
 }
 
 function bucketItem(r: CostInput, price: number | undefined, region: string, gb: number): CostItem {
@@ -126,17 +126,6 @@ function bucketItem(r: CostInput, price: number | undefined, region: string, gb:
 }
 
 const ESTIMATORS: Record<string, Estimator> = {
-  "gcp:compute/instance:Instance": (r, { region }) => {
-    const scheduling = (r.inputs.scheduling ?? {}) as { provisioningModel?: string };
-    const accelerators = (r.inputs.guestAccelerators ?? []) as Array<{ type: string; count: number }>;
-    const params = (r.inputs.bootDisk as { initializeParams?: { size?: number; type?: string } } | undefined)?.initializeParams;
-    const disk = params?.size ?? 10;
-    const diskType = params?.type ?? "pd-balanced";
-    return [
-      vmItem(r, region, String(r.inputs.machineType), scheduling.provisioningModel === "SPOT", accelerators),
-      gbMonthItem(r, disk, perGbMonth(storage.disks, diskType, region), `${diskType} boot disk`, region, ", billed while the VM is stopped too"),
-    ];
-  },
   "mlops:training:VertexJob": (r, { region }) => {
     const accelerator = r.inputs.accelerator as { type: string; count: number } | undefined;
     const type = accelerator && GPU_OF_VERTEX[accelerator.type];
@@ -202,7 +191,6 @@ const REPOSITORY = "gcp:artifactregistry/repository:Repository";
 
 /** The inputs the estimate reads, by type: nothing else (no secrets, no values known only after deploy). */
 const COST_FIELDS: Record<string, string[]> = {
-  "gcp:compute/instance:Instance": ["machineType", "guestAccelerators", "scheduling", "bootDisk"],
   "mlops:training:VertexJob": ["machineType", "accelerator", "spot", "maxRunHours"],
   ...TRAINING_COST_FIELDS,
   "gcp:cloudrunv2/service:Service": ["template.scaling", "template.containers.0.resources"],

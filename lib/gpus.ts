@@ -74,11 +74,6 @@ export const GPU_CATALOG_SOURCE = catalog.source;
 /** Vertex AI's accelerator names back to Compute Engine's. */
 export const GPU_OF_VERTEX: Record<string, GpuType> = Object.fromEntries(GPU_TYPES.map((t) => [GPUS[t].vertex, t]));
 
-/** Boot images: a Deep Learning VM image with NVIDIA drivers, Docker and the NVIDIA container toolkit for GPUs;
- * Container-Optimized OS (Docker included) without. Pytorch-latest families retired in 2026 (dtu_mlops #531). */
-export const GPU_IMAGE = { project: "deeplearning-platform-release", family: "common-cu128-ubuntu-2204-nvidia-570" };
-export const CPU_IMAGE = { project: "cos-cloud", family: "cos-stable" };
-
 export function zonesOf(type: GpuType): string[] {
   return GPUS[type].zones;
 }

@@ -1,9 +1,8 @@
 /**
- * `npm run plan -- --html PATH`: one self-contained page (no network requests) with the stack drawn as a
- * diagram, the cost table, and problems and policy violations highlighted. The diagram is laid out in the
- * browser by Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz), whose bundle is inlined in the page.
+ * `npm run plan -- --html PATH`: one self-contained page (no script, no network request) with the stack drawn
+ * as a diagram, the cost table, and problems and policy violations highlighted. The diagram is laid out here,
+ * in Node, by Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz), and embedded as static SVG.
  */
-import * as fs from "node:fs";
 import type { CostEstimate } from "../lib/cost";
 import type { Violation } from "../policy/rules";
 import { stackDot } from "./dot";
@@ -22,29 +21,12 @@ export interface HtmlPlan {
 
 const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The Graphviz bundle as a module that leaves its exports on globalThis.hpccGraphviz instead of exporting. */
-export function graphvizModule(): string {
-  const source = fs.readFileSync(require.resolve("@hpcc-js/wasm-graphviz"), "utf8").replace(/\/\/# sourceMappingURL=\S+\s*$/, "");
-  const exported = /export\s*\{([^}]*)\};?\s*$/.exec(source);
-  if (!exported) throw new Error("@hpcc-js/wasm-graphviz: its bundle no longer ends in one export statement; update plan/html.ts");
-  const pairs = exported[1].split(",").map((p) => p.trim().split(/\s+as\s+/));
-  const assign = pairs.map(([local, name]) => `${name ?? local}: ${local}`).join(", ");
-  // Inside a <script> element, "</script" would end it; in JavaScript "<\/" means the same as "</".
-  return `${source.slice(0, exported.index)}\nglobalThis.hpccGraphviz = { ${assign} };\n`.replace(/<\/(script)/gi, "<\\/$1");
+/** The stack's DOT graph laid out as SVG, without the XML prolog and doctype a page must not carry inline. */
+export async function diagramSvg(view: StackView): Promise<string> {
+  const { Graphviz } = await import("@hpcc-js/wasm-graphviz");
+  const svg = (await Graphviz.load()).dot(stackDot(view));
+  return svg.slice(svg.indexOf("<svg")).trim();
 }
-
-const RENDER = `
-const dot = JSON.parse(document.getElementById("dot").textContent);
-const target = document.getElementById("diagram");
-try {
-  const graphviz = await globalThis.hpccGraphviz.Graphviz.load();
-  target.innerHTML = graphviz.dot(dot);
-  document.body.dataset.diagram = "rendered";
-} catch (err) {
-  target.textContent = "The diagram could not be drawn: " + err;
-  document.body.dataset.diagram = "failed";
-  console.error(err);
-}`;
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #111827; }
@@ -87,22 +69,20 @@ function workloads(view: StackView): string {
 ${view.ci.length ? `<h2>CI identities</h2><table>${ci.join("")}</table>` : ""}`;
 }
 
-/** The whole page; with a view it carries the diagram and the Graphviz bundle that draws it. */
-export function renderHtml(plan: HtmlPlan): string {
+/** The whole page; with a view it carries the diagram. */
+export async function renderHtml(plan: HtmlPlan): Promise<string> {
   const { view, cost } = plan;
-  const dot = view ? JSON.stringify(stackDot(view)).replace(/</g, "\\u003c") : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>plan: ${esc(plan.stack)}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <style>${STYLE}</style></head>
 <body>
 <h1>Plan of stack ${esc(plan.stack)}${view ? ` <small>(project ${esc(view.project)}, region ${esc(view.region)})</small>` : ""}</h1>
 <h2>Problems and policy</h2>
 ${verdict(plan)}
-${view ? `<h2>Diagram</h2><div id="diagram">drawing…</div>` : ""}
+${view ? `<h2>Diagram</h2><div id="diagram">${await diagramSvg(view)}</div>` : ""}
 ${cost ? `<h2>Cost estimate</h2>${costTable(cost)}` : ""}
 ${view ? workloads(view) : ""}
-${view ? `<script type="application/json" id="dot">${dot}</script>\n<script type="module">\n${graphvizModule()}\n${RENDER}\n</script>` : ""}
 </body></html>
 `;
 }

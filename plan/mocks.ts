@@ -10,7 +10,7 @@ import { serviceAccountEmail } from "../lib/gcp";
 type State = Record<string, unknown>;
 
 /** A deterministic stand-in for the project number Google assigns to a project id. */
-export function projectNumber(project: string): string {
+function projectNumber(project: string): string {
   const digits = BigInt(`0x${sha(project).slice(0, 12)}`).toString().padStart(12, "1");
   return digits.slice(0, 12);
 }
@@ -20,7 +20,7 @@ function sha(text: string): string {
 }
 
 /** A fake but well-formed image digest for an image reference. */
-export function fakeDigest(ref: string): string {
+function fakeDigest(ref: string): string {
   return `sha256:${sha(ref)}`;
 }
 
@@ -88,14 +88,6 @@ const COMPUTED: Record<string, Computer> = {
     const hash = sha(`${ctx.project}/${service}`).slice(0, 10);
     const uri = `https://${service}-${hash}-${regionCode(at(inputs, "location", ctx.region))}.a.run.app`;
     return { id: `projects/${ctx.project}/locations/${at(inputs, "location", ctx.region)}/services/${service}`, state: { uri, urls: [uri] } };
-  },
-  "gcp:compute/instance:Instance": (inputs, name, ctx) => {
-    const instance = at(inputs, "name", name);
-    const zone = at(inputs, "zone", `${ctx.region}-b`);
-    return {
-      id: `projects/${ctx.project}/zones/${zone}/instances/${instance}`,
-      state: { instanceId: projectNumber(`${ctx.project}/${instance}`), selfLink: `https://www.googleapis.com/compute/v1/projects/${ctx.project}/zones/${zone}/instances/${instance}` },
-    };
   },
   "gcp:monitoring/notificationChannel:NotificationChannel": (_inputs, name, ctx) => {
     const id = projectNumber(`${ctx.project}/channel/${name}`);

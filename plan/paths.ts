@@ -1,11 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** The repository's top folder: this repository's own `dev` stack (and any a group adds) lives here. */
-export const REPO_ROOT = path.resolve(__dirname, "..");
-/** The seed groups' stack files: planned by the tests, deployed by no workflow. */
-export const EXAMPLES_DIR = path.join(REPO_ROOT, "examples");
-
 export interface StackFile {
   stack: string;
   file: string;
@@ -27,12 +22,12 @@ function stackFilesIn(dir: string, example: boolean): StackFile[] {
 }
 
 /** Every stack file of a project folder, found rather than listed: its own, then those in examples/. */
-export function stackFiles(root = REPO_ROOT): StackFile[] {
+export function stackFiles(root: string): StackFile[] {
   return [...stackFilesIn(root, false), ...stackFilesIn(path.join(root, "examples"), true)];
 }
 
 /** The file of a stack by name in a project folder: its own first, else the example of that name. */
-export function stackFilePath(stack: string, root = REPO_ROOT): string {
+export function stackFilePath(stack: string, root: string): string {
   const found = stackFiles(root).find((s) => s.stack === stack);
   return found?.file ?? path.join(root, `Pulumi.${stack}.yaml`);
 }

@@ -2,6 +2,7 @@
  * What a plan is, and how it is recorded: a mock monitor that keeps every resource the program registers
  * (type, name, parent, protect, dependencies, inputs) and the stack's outputs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
 export interface PlannedResource {
@@ -31,19 +32,16 @@ export interface Plan {
 }
 
 const ROOT_TYPE = "pulumi:pulumi:Stack";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const { specialSigKey, specialSecretSig, specialResourceSig, unknownValue } = pulumi.runtime;
 
 /** Serialized property values as a reader wants them: secrets hidden, references by URN. */
 function readable(value: unknown): unknown {
-  if (value === UNKNOWN) return "[unknown]";
+  if (value === unknownValue) return "[unknown]";
   if (Array.isArray(value)) return value.map(readable);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) return "[secret]";
-    if (obj[SIG_KEY] === RESOURCE_SIG) return obj.urn;
+    if (obj[specialSigKey] === specialSecretSig) return "[secret]";
+    if (obj[specialSigKey] === specialResourceSig) return obj.urn;
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, readable(v)]));
   }
   return value;
@@ -55,6 +53,9 @@ interface Recorded extends Omit<PlannedResource, "parent"> {
   urn: string;
   parentUrn: string;
 }
+
+// The mock puts the stack's own type in front of its children's types; Pulumi's URNs leave it out.
+const engineUrn = (urn: string) => urn.replace("::pulumi:pulumi:Stack$", "::");
 
 function aliasesOf(req: any): { aliases?: string[] } {
   const names = ((req.getAliasesList?.() ?? []) as Array<{ getSpec(): { getName(): string } | undefined }>).map((a) => a.getSpec()?.getName() ?? "").filter(Boolean);
@@ -107,7 +108,7 @@ export class RecordingMonitor extends MockMonitor {
     };
     const resources = [...this.recorded]
       .sort((a, b) => treePath(a).localeCompare(treePath(b)))
-      .map(({ parentUrn, ...r }) => ({ ...r, parent: names.get(parentUrn) ?? nameOfUrn(this.rootUrn) }));
+      .map(({ parentUrn, urn, ...r }) => ({ ...r, urn: engineUrn(urn), parent: names.get(parentUrn) ?? nameOfUrn(this.rootUrn) }));
     return { stack, resources, outputs: this.rootOutputs };
   }
 }

@@ -18,7 +18,6 @@ const KEY_SETTINGS: Record<string, string[]> = {
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": ["repository", "role", "member"],
   "gcp:secretmanager/secret:Secret": ["secretId"],
   "gcp:secretmanager/secretIamMember:SecretIamMember": ["secretId", "role", "member"],
-  "gcp:compute/instance:Instance": ["machineType", "zone", "guestAccelerators"],
   "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours", "maxRetryCount"],
   "gcp:compute/subnetwork:Subnetwork": ["name", "privateIpGoogleAccess"],
   "gcp:cloudrunv2/service:Service": ["name", "template.containers[0].image", "template.scaling.maxInstanceCount"],

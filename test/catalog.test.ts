@@ -8,18 +8,14 @@ import { BUNDLED_GPUS, GPU_TYPES, GPUS, vertexGpuProblem, vertexRegionsOf, zones
 import { bootDiskType, MACHINE_TYPES, MACHINES, machineTypeProblem } from "../lib/machines";
 import { planRaw } from "../plan";
 
+/** A Cloud Batch training run's component, as the stack registers it: one VM per run. */
 const vm = (machineType: string, spot: boolean, gpu?: { type: string; count: number }): CostInput => ({
-  type: "gcp:compute/instance:Instance",
+  type: "mlops:training:BatchJob",
   name: "vm",
-  inputs: {
-    machineType,
-    scheduling: { provisioningModel: spot ? "SPOT" : "STANDARD" },
-    ...(gpu && { guestAccelerators: [gpu] }),
-    bootDisk: { initializeParams: { size: 50 } },
-  },
+  inputs: { machineType, spot, gpus: gpu ? [gpu] : [], maxRunHours: 4 },
 });
 
-/** The hourly figure of a VM, failing when any part of it is unknown or $0. */
+/** The hourly figure of a run's VM, failing when any part of it is unknown or $0. */
 function hourly(machineType: string, region: string, spot: boolean, gpu?: { type: string; count: number }): number {
   const item = estimateCost([vm(machineType, spot, gpu)], region).items.find((i) => i.kind === "active")!;
   expect(item.unknown, `${machineType} ${gpu?.type ?? ""} ${region} spot=${spot}`).toBeUndefined();

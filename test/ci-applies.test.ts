@@ -4,6 +4,7 @@
  * resource, and everything else must be flagged. A resource type nobody has decided about fails here.
  */
 import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./repo";
 import { GRANTABLE_ROLES } from "../components/ci-access";
 import { MANAGE_ROLES } from "../components/github-ci";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
@@ -56,7 +57,7 @@ const NEEDS: Record<string, Check> = {
   "random:index/randomId:RandomId": nothing,
 };
 
-const examples = stackFiles().filter((f) => f.example).map((f) => f.stack);
+const examples = stackFiles(REPO_ROOT).filter((f) => f.example).map((f) => f.stack);
 const withBudget = { "mlops:budget": { billingAccount: "012345-6789AB-CDEF01", amount: 50 }, "mlops:alerts": { emails: ["a@example.org"] } };
 
 describe.each(examples)("Pulumi.%s.yaml: who applies a change", (stack) => {

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./repo";
 import { GOOGLE_LIMITS, grantableConditions, GRANTABLE_ROLES, MAX_SUBJECT_BYTES } from "../components/ci-access";
 import { stackFiles, type Plan } from "../plan";
 import { evaluate, evaluateOrUndefined, shape } from "./cel-google";
@@ -188,7 +189,7 @@ describe("docs/ci.md's table of who reaches which account", () => {
 });
 
 describe("the mapping and the condition of every stack file with CI", () => {
-  const withCi = stackFiles().filter((f) => fs.readFileSync(f.file, "utf8").includes("mlops:github:"));
+  const withCi = stackFiles(REPO_ROOT).filter((f) => fs.readFileSync(f.file, "utf8").includes("mlops:github:"));
 
   it.each(withCi.map((f) => f.stack))("Pulumi.%s.yaml: its own repository's deploy reaches ci-deploy in both subject formats, and its subject stays within 127 bytes", async (stack) => {
     const { plan, config } = await planFile(stack);

@@ -1,47 +1,20 @@
 /**
- * What the workflows call, run for real with stand-ins for pulumi, gcloud and curl: the Owner-change check
- * of deploy and pause, the teardown's targets and typed confirmation, the stale-lock step, and the scripts
- * of the end-to-end workflow. Every workflow file (the template's and this repository's) is also checked
- * against GitHub's workflow schema.
+ * What the workflows call: the Owner-change check of deploy and pause and the teardown's targets (in this
+ * process), the stale-lock step and the scripts of the end-to-end workflow (run for real with stand-ins for
+ * pulumi, gcloud and curl). The scripts that start the package's command line, and the workflow schema
+ * check, are in ci-scripts.integration.test.ts.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import type { TrainingJobOutput } from "../lib/train/run";
 import { main as needsOwner, ownerChanges, type PreviewStep } from "../tools/needs-owner";
-import { teardownTargets, type ExportedResource } from "../tools/teardown-targets";
+import { teardownTargets } from "../tools/teardown-targets";
+import { exported, PREVIEW, runScript, tmp, urn } from "./ci-scripts-fixtures";
 import { planOf } from "./helpers";
-import { packageCli, REPO_WORKFLOWS, TEMPLATE_SCRIPTS, TEMPLATE_WORKFLOWS } from "./workflow-files";
 
 const ROOT = path.resolve(__dirname, "..");
-/** The template's scripts (laid into a group's .github/scripts) and this repository's own (the e2e workflow's). */
-const scriptPath = (script: string) => path.join(script.startsWith("e2e-") ? path.join(ROOT, ".github", "scripts") : TEMPLATE_SCRIPTS, script);
-const PREVIEW = path.join(__dirname, "fixtures", "pulumi-preview.json");
-const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-
-/**
- * Runs a script in an empty folder (as in STACK_DIR: nothing of this repository at hand) with stand-in
- * commands: each stub is a bash body that sees the arguments as "$@"; every call is recorded as `name arg arg …`.
- * `npx --no-install mlops-gcp-stack` runs the package's command line from source, unrecorded.
- */
-function runScript(script: string, args: string[], stubs: Record<string, string>, env: Record<string, string> = {}) {
-  const bin = tmp("stubs-");
-  const calls = path.join(bin, "calls");
-  for (const [name, body] of Object.entries(stubs)) {
-    fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >> "${calls}"\n${body}\n`, { mode: 0o755 });
-  }
-  packageCli(bin);
-  const run = spawnSync("bash", [scriptPath(script), ...args], {
-    cwd: tmp("stack-dir-"),
-    encoding: "utf8",
-    env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: bin, TRIES: "2", WAIT: "0", ...env },
-  });
-  const recorded = fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n") : [];
-  return { code: run.status, out: run.stdout + run.stderr, calls: recorded };
-}
 
 describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi preview --json`", () => {
   const preview = JSON.parse(fs.readFileSync(PREVIEW, "utf8")) as { steps: PreviewStep[] };
@@ -75,43 +48,7 @@ describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi prev
   });
 });
 
-describe("the deploy and pause step (template/scripts/up.sh)", () => {
-  // pulumi preview --json prints the sample preview (a change that needs an Owner); every other call succeeds.
-  const pulumi = (preview: string) => `if [ "$1" = preview ]; then cat "${preview}"; fi`;
-  const ciOnly = path.join(tmp("preview-"), "ci-only.json");
-  fs.writeFileSync(ciOnly, JSON.stringify({ steps: [] }));
-
-  it("deploy: applies a change CI may make, and stops before `pulumi up` on one that needs an Owner", () => {
-    const ok = runScript("up.sh", ["group-43"], { pulumi: pulumi(ciOnly) });
-    expect(ok.code, ok.out).toBe(0);
-    expect(ok.calls).toContain("pulumi up --stack group-43 --yes --non-interactive --color never");
-    const owner = runScript("up.sh", ["group-43"], { pulumi: pulumi(PREVIEW) });
-    expect(owner.code).toBe(1);
-    expect(owner.calls.some((c) => c.startsWith("pulumi up"))).toBe(false);
-  });
-
-  it("pause: still removes what costs money when a change needs an Owner (the rest fails alone), and ends red", () => {
-    const run = runScript("up.sh", ["group-43", "--pause"], { pulumi: pulumi(PREVIEW) });
-    expect(run.code).toBe(1);
-    expect(run.calls).toContain("pulumi up --stack group-43 --yes --non-interactive --color never --continue-on-error");
-    expect(run.out).toContain("pausing anyway");
-  });
-});
-
-describe("the teardown", () => {
-  const urn = (type: string, name: string, parent = "mlops:storage:Buckets") => `urn:pulumi:group-43::mlops::${parent}$${type}::${name}`;
-  const resource = (type: string, name: string, extra: Partial<ExportedResource> = {}, parent?: string): ExportedResource => ({ urn: urn(type, name, parent), type, custom: true, protect: false, inputs: {}, ...extra });
-  const exported = (protect: boolean): ExportedResource[] => [
-    { urn: "urn:pulumi:group-43::mlops::pulumi:pulumi:Stack::mlops-group-43", type: "pulumi:pulumi:Stack", custom: false },
-    resource("pulumi:providers:gcp", "default"),
-    resource("random:index/randomId:RandomId", "suffix", { protect }),
-    resource("gcp:storage/bucket:Bucket", "buckets-data", { protect, inputs: { forceDestroy: !protect } }),
-    resource("gcp:cloudrunv2/service:Service", "backend-service", {}, "mlops:run:CloudRunService"),
-    resource("gcp:serviceaccount/account:Account", "identities-backend", { protect }, "mlops:identity:Identities"),
-    resource("gcp:projects/iAMMember:IAMMember", "github-deploy-run.admin", { protect, inputs: { role: "roles/run.admin" } }, "mlops:ci:GithubCi"),
-    resource("gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "github-pool", { protect }, "mlops:ci:GithubCi"),
-  ];
-
+describe("the teardown's targets", () => {
   it("targets the data and what CI manages, never identities, federation or CI grants", () => {
     expect(teardownTargets("group-43", exported(false))).toEqual({ ok: true, urns: [urn("gcp:storage/bucket:Bucket", "buckets-data"), urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:run:CloudRunService")] });
   });
@@ -119,32 +56,6 @@ describe("the teardown", () => {
   it("refuses while protectData is on, saying what to do", () => {
     const result = teardownTargets("group-43", exported(true));
     expect(result).toEqual({ ok: false, message: expect.stringMatching(/^::error title=group-43 is protected::buckets-data would survive a teardown; set mlops:protectData: false in Pulumi\.group-43\.yaml/) });
-  });
-
-  const exportStub = (protect: boolean) => `if [ "$1" = stack ]; then echo '${JSON.stringify({ deployment: { resources: exported(protect) } })}'; fi`;
-
-  it("runs only after the typed confirmation, then destroys exactly the targets", () => {
-    const refused = runScript("teardown.sh", ["group-43"], { pulumi: exportStub(false) }, { CONFIRM: "yes" });
-    expect(refused.code).toBe(1);
-    expect(refused.out).toContain("type exactly: delete group-43 and its data");
-    expect(refused.calls).toEqual([]);
-    const done = runScript("teardown.sh", ["group-43"], { pulumi: exportStub(false) }, { CONFIRM: "delete group-43 and its data" });
-    expect(done.code, done.out).toBe(0);
-    expect(done.calls).toEqual([
-      "pulumi stack export --stack group-43",
-      `pulumi destroy --stack group-43 --yes --non-interactive --color never --target-dependents --target=${urn("gcp:storage/bucket:Bucket", "buckets-data")} --target=${urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:run:CloudRunService")}`,
-    ]);
-  });
-
-  it("destroys nothing while the stack is protected, and nothing when no target is left (a destroy without --target would remove all)", () => {
-    const env = { CONFIRM: "delete group-43 and its data" };
-    const protectedRun = runScript("teardown.sh", ["group-43"], { pulumi: exportStub(true) }, env);
-    expect(protectedRun.code).toBe(1);
-    expect(protectedRun.out).toContain("group-43 is protected");
-    expect(protectedRun.calls).toEqual(["pulumi stack export --stack group-43"]);
-    const empty = runScript("teardown.sh", ["group-43"], { pulumi: `echo '{"deployment":{"resources":[]}}'` }, env);
-    expect(empty.code).toBe(0);
-    expect(empty.calls).toEqual(["pulumi stack export --stack group-43"]);
   });
 });
 
@@ -251,27 +162,5 @@ describe("the end-to-end workflow's scripts", () => {
     expect(invokers.some((i) => i.includes("allUsers") && i.startsWith("private"))).toBe(false);
     expect(plan.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket").every((b) => b.protect)).toBe(true);
     expect((plan.outputs.trainingJob as TrainingJobOutput).kind).toBe("batch");
-  });
-});
-
-describe("every workflow file", () => {
-  const files = [REPO_WORKFLOWS, TEMPLATE_WORKFLOWS].flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".yml")).map((f) => path.join(dir, f)));
-  const validate = (file: string) => spawnSync(path.join(ROOT, "node_modules", ".bin", "action-validator"), [file], { encoding: "utf8" });
-
-  it("covers the template's five and this repository's own", () => {
-    expect(files.map((f) => path.relative(ROOT, f)).sort()).toEqual(
-      [...["ci", "e2e", "images", "release"].map((n) => `.github/workflows/${n}.yml`), ...["deploy", "pause", "preview", "teardown", "train"].map((n) => `template/workflows/${n}.yml`)].sort(),
-    );
-  });
-
-  it.each(files.map((f) => path.relative(ROOT, f)))("%s is valid against GitHub's workflow schema (@action-validator/cli 0.6.0)", (file) => {
-    const run = validate(path.join(ROOT, file));
-    expect(run.status, run.stdout + run.stderr).toBe(0);
-  });
-
-  it("and the validator rejects a broken one, so the check above means something", () => {
-    const bad = path.join(tmp("wf-"), "bad.yml");
-    fs.writeFileSync(bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    stepz: []\n");
-    expect(validate(bad).status).toBe(1);
   });
 });

@@ -10,10 +10,11 @@ import { DEPLOY_RUNS, GOOGLE_LIMITS, GRANTABLE_ROLES, PREVIEW_RUN, PROJECT_IAM_A
 import { serviceAccountEmail } from "../lib/gcp";
 import { NEVER_GRANTABLE, PROJECT_WIDE_ADMIN } from "../policy/rules/ci";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
-import { byName, ofType, planFile, planOf, problemsOf } from "./helpers";
+import { byName, ofType, planAnew, planFile, planOf, problemsOf } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 /** The stack files that set up GitHub Actions access (found, not listed: the root's and the examples). */
-const stacks = stackFiles()
+const stacks = stackFiles(REPO_ROOT)
   .filter((f) => fs.readFileSync(f.file, "utf8").includes("mlops:github:"))
   .map((f) => f.stack);
 const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
@@ -134,10 +135,10 @@ describe("the provider condition and the repository ids", () => {
 
   it("warns in the plan when the ids are missing, naming the command that looks them up", async () => {
     const warn = vi.spyOn(pulumi.log, "warn");
-    await planOf({ "mlops:github": { repository: "owner/repo" } });
+    await planAnew({ "mlops:github": { repository: "owner/repo" } });
     expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith("mlops:github:"))).toEqual([expect.stringContaining("gh api repos/owner/repo --jq '.id, .owner.id'")]);
     warn.mockClear();
-    await planOf({ "mlops:github": { repository: "owner/repo", repositoryId: 1, repositoryOwnerId: 2 } });
+    await planAnew({ "mlops:github": { repository: "owner/repo", repositoryId: 1, repositoryOwnerId: 2 } });
     expect(warn.mock.calls.filter((c) => String(c[0]).startsWith("mlops:github:"))).toEqual([]);
   });
 

@@ -2,15 +2,16 @@ import { describe, expect, it } from "vitest";
 import { ATTRIBUTE_MAPPING, DEPLOY_RUNS } from "../components/ci-access";
 import { AUTH_ACTION } from "../components/github-ci";
 import { parseStackConfig, SecretValue } from "../config";
-import { planConfig, planStackFile, stackFilePath, stackFiles } from "../plan";
-import { byName, ofType, planOf, problemsOf } from "./helpers";
+import { planConfig, stackFilePath, stackFiles } from "../plan";
+import { byName, ofType, plannedStackFile, planOf, problemsOf } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
-const stacks = stackFiles().map((f) => f.stack);
+const stacks = stackFiles(REPO_ROOT).map((f) => f.stack);
 const BASIC_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
 const IAM_TYPES = /IAMMember|IamMember/;
 
 describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
-  const planned = planStackFile(stackFilePath(stack)).then((r) => {
+  const planned = plannedStackFile(stackFilePath(stack, REPO_ROOT)).then((r) => {
     if (!r.ok) throw new Error(r.problems.join("\n"));
     return r;
   });

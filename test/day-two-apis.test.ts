@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./repo";
 import { APIS, FOUNDATION_APIS } from "../components/project-services";
 import { planStackFile, stackFiles } from "../plan";
 import { ofType } from "./helpers";
@@ -11,7 +12,7 @@ import { ofType } from "./helpers";
 const SERVICE = "gcp:projects/service:Service";
 const foundation: string[] = FOUNDATION_APIS.map((a) => APIS[a].api);
 
-describe.each(stackFiles().map((f) => [path.basename(f.file), f.file]))("%s: the APIs", (_name, file) => {
+describe.each(stackFiles(REPO_ROOT).map((f) => [path.basename(f.file), f.file]))("%s: the APIs", (_name, file) => {
   it("wait for Service Usage and Cloud Resource Manager, which wait for no other API", async () => {
     const r = await planStackFile(file);
     if (!r.ok) throw new Error(r.problems.join("\n"));

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./repo";
 import { planStackFile, stackFiles, type PlannedResource } from "../plan";
 import { ofType, planOf, problemsOf } from "./helpers";
 
@@ -66,7 +67,7 @@ describe("upgrading from 0.2.0, whose channels were named by position", () => {
   const deployed = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/channels-0.2.0.json"), "utf8")).channels as Record<string, Record<string, string>>;
   const v020 = (emails: string[]): State =>
     Object.fromEntries(emails.map((email, i) => [`monitoring-email-${i}`, { type: CHANNEL, parent: "monitoring", inputs: { labels: { email_address: email } } }]));
-  const examples = stackFiles().filter((f) => deployed[f.stack]);
+  const examples = stackFiles(REPO_ROOT).filter((f) => deployed[f.stack]);
 
   it("has every example with alert addresses in its record of 0.2.0", () => {
     expect(examples.map((f) => f.stack).sort()).toEqual(Object.keys(deployed).sort());

@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./repo";
 import { withoutDefaults } from "../components/monitoring";
 import { planStackFile, stackFiles, type Plan } from "../plan";
 import { ofType } from "./helpers";
@@ -39,7 +40,7 @@ describe("defaults the Monitoring API drops", () => {
   });
 });
 
-describe.each(stackFiles().map((f) => [path.basename(f.file), f.file]))("%s: a dashboard with no perpetual diff", (_name, file) => {
+describe.each(stackFiles(REPO_ROOT).map((f) => [path.basename(f.file), f.file]))("%s: a dashboard with no perpetual diff", (_name, file) => {
   let plan: Plan;
   beforeAll(async () => {
     const r = await planStackFile(file);

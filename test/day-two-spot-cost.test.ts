@@ -52,6 +52,6 @@ describe("the worst case of a spot run on Batch", () => {
     const training = fs.readFileSync(path.join(ROOT, "docs/training.md"), "utf8");
     expect(training).toContain(`retried up to ${spec.maxRetryCount} times (\`maxRetryCount: ${spec.maxRetryCount}\``);
     expect(training).toContain(`its worst case is ${spec.maxRetryCount + 1} × \`maxRunHours\``);
-    expect(row).toBe(`| training | run | ${run.usd.toFixed(4)} per run | worst case: ${spec.maxRetryCount + 1} attempts (spot retries) × \`maxRunHours\` 4 h × $${hourly.usd.toFixed(4)}/h |`);
+    expect(row).toBe(`| training | run | ${run.usd.toFixed(4)} per run | worst case of one run: ${spec.maxRetryCount + 1} attempts (a preempted run is retried up to ${spec.maxRetryCount} times) × maxRunHours 4 h × $${hourly.usd.toFixed(4)}/h |`);
   });
 });

@@ -6,8 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { readStackFile } from "../config";
 import { planRaw, stackFilePath, type Plan, type PlannedResource, type PlanResult, stackFiles } from "../plan";
+import { REPO_ROOT } from "./repo";
 
-const stacks = stackFiles().map((f) => f.stack).sort();
+const stacks = stackFiles(REPO_ROOT).map((f) => f.stack).sort();
 
 /** What costs money while it exists or runs. */
 const COSTLY = [
@@ -32,7 +33,7 @@ const planned = new Map<string, Promise<PlanResult>>();
 async function planOf(stack: string, changes: Record<string, unknown> = {}): Promise<Extract<PlanResult, { ok: true }>> {
   const key = `${stack} ${JSON.stringify(changes)}`;
   if (!planned.has(key)) {
-    const read = readStackFile(stackFilePath(stack));
+    const read = readStackFile(stackFilePath(stack, REPO_ROOT));
     if (!read.ok) throw new Error(read.problems.join("\n"));
     planned.set(key, planRaw({ ...read.raw, ...changes }, stack));
   }

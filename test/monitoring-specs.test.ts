@@ -5,10 +5,11 @@
  */
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planStackFile, type Plan } from "../plan";
-import { ofType } from "./helpers";
+import { type Plan } from "../plan";
+import { ofType, plannedStackFile } from "./helpers";
 import { checkSpec, loadType } from "./proto-check";
 import { stackFiles } from "../plan";
+import { REPO_ROOT } from "./repo";
 
 const DASHBOARD = loadType("google/monitoring/dashboard/v1/dashboard.proto", "google.monitoring.dashboard.v1.Dashboard");
 const CONDITION = loadType("google/monitoring/v3/alert.proto", "google.monitoring.v3.AlertPolicy.Condition");
@@ -28,10 +29,10 @@ describe("the checker", () => {
   });
 });
 
-describe.each(stackFiles().map((f) => f.file).map((f) => [path.basename(f), f]))("%s: monitoring JSON Google accepts", (_name, file) => {
+describe.each(stackFiles(REPO_ROOT).map((f) => f.file).map((f) => [path.basename(f), f]))("%s: monitoring JSON Google accepts", (_name, file) => {
   let plan: Plan;
   beforeAll(async () => {
-    const r = await planStackFile(file);
+    const r = await plannedStackFile(file);
     if (!r.ok) throw new Error(r.problems.join("\n"));
     plan = r.plan;
   });

@@ -191,15 +191,15 @@ describe("invalid monitoring settings", () => {
 });
 
 describe("the cost estimate", () => {
-  it("adds a machine and its GPUs per hour, on demand or spot (hand-computed)", () => {
-    const vm = (provisioningModel: string) => ({
-      type: "gcp:compute/instance:Instance",
-      name: "vm",
-      inputs: { machineType: "n1-standard-4", guestAccelerators: [{ type: "nvidia-tesla-t4", count: 2 }], scheduling: { provisioningModel }, bootDisk: { initializeParams: { size: 50 } } },
+  it("adds a run's machine and its GPUs per hour, on demand or spot, and nothing between runs (hand-computed)", () => {
+    const run = (spot: boolean) => ({
+      type: "mlops:training:BatchJob",
+      name: "training",
+      inputs: { machineType: "n1-standard-4", gpus: [{ type: "nvidia-tesla-t4", count: 2 }], spot, maxRunHours: 4 },
     });
-    // 0.209007 + 2 × 0.35 = 0.909007; spot 0.08716 + 2 × 0.14 = 0.36716; disk 50 × 0.1 = 5.
-    expect(estimateCost([vm("STANDARD")], "europe-west1")).toMatchObject({ activeHourlyUsd: 0.909, idleMonthlyUsd: 5 });
-    expect(estimateCost([vm("SPOT")], "europe-west1")).toMatchObject({ activeHourlyUsd: 0.3672, idleMonthlyUsd: 5 });
+    // 0.209007 + 2 × 0.35 = 0.909007; spot 0.08716 + 2 × 0.14 = 0.36716; no VM stands between runs.
+    expect(estimateCost([run(false)], "europe-west1")).toMatchObject({ activeHourlyUsd: 0.909, idleMonthlyUsd: 0 });
+    expect(estimateCost([run(true)], "europe-west1")).toMatchObject({ activeHourlyUsd: 0.3672, idleMonthlyUsd: 0 });
   });
 
   it("prices a Cloud Run instance by the second, and warm instances for the whole month (hand-computed)", () => {

@@ -37,10 +37,16 @@ describe("the human view", () => {
     const text = renderView(view);
     expect(text).toMatch(/^ {2}api {2}private {2}port 8080 .*\n.*\n {4}callers: {2}web\n {4}env: {6}none; {2}secrets: HF_TOKEN$/m);
     expect(text).toMatch(/env: {6}API_URL, MODE$/m);
-    for (const out of [text, stackDot(view), renderHtml({ stack: "group-140", view, violations: [], problems: [] })]) {
+    const page = await renderHtml({ stack: "group-140", view, violations: [], problems: [] });
+    for (const out of [text, stackDot(view), page]) {
       expect(out).not.toContain("very-visible-value");
       expect(out).not.toContain("hf-value");
     }
+    // The page carries the diagram Graphviz laid out here, as SVG: no script draws it in the browser.
+    expect(page).not.toMatch(/<script\b/);
+    expect(/<div id="diagram"><svg[\s\S]*<\/svg><\/div>/.test(page)).toBe(true);
+    const titles = [...page.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1].replace(/&#45;/g, "-").replace(/&gt;/g, ">"));
+    expect(titles).toEqual(expect.arrayContaining(["service:api", "service:web", "service:web->service:api"]));
     // web invokes api (a caller), drawn once, not also as a "calls" edge.
     expect(stackDot(view)).toContain('"service:web" -> "service:api" [label="invokes"');
     expect(stackDot(view)).not.toContain('"service:web" -> "service:api" [label="calls"');

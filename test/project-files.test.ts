@@ -3,8 +3,12 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { StackConfigSchema, costAssumptions } from "../config";
+import { planCost } from "../plan";
+import { RULES } from "../policy/rules";
 import { CONFIG_DOC, configDoc } from "../tools/config-docs";
-import { REPO_ROOT } from "../plan";
+import { regenerate, staleTables, withBlock } from "../tools/doc-tables";
+import { planFile } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 
@@ -77,23 +81,24 @@ describe("links in the README and docs/", () => {
   });
 });
 
-describe("docs/monitoring.md's cost table", () => {
-  it("states the totals the estimator computes for group 140 and dev", async () => {
-    const { planStackFile, planCost, stackFilePath } = await import("../plan");
-    const readme = fs.readFileSync(path.join(REPO_ROOT, "docs", "monitoring.md"), "utf8");
-    const g140 = await planStackFile(stackFilePath("group-140"));
-    const dev = await planStackFile(stackFilePath("dev"));
-    if (!g140.ok || !dev.ok) throw new Error("stack files must plan");
-    const c = planCost(g140.plan, g140.config.region, costAssumptions(g140.config));
-    expect(readme).toContain(`**idle $${c.idleMonthlyUsd.toFixed(2)} / month, active $${c.activeHourlyUsd.toFixed(2)} / hour**`);
-    expect(readme).toContain(`The \`dev\` stack idles at $${planCost(dev.plan, dev.config.region, costAssumptions(dev.config)).idleMonthlyUsd.toFixed(2)} a month`);
+describe("the tables in docs/ that state what the code decides", () => {
+  it("are what tools/doc-tables.ts generates: the policy rules (docs/security.md), group 140's and dev's cost (docs/monitoring.md)", async () => {
+    expect(await staleTables(), `regenerate with ${regenerate}`).toEqual([]);
+  });
+
+  it("list every rule with its reason, reference and level, and the estimate's totals", async () => {
+    const security = fs.readFileSync(path.join(REPO_ROOT, "docs", "security.md"), "utf8");
+    for (const rule of RULES) expect(security).toContain(`| \`${rule.name}\` | ${rule.why} | ${rule.reference ?? "—"} | ${rule.level} |`);
+    const g140 = await planFile("group-140");
+    const cost = planCost(g140.plan, g140.config.region, costAssumptions(g140.config));
+    expect(fs.readFileSync(path.join(REPO_ROOT, "docs", "monitoring.md"), "utf8")).toContain(`**idle $${cost.idleMonthlyUsd.toFixed(2)} / month, active $${cost.activeHourlyUsd.toFixed(2)} / hour**`);
+  });
+
+  it("go stale when the code changes: a block that differs is named", () => {
+    const page = "intro\n<!-- begin generated: t (npm run doc-tables -- --write) -->\nold\n<!-- end generated: t -->\noutro\n";
+    expect(withBlock(page, "t", "new")).toBe(page.replace("old", "new"));
+    expect(withBlock(page, "t", "old")).toBe(page);
+    expect(() => withBlock("no markers", "t", "x")).toThrow(/no "<!-- begin generated: t/);
   });
 });
 
-describe("docs/security.md", () => {
-  it("has a row per policy rule with its reason, CIS/Checkov reference and level", async () => {
-    const { RULES } = await import("../policy/rules");
-    const readme = fs.readFileSync(path.join(REPO_ROOT, "docs", "security.md"), "utf8");
-    for (const rule of RULES) expect(readme).toContain(`| \`${rule.name}\` | ${rule.why} | ${rule.reference ?? "—"} | ${rule.level} |`);
-  });
-});

@@ -11,12 +11,13 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUCKETS, type ServiceConfig, type StackConfig } from "../config";
 import { bucketOfEnvName } from "../lib/wiring";
-import { REPO_ROOT, stackFiles, type Plan, type PlannedResource } from "../plan";
+import { stackFiles, type Plan, type PlannedResource } from "../plan";
 import { planFile } from "./helpers";
 import { envReads, serviceDirOf, serviceSources, type EnvReads } from "./python-env";
+import { REPO_ROOT } from "./repo";
 
 // Found, not listed: the root's stack files (dev, any a group adds) and the examples.
-const stacks = stackFiles().map((f) => f.stack);
+const stacks = stackFiles(REPO_ROOT).map((f) => f.stack);
 const SERVICES_ROOT = path.join(REPO_ROOT, "services");
 /** What Cloud Run sets in every container (its container runtime contract). */
 const CLOUD_RUN_SETS = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];

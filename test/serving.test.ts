@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { SecretValue } from "../config";
-import { planStackFile, stackFilePath, type PlannedResource, stackFiles } from "../plan";
-import { byName, planOf, problemsOf } from "./helpers";
+import { stackFilePath, type PlannedResource, stackFiles } from "../plan";
+import { byName, plannedStackFile, planOf, problemsOf } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
-const stacks = stackFiles().map((f) => f.stack);
+const stacks = stackFiles(REPO_ROOT).map((f) => f.stack);
 const SERVICE = "gcp:cloudrunv2/service:Service";
 const SERVICE_IAM = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember";
 
@@ -11,7 +12,7 @@ const container = (r: PlannedResource) => (r.inputs.template as any).containers[
 const envOf = (r: PlannedResource) => Object.fromEntries(container(r).envs.map((e: any) => [e.name, e.value ?? e.valueSource]));
 
 describe.each(stacks)("Cloud Run in Pulumi.%s.yaml", (stack) => {
-  const planned = planStackFile(stackFilePath(stack)).then((r) => {
+  const planned = plannedStackFile(stackFilePath(stack, REPO_ROOT)).then((r) => {
     if (!r.ok) throw new Error(r.problems.join("\n"));
     return r;
   });
@@ -49,7 +50,7 @@ describe.each(stacks)("Cloud Run in Pulumi.%s.yaml", (stack) => {
 
 describe("group 43", () => {
   it("gives the API 1Gi on port 8000 with probes on /health, the frontend 512Mi, and the frontend the API's real URL as BACKEND_URL", async () => {
-    const r = await planStackFile(stackFilePath("group-43"));
+    const r = await plannedStackFile(stackFilePath("group-43", REPO_ROOT));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const backend = byName(r.plan, "backend-service");
     const frontend = byName(r.plan, "frontend-service");
@@ -65,7 +66,7 @@ describe("group 43", () => {
   });
 
   it("lets the public API read models and create (never overwrite or delete) predictions, on the buckets, and nothing else", async () => {
-    const r = await planStackFile(stackFilePath("group-43"));
+    const r = await plannedStackFile(stackFilePath("group-43", REPO_ROOT));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const grants = r.plan.resources
       .filter((x) => x.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && String(x.inputs.member).includes("g43-backend@"))
@@ -78,7 +79,7 @@ describe("group 43", () => {
   });
 
   it("exports every URL, every image digest and a curl line for each public service's ready path", async () => {
-    const r = await planStackFile(stackFilePath("group-43"));
+    const r = await plannedStackFile(stackFilePath("group-43", REPO_ROOT));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const urls = r.plan.outputs.serviceUrls as Record<string, string>;
     expect(Object.keys(urls).sort()).toEqual(["backend", "frontend"]);
@@ -90,7 +91,7 @@ describe("group 43", () => {
 
 describe("the dev stack", () => {
   it("shows both cases: a private backend only the frontend may call, a public frontend given its URL, a public monitor", async () => {
-    const r = await planStackFile(stackFilePath("dev"));
+    const r = await plannedStackFile(stackFilePath("dev", REPO_ROOT));
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const invokers = (key: string) => r.plan.resources.filter((x) => x.type === SERVICE_IAM && x.parent === key).map((x) => x.inputs.member);
     expect(invokers("backend")).toEqual(["serviceAccount:dev-frontend@my-mlops-project.iam.gserviceaccount.com"]);

@@ -1,12 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareInventory, inventoryOf, planStackFile, projectDirOf, readGolden, regenerateCommand, REPO_ROOT, stackFilePath, stackFiles } from "../plan";
+import { projectDirOf, stackFilePath, stackFiles } from "../plan";
+import { compareInventory, goldenStacks, inventoryOf, readGolden, regenerateCommand } from "../tools/golden";
+import { plannedStackFile } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 // Found, not listed: a stack file a group adds beside Pulumi.yaml is planned and checked like the others.
-const files = stackFiles();
+const files = stackFiles(REPO_ROOT);
 /** The reviewed goldens belong to this repository's dev stack and the examples, not to stacks groups add. */
-const hasGolden = (f: (typeof files)[number]) => f.example || f.stack === "dev";
+const hasGolden = (f: (typeof files)[number]) => goldenStacks().includes(f.stack);
 
 describe("the stack files in the repository", () => {
   it("include the dev stack at the root and the seed groups' examples", () => {
@@ -17,13 +20,13 @@ describe("the stack files in the repository", () => {
   describe.each(files.map((f) => [path.relative(REPO_ROOT, f.file), f] as const))("%s", (_, f) => {
     const { stack, file } = f;
     it("validates and plans", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(`invalid config:\n${result.problems.join("\n")}`);
       expect(result.plan.resources.length).toBeGreaterThan(0);
     });
 
     it.runIf(hasGolden(f))("matches its reviewed golden inventory", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(`invalid config:\n${result.problems.join("\n")}`);
       const golden = readGolden(stack);
       if (!golden) throw new Error(`no golden inventory; create it with: ${regenerateCommand(stack)}`);
@@ -34,7 +37,7 @@ describe("the stack files in the repository", () => {
     });
 
     it("builds every image from a context with a .dockerignore, so nothing stray reaches the builder", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(result.problems.join("\n"));
       for (const r of result.plan.resources.filter((r) => r.type === "docker:index/image:Image")) {
         const context = (r.inputs.build as { context: string }).context;
@@ -43,7 +46,7 @@ describe("the stack files in the repository", () => {
     });
 
     it("labels every resource that takes labels with its group, stack and managed-by", async () => {
-      const result = await planStackFile(file);
+      const result = await plannedStackFile(file);
       if (!result.ok) throw new Error(result.problems.join("\n"));
       for (const r of result.plan.resources) {
         // A notification channel's `labels` configure the channel; its resource labels are userLabels.
@@ -57,17 +60,21 @@ describe("the stack files in the repository", () => {
 });
 
 describe("the golden comparison", () => {
-  it("fails on a changed value, a missing resource, a wrong count and a resource that must be absent", async () => {
-    const result = await planStackFile(stackFilePath("dev"));
+  it("fails on a changed value, a missing resource, a wrong count, a value that must be absent, a grant or protection gained or lost", async () => {
+    const result = await plannedStackFile(stackFilePath("dev", REPO_ROOT));
     if (!result.ok) throw new Error(result.problems.join("\n"));
     const actual = inventoryOf(result.plan);
+    const [firstGrant, ...otherGrants] = actual.iam;
+    const { "buckets-data": data, ...otherProtected } = actual.protected;
     const problems = compareInventory(
       {
         counts: { "gcp:projects/service:Service": 99, "gcp:compute/instance:Instance": 0 },
+        protected: { ...otherProtected, "apis-storage": "mlops:project:Services$gcp:projects/service:Service" },
+        iam: [...otherGrants, "allUsers roles/owner on projects my-mlops-project"],
         values: {
-          "apis-storage": { inputs: { disableOnDestroy: true } },
-          "no-such-resource": { type: "gcp:storage/bucket:Bucket" },
-          "apis-iam": { inputs: { service: "__missing__" } },
+          "apis-storage": { disableOnDestroy: true },
+          "no-such-resource": { name: "x" },
+          "apis-iam": { service: "__missing__" },
         },
         outputs: {},
       },
@@ -75,9 +82,13 @@ describe("the golden comparison", () => {
     );
     expect(problems).toEqual([
       `counts.gcp:projects/service:Service: expected 99, got ${actual.counts["gcp:projects/service:Service"]}`,
-      "values.apis-storage.inputs.disableOnDestroy: expected true, got false",
-      'values.no-such-resource: expected {"type":"gcp:storage/bucket:Bucket"}, got undefined',
-      'values.apis-iam.inputs.service: expected absent, got "iam.googleapis.com"',
+      "protected: missing apis-storage (mlops:project:Services$gcp:projects/service:Service)",
+      `protected: unexpected buckets-data (${data})`,
+      "iam: missing allUsers roles/owner on projects my-mlops-project",
+      `iam: unexpected ${firstGrant}`,
+      "values.apis-storage.disableOnDestroy: expected true, got false",
+      'values.no-such-resource: expected {"name":"x"}, got undefined',
+      'values.apis-iam.service: expected absent, got "iam.googleapis.com"',
     ]);
   });
 });

@@ -4,6 +4,7 @@
  * as Pulumi's dependency graph does, must reach nothing an Owner manages and no API.
  */
 import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./repo";
 import { stackFiles, type Plan } from "../plan";
 import { ownerReason } from "../tools/needs-owner";
 import { dependentsClosure, teardownTargets, type ExportedResource } from "../tools/teardown-targets";
@@ -30,7 +31,7 @@ function exportOf(plan: Plan): ExportedResource[] {
   ];
 }
 
-const examples = stackFiles().filter((f) => f.example).map((f) => f.stack);
+const examples = stackFiles(REPO_ROOT).filter((f) => f.example).map((f) => f.stack);
 
 describe.each(examples)("Pulumi.%s.yaml, protectData off: the teardown", (stack) => {
   const planned = planFileWith(stack, (raw) => ({ ...raw, "mlops:protectData": false }));

@@ -112,7 +112,9 @@ describe("npm run train", () => {
     expect(await main(["--outputs", file], stub([]).deps, sink, sink)).toBe(2);
     expect(err).toContain("the stack has no trainingJob output");
     expect(await main([], stub([]).deps, sink, sink)).toBe(2);
-    expect(err).toContain("usage: mlops-gcp-stack train --stack NAME | --outputs FILE");
+    expect(err).toContain("mlops-gcp-stack train: give exactly one of --stack NAME, --outputs FILE (mlops-gcp-stack train --help)\n");
+    expect(await main(["--outputs", "/nonexistent.json"], stub([]).deps, sink, sink)).toBe(2);
+    expect(err).toContain("mlops-gcp-stack train: --outputs: cannot read /nonexistent.json as the JSON of pulumi stack output --json (ENOENT)");
   });
 
   it("hands the client libraries messages their own protos accept, Durations as seconds", async () => {
@@ -161,7 +163,7 @@ describe("the train workflow (the template's) and the package command it runs", 
     } finally {
       process.stderr.write = saved;
     }
-    expect(err).toContain("usage: mlops-gcp-stack train --stack NAME | --outputs FILE");
+    expect(err).toBe("mlops-gcp-stack train: give exactly one of --stack NAME, --outputs FILE (mlops-gcp-stack train --help)\n");
     expect(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts.train).toBe("tsx tools/train.ts");
     expect(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.build.json"), "utf8")).toContain('"tools/train.ts"');
   });

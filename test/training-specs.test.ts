@@ -5,16 +5,17 @@ import type { TrainingJobOutput } from "../lib/train/run";
 import { stackFilePath, stackFiles } from "../plan";
 import { planFile, planOf } from "./helpers";
 import { checkSpec, loadType } from "./proto-check";
+import { REPO_ROOT } from "./repo";
 
 const BATCH_JOB = loadType("google/cloud/batch/v1/job.proto", "google.cloud.batch.v1.Job");
 const CUSTOM_JOB_SPEC = loadType("google/cloud/aiplatform/v1/custom_job.proto", "google.cloud.aiplatform.v1.CustomJobSpec");
 const CUSTOM_JOB = loadType("google/cloud/aiplatform/v1/custom_job.proto", "google.cloud.aiplatform.v1.CustomJob");
 
 /** Example stacks that train, by the engine that runs them. */
-const TRAINING_STACKS = stackFiles()
+const TRAINING_STACKS = stackFiles(REPO_ROOT)
   .map((f) => f.stack)
   .filter((stack) => {
-    const file = readStackFile(stackFilePath(stack));
+    const file = readStackFile(stackFilePath(stack, REPO_ROOT));
     const parsed = file.ok ? parseStackConfig(file.raw, stack) : undefined;
     return parsed?.ok && parsed.config.training !== undefined;
   });

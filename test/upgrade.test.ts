@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { planStackFile, readGolden, stackFiles, type Inventory } from "../plan";
-
-type Entry = { type: string; parent: string; protect?: boolean };
-
-/** A resource's identity in Pulumi's URN: its type chain through its parents, and its name. */
-function urnOf(name: string, entries: Record<string, Entry>): string {
-  const chain: string[] = [];
-  for (let at: string | undefined = name; at && entries[at]; at = entries[at].parent) chain.unshift(entries[at].type);
-  return `${chain.join("$")}::${name}`;
-}
+import { stackFiles } from "../plan";
+import { readGolden, type Inventory } from "../tools/golden";
+import { plannedStackFile } from "./helpers";
+import { REPO_ROOT } from "./repo";
 
 // An upgrade of the package must never lose a protected resource: every protected resource of a reviewed
 // golden keeps its URN (type, name and parents), or a resource of the program names it in `aliases` (read
@@ -21,22 +15,29 @@ const MAY_MOVE: Record<string, string> = {
   "github-deploy-actas-trainer": "0.3.0: ci-train acts as the trainer, ci-deploy no longer (github-train-actas-trainer)",
 };
 
-describe.each(stackFiles().filter((f) => f.example && readGolden(f.stack)))("upgrading $stack", ({ stack, file }) => {
+const urn = (name: string, typeChain: string) => `${typeChain}::${name}`;
+
+describe.each(stackFiles(REPO_ROOT).filter((f) => f.example && readGolden(f.stack)))("upgrading $stack", ({ stack, file }) => {
   it("keeps the URN of every protected resource of its reviewed golden", async () => {
-    const golden = readGolden(stack) as Inventory;
-    const before = golden.values as Record<string, Entry>;
-    const result = await planStackFile(file);
+    const before = (readGolden(stack) as Inventory).protected;
+    const result = await plannedStackFile(file);
     if (!result.ok) throw new Error(result.problems.join("\n"));
-    const now: Record<string, Entry> = Object.fromEntries(result.plan.resources.map((r) => [r.name, { type: r.type, parent: r.parent, protect: r.protect }]));
-    const current = new Set(result.plan.resources.map((r) => urnOf(r.name, now)));
+    const chainOf = (name: string) => typeChainOf(name, result.plan.resources);
+    const current = new Set(result.plan.resources.map((r) => urn(r.name, chainOf(r.name))));
     // An alias keeps the resource's type and parent and names its old name.
-    const aliased = new Set(result.plan.resources.flatMap((r) => (r.aliases ?? []).map((old) => `${urnOf(r.name, now).replace(/::[^:]+$/, "")}::${old}`)));
-    const protectedBefore = Object.keys(before).filter((name) => before[name].protect);
-    expect(protectedBefore.length).toBeGreaterThan(0);
-    const lost = protectedBefore.map((name) => urnOf(name, before)).filter((urn) => !current.has(urn));
-    const unaliased = lost.filter((urn) => !aliased.has(urn));
+    const aliased = new Set(result.plan.resources.flatMap((r) => (r.aliases ?? []).map((old) => urn(old, chainOf(r.name)))));
+    expect(Object.keys(before).length).toBeGreaterThan(0);
+    const lost = Object.entries(before).map(([name, chain]) => urn(name, chain)).filter((u) => !current.has(u));
+    const unaliased = lost.filter((u) => !aliased.has(u));
     expect(unaliased, "protected resources whose URN changed with no alias (Pulumi would refuse to delete them)").toEqual([]);
-    expect(lost.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)).filter((name) => !MAY_MOVE[name]), "protected resources that moved without a reviewed reason").toEqual([]);
+    expect(lost.map((u) => u.slice(u.lastIndexOf("::") + 2)).filter((name) => !MAY_MOVE[name]), "protected resources that moved without a reviewed reason").toEqual([]);
     for (const r of result.plan.resources.filter((x) => x.aliases?.length)) expect(r.protect, `${r.name} replaces a protected resource: it must not be protected itself`).toBe(false);
   });
 });
+
+/** The types of a resource and its parents, outermost first: its URN without the stack and project. */
+function typeChainOf(name: string, resources: Array<{ name: string; type: string; parent: string }>): string {
+  const chain: string[] = [];
+  for (let r = resources.find((x) => x.name === name); r; r = resources.find((x) => x.name === r?.parent)) chain.unshift(r.type);
+  return chain.join("$");
+}

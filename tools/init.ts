@@ -7,9 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { PROCESS_IO, runAsProcess, runCommand, UsageError, type Command, type Io } from "./command";
 
-const USAGE = "usage: mlops-gcp-stack init [--dir infra] [--root REPOSITORY_FOLDER]";
 const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "Pulumi.starter.yaml"];
 
 /** The package's own folder (with template/ and package.json), from source or from dist/. */
@@ -45,19 +44,28 @@ function layout(dir: string, version: string): Laid[] {
   return [...files, ...workflows, ...scripts, ["dockerignore", ".dockerignore", same]];
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ args: argv, options: { dir: { type: "string", default: "infra" }, root: { type: "string", default: "." } } }).values;
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+export const command: Command = {
+  name: "init",
+  usage: ["[--dir infra] [--root REPOSITORY_FOLDER]"],
+  about: [
+    "Lays the template into a repository (--root, default the current folder): the Pulumi project into --dir,",
+    "the workflows into .github/workflows, the scripts they call into .github/scripts, a .dockerignore at the",
+    "root. A file that exists is kept, never overwritten.",
+  ].join("\n"),
+  options: { dir: { type: "string", default: "infra" }, root: { type: "string", default: "." } },
+  exits: { 0: "laid out (the files it kept are listed)" },
+  run: ({ values }, io) => init(values as { dir: string; root: string }, io),
+};
+
+export function main(argv: string[], io: Io = PROCESS_IO): number | Promise<number> {
+  return runCommand(command, argv, io);
+}
+
+function init(args: { dir: string; root: string }, io: Io): number {
   const dir = path.posix.normalize(args.dir.replace(/\\/g, "/"));
   // Plain path characters only: DIR is written unquoted into the workflows' YAML.
   if (path.isAbsolute(dir) || dir.startsWith("..") || !/^[\w./-]+$/.test(dir)) {
-    process.stderr.write(`--dir: "${args.dir}" must be a folder inside the repository (letters, digits, . _ - /), such as infra\n${USAGE}\n`);
-    return 2;
+    throw new UsageError(`--dir: "${args.dir}" must be a folder inside the repository (letters, digits, . _ - /), such as infra`);
   }
   const root = packageRoot();
   const version = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
@@ -67,12 +75,12 @@ export async function main(argv: string[]): Promise<number> {
     const text = transform(fs.readFileSync(path.join(root, "template", source), "utf8"));
     try {
       fs.writeFileSync(file, text, { flag: "wx", mode });
-      process.stdout.write(`wrote   ${target}\n`);
+      io.out(`wrote   ${target}\n`);
     } catch {
-      process.stdout.write(`kept    ${target} (exists; compare it with template/${source} of mlops-gcp-stack ${version})\n`);
+      io.out(`kept    ${target} (exists; compare it with template/${source} of mlops-gcp-stack ${version})\n`);
     }
   }
-  process.stdout.write(
+  io.out(
     [
       "",
       "next:",
@@ -84,3 +92,4 @@ export async function main(argv: string[]): Promise<number> {
   );
   return 0;
 }
+if (require.main === module) void runAsProcess(main);

@@ -1,13 +1,13 @@
 /**
- * `tsx tools/needs-owner.ts --stack S FILE` reads the JSON of `pulumi preview --json` and fails, with one
+ * `mlops-gcp-stack needs-owner --stack S FILE` reads the JSON of `pulumi preview --json` and fails, with one
  * line naming the command to run by hand, when the change touches what CI may not change: service accounts,
  * their IAM, workload identity federation, the CI accounts' own grants, team grants, the creation of a
  * bucket, secret or registry (ci-deploy holds admin on the existing ones only), or a budget. Exit 0: CI may apply it;
  * 1: an Owner must run `pulumi up` once; 2: the file is not a preview.
  */
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { PROJECT_IAM_ADMIN } from "../components/ci-access";
+import { lineIo, runAsProcess, runCommand, UsageError, type Command } from "./command";
 
 const PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember";
 
@@ -65,26 +65,40 @@ export function ownerMessage(stack: string, changes: string[]): string {
   return `::error title=${stack} needs an Owner::This change needs the Owner role (${shown.join(", ")}); someone with Owner runs \`pulumi up --stack ${stack}\` once from a laptop, then re-runs this workflow.`;
 }
 
+export const command: Command = {
+  name: "needs-owner",
+  usage: ["--stack STACK PREVIEW.json"],
+  about: [
+    "Reads PREVIEW.json (what pulumi preview --json printed) and fails with one line naming the command to run",
+    "by hand when the change needs the Owner role: service accounts and their IAM, federation, the CI accounts'",
+    "grants, team grants, a new bucket, secret or registry. The deploy and pause workflows call it (up.sh).",
+  ].join("\n"),
+  options: { stack: { type: "string" } },
+  positionals: ["PREVIEW.json"],
+  exits: { 0: "ci-deploy may apply the change", 1: "the change needs an Owner (one ::error line)" },
+  run: ({ values, positionals }, io) => check(String(values.stack ?? ""), positionals[0], (line) => io.out(`${line}\n`)),
+};
+
 export function main(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { stack: { type: "string" } }, allowPositionals: true });
-  if (!values.stack || positionals.length !== 1) {
-    out("usage: mlops-gcp-stack needs-owner --stack STACK PREVIEW.json   (the output of pulumi preview --json)");
-    return 2;
-  }
+  return runCommand(command, argv, lineIo(out)) as number;
+}
+
+function check(stack: string, file: string, out: (line: string) => void): number {
+  if (!stack) throw new UsageError("--stack STACK is required");
   let preview: { steps?: PreviewStep[] };
   try {
-    preview = JSON.parse(fs.readFileSync(positionals[0], "utf8"));
+    preview = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    out(`::error title=${values.stack}::cannot read the preview ${positionals[0]}: ${err instanceof Error ? err.message : String(err)}`);
+    out(`::error title=${stack}::cannot read the preview ${file}: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
   const changes = ownerChanges(preview);
   if (changes.length) {
-    out(ownerMessage(values.stack, changes));
+    out(ownerMessage(stack, changes));
     return 1;
   }
-  out(`${values.stack}: no change needs an Owner; ci-deploy applies it.`);
+  out(`${stack}: no change needs an Owner; ci-deploy applies it.`);
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void runAsProcess((argv) => main(argv));

@@ -8,20 +8,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { StackConfigSchema } from "../config";
 import { BUNDLED_GPUS, familyOf, GPU_TYPES, GPUS, type GpuType } from "../lib/gpus";
 import { planRaw } from "../plan";
+import { PROCESS_IO, runAsProcess, runCommand, UsageError, type Command, type Io } from "./command";
 import { readRoster, REQUIRED, type GroupSpec, type RosterRow } from "./roster";
 
-const USAGE = `usage: mlops-gcp-stack new-group --group N --project ID --repo OWNER/NAME --email ADDRESS [--email …]
-         [--repository-id ID --owner-id ID] [--region R] [--training vm|vertex|none] [--gpu TYPE]
-         [--backend-dockerfile PATH] [--frontend-dockerfile PATH] [--train-dockerfile PATH] [--course LABEL] [--out DIR]
-       mlops-gcp-stack new-group --roster FILE.csv [--course LABEL] [--out DIR]
-         (columns: group,project,repo,email,region,training,gpu[,repository_id,owner_id]; emails separated by ;)
-The ids pin the repository for good: gh api repos/OWNER/NAME --jq '.id, .owner.id'
-Dockerfile paths are relative to the group's infra/ folder (the Pulumi project), e.g. ../dockerfiles/api.dockerfile.`;
 
 /** The course template's layout, seen from the group's infra/ folder; the whole repository is the context. */
 const CONTEXT = "..";
@@ -30,14 +23,6 @@ const DEFAULT_COURSE = "dtu-02476";
 // Defaults come from the schema, so a generated file and a hand-written one agree.
 const DEFAULT_REGION = StackConfigSchema.shape["gcp:region"].parse(undefined);
 const DEFAULT_MACHINE = StackConfigSchema.shape["mlops:training"].parse({}).machineType;
-
-/** Where the command writes: the process's streams, or a test's buffers. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const PROCESS_IO: Io = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
 
 type Prepared = { ok: true; stack: string; text: string } | { ok: false; problems: string[] };
 
@@ -202,61 +187,56 @@ async function writeRoster(rows: RosterRow[], roster: string, course: string, ou
   return count.bad ? 2 : count.exists ? 1 : 0;
 }
 
+export const command: Command = {
+  name: "new-group",
+  usage: [
+    "--group N --project ID --repo OWNER/NAME --email ADDRESS [--email …]\n" +
+      "         [--repository-id ID --owner-id ID] [--region R] [--training vm|vertex|none] [--gpu TYPE]\n" +
+      "         [--backend-dockerfile PATH] [--frontend-dockerfile PATH] [--train-dockerfile PATH] [--course LABEL] [--out DIR]",
+    "--roster FILE.csv [--course LABEL] [--out DIR]\n" +
+      "         (columns: group,project,repo,email,region,training,gpu[,repository_id,owner_id]; emails separated by ;)",
+  ],
+  about: [
+    "Writes Pulumi.group-N.yaml (one per row with --roster), each validated and planned offline before it is",
+    "written; an existing file is never overwritten.",
+    "The ids pin the repository for good: gh api repos/OWNER/NAME --jq '.id, .owner.id'",
+    "Dockerfile paths are relative to the group's infra/ folder (the Pulumi project), e.g. ../dockerfiles/api.dockerfile.",
+  ].join("\n"),
+  options: {
+    group: { type: "string" },
+    project: { type: "string" },
+    repo: { type: "string" },
+    region: { type: "string" },
+    training: { type: "string" },
+    gpu: { type: "string" },
+    email: { type: "string", multiple: true },
+    "backend-dockerfile": { type: "string" },
+    "frontend-dockerfile": { type: "string" },
+    "train-dockerfile": { type: "string" },
+    "repository-id": { type: "string" },
+    "owner-id": { type: "string" },
+    roster: { type: "string" },
+    course: { type: "string", default: DEFAULT_COURSE },
+    out: { type: "string" },
+  },
+  exits: { 0: "every file written (or already there, unchanged)", 1: "a file exists with other content; it is kept" },
+  run: ({ values }, io) => run(values as Record<string, string | undefined> & { email?: string[]; course: string }, io),
+};
+
 /** Runs the command with `argv` (the arguments after `--`), writing through `io`; returns the exit code. */
-export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        group: { type: "string" },
-        project: { type: "string" },
-        repo: { type: "string" },
-        region: { type: "string" },
-        training: { type: "string" },
-        gpu: { type: "string" },
-        email: { type: "string", multiple: true },
-        "backend-dockerfile": { type: "string" },
-        "frontend-dockerfile": { type: "string" },
-        "train-dockerfile": { type: "string" },
-        "repository-id": { type: "string" },
-        "owner-id": { type: "string" },
-        roster: { type: "string" },
-        course: { type: "string", default: DEFAULT_COURSE },
-        out: { type: "string", default: process.cwd() },
-        help: { type: "boolean", default: false },
-      },
-    }).values;
-  } catch (err) {
-    io.err(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  const { roster, course, out, help: _help, "repository-id": repositoryId, "owner-id": ownerId, ...rest } = values;
+export function main(argv: string[], io: Io = PROCESS_IO): number | Promise<number> {
+  return runCommand(command, argv, io);
+}
+
+function run(values: Record<string, string | undefined> & { email?: string[]; course: string }, io: Io): Promise<number> {
+  const { roster, course, out = process.cwd(), "repository-id": repositoryId, "owner-id": ownerId, ...rest } = values;
   const single: GroupSpec = { ...rest, ...(repositoryId && { repository_id: repositoryId }), ...(ownerId && { owner_id: ownerId }) };
-  if (!fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
-    io.err(`--out: "${out}" is not a directory\n`);
-    return 2;
-  }
+  if (!fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--out: "${out}" is not a directory`);
   if (roster) {
-    if (Object.keys(single).length) {
-      io.err(`--roster takes the groups from the file; drop ${Object.keys(single).map((k) => `--${k}`).join(", ")}\n${USAGE}\n`);
-      return 2;
-    }
+    if (Object.keys(single).length) throw new UsageError(`--roster takes the groups from the file; drop ${Object.keys(single).map((k) => `--${k}`).join(", ")}`);
     return newGroups(roster, course, out, io);
   }
   return newGroup(single, course, out, io);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`new-group failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) void runAsProcess((argv) => main(argv));

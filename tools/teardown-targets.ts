@@ -1,5 +1,5 @@
 /**
- * `tsx tools/teardown-targets.ts --stack S EXPORT.json` reads `pulumi stack export` and prints the URNs the
+ * `mlops-gcp-stack teardown-targets --stack S EXPORT.json` reads `pulumi stack export` and prints the URNs the
  * hand-run teardown workflow destroys (`pulumi destroy --target … --target-dependents`): every cloud resource
  * CI manages, data included, but not the APIs, identities, federation, CI grants and team grants, which stay
  * or only an Owner removes. It refuses (exit 1, one line) when the dependents of its targets would reach one
@@ -7,7 +7,7 @@
  * file must say `mlops:protectData: false`, and deploy must have applied it, first.
  */
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
+import { lineIo, runAsProcess, runCommand, UsageError, type Command } from "./command";
 import { ownerReason } from "./needs-owner";
 
 /** A resource of `pulumi stack export` as far as this reads it. */
@@ -81,14 +81,34 @@ export function teardownTargets(stack: string, resources: ExportedResource[]): T
   return { ok: true, urns: targets.map((r) => r.urn) };
 }
 
+export const command: Command = {
+  name: "teardown-targets",
+  usage: ["--stack STACK EXPORT.json"],
+  about: [
+    "Reads EXPORT.json (what pulumi stack export printed) and prints, one a line, the URNs a teardown destroys:",
+    "every cloud resource CI manages, data included, but not identities, federation, CI or team grants. The",
+    "teardown workflow calls it (teardown.sh).",
+  ].join("\n"),
+  options: { stack: { type: "string" } },
+  positionals: ["EXPORT.json"],
+  exits: { 0: "the targets, one URN a line (none: nothing left)", 1: "the stack is still protected (one ::error line)" },
+  run: ({ values, positionals }, io) => targets(String(values.stack ?? ""), positionals[0], (line) => io.out(`${line}\n`)),
+};
+
 export function main(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { stack: { type: "string" } }, allowPositionals: true });
-  if (!values.stack || positionals.length !== 1) {
-    out("usage: mlops-gcp-stack teardown-targets --stack STACK EXPORT.json   (the output of pulumi stack export)");
+  return runCommand(command, argv, lineIo(out)) as number;
+}
+
+function targets(stack: string, file: string, out: (line: string) => void): number {
+  if (!stack) throw new UsageError("--stack STACK is required");
+  let exported: { deployment?: { resources?: ExportedResource[] } };
+  try {
+    exported = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    out(`::error title=${stack}::cannot read the stack export ${file}: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
-  const exported = JSON.parse(fs.readFileSync(positionals[0], "utf8")) as { deployment?: { resources?: ExportedResource[] } };
-  const result = teardownTargets(values.stack, exported.deployment?.resources ?? []);
+  const result = teardownTargets(stack, exported.deployment?.resources ?? []);
   if (!result.ok) {
     out(result.message);
     return 1;
@@ -97,4 +117,4 @@ export function main(argv: string[], out: (line: string) => void = (line) => pro
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void runAsProcess((argv) => main(argv));

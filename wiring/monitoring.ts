@@ -1,7 +1,7 @@
 /** Monitoring inputs: what the stack runs, the group's alert settings and its budget. */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { Monitoring, type WatchedService, type WatchedVm } from "../components/monitoring";
+import { Monitoring, type WatchedService } from "../components/monitoring";
 import type { ProjectServices } from "../components/project-services";
 import type { StackConfig } from "../config";
 
@@ -9,10 +9,10 @@ import type { StackConfig } from "../config";
 export function observability(
   config: StackConfig,
   apis: ProjectServices,
-  watched: { services: WatchedService[]; vm?: WatchedVm },
+  watched: { services: WatchedService[] },
 ): Monitoring {
   const { alerts, budget, project } = config;
-  const { services, vm } = watched;
+  const { services } = watched;
   const created = new Monitoring(
     "monitoring",
     {
@@ -23,12 +23,11 @@ export function observability(
       services,
       errorRatio: alerts.errorRatio,
       latencyP95Ms: alerts.latencyP95Ms,
-      training: vm && alerts.trainingHours ? { ...vm, alertHours: alerts.trainingHours } : undefined,
       budget: budget && { ...budget, projectNumber: gcp.organizations.getProjectOutput({ projectId: project }).number },
     },
     { dependsOn: [...apis.needIfEnabled("monitoring"), ...(budget ? apis.need("billingbudgets") : [])] },
   );
-  if ((services.length || vm) && !alerts.emails.length) {
+  if (services.length && !alerts.emails.length) {
     pulumi.log.warn("no alert email (mlops:alerts.emails): uptime checks and the dashboard exist, but no alert policy will notify anyone");
   }
   return created;

@@ -4,7 +4,6 @@ import { forType, T, type Props, type Rule } from "./rule";
 /** Resource types that take labels, and the field that holds them. */
 const LABELLED: Record<string, string> = {
   [T.bucket]: "labels",
-  [T.instance]: "labels",
   [T.run]: "labels",
   [T.repo]: "labels",
   "gcp:secretmanager/secret:Secret": "labels",

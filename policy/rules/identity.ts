@@ -56,12 +56,11 @@ export const IDENTITY_RULES: Rule[] = [
     why: "The Compute Engine default account is shared by everything in the project and often holds editor.",
     reference: "CIS 4.1, Checkov CKV_GCP_30",
     check: (r) => {
-      const what = is(r, T.instance) ? "VM" : is(r, T.run) ? "Cloud Run service" : undefined;
-      if (!what) return undefined;
+      if (!is(r, T.run)) return undefined;
       // Values not known yet in a preview throw inside the policy SDK, which then skips the check.
-      const email = is(r, T.instance) ? (r.props.serviceAccount as Props | undefined)?.email : (r.props.template as Props | undefined)?.serviceAccount;
-      if (email === undefined) return `${what} ${r.name} sets no service account, so it runs as the default compute account; give it its own`;
-      return DEFAULT_COMPUTE_ACCOUNT.test(String(email)) ? `${what} ${r.name} runs as the default compute account; give it its own` : undefined;
+      const email = (r.props.template as Props | undefined)?.serviceAccount;
+      if (email === undefined) return `Cloud Run service ${r.name} sets no service account, so it runs as the default compute account; give it its own`;
+      return DEFAULT_COMPUTE_ACCOUNT.test(String(email)) ? `Cloud Run service ${r.name} runs as the default compute account; give it its own` : undefined;
     },
   },
   {

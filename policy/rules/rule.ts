@@ -39,7 +39,6 @@ export interface Violation {
 /** The resource types more than one concern's rules look at. */
 export const T = {
   bucket: "gcp:storage/bucket:Bucket",
-  instance: "gcp:compute/instance:Instance",
   run: "gcp:cloudrunv2/service:Service",
   repo: "gcp:artifactregistry/repository:Repository",
   provider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { REPO_ROOT } from "../plan";
+import { REPO_ROOT } from "./repo";
+
 
 // A group adopts the stack by version: the packed package, the template laid into its own repository
 // (with its own Dockerfile), installed from the tarball and planned with the package's command line.
@@ -33,7 +34,7 @@ beforeAll(() => {
   const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], infra);
   if (install.status !== 0) throw new Error(`npm install failed: ${install.stderr}`);
   fs.copyFileSync(path.join(infra, "Pulumi.starter.yaml"), path.join(infra, "Pulumi.group-7.yaml"));
-}, 300_000);
+});
 
 // The work folder holds an installed node_modules: removing it takes longer than the default 10 s on a busy machine.
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }), 120_000);

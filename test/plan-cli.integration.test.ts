@@ -3,14 +3,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../plan";
+import { REPO_ROOT } from "./repo";
+
 
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 
 function plan(...args: string[]) {
-  const started = Date.now();
   const run = spawnSync(tsx, ["tools/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, ms: Date.now() - started };
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe("npm run plan", () => {
@@ -69,5 +69,32 @@ describe("npm run plan", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/Pulumi\.no-such-stack\.yaml: cannot read the stack file/);
     expect(missing.stdout).toBe("");
+  });
+});
+
+describe("a change to the code that breaks a rule", () => {
+  it("makes `npm run plan` exit 3 after printing the plan, with that rule's message", () => {
+    // A copy of the program with publicAccessPrevention removed from the buckets, run like `npm run plan`.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-policy-"));
+    for (const entry of fs.readdirSync(REPO_ROOT)) {
+      if (entry === ".git" || entry === "node_modules") continue;
+      fs.cpSync(path.join(REPO_ROOT, entry), path.join(copy, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const storage = path.join(copy, "components", "storage.ts");
+    const source = fs.readFileSync(storage, "utf8");
+    expect(source).toContain('publicAccessPrevention: "enforced",');
+    fs.writeFileSync(storage, source.replace('publicAccessPrevention: "enforced",', ""));
+
+    const run = spawnSync(tsx, ["tools/plan.ts", "--stack", "dev", "--json"], { cwd: copy, encoding: "utf8" });
+    expect(run.status).toBe(3);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.resources.length).toBeGreaterThan(0);
+    expect(doc.violations).toContainEqual({
+      policy: "bucket-public-access-prevention",
+      resource: "buckets-data",
+      level: "mandatory",
+      message: 'bucket buckets-data must set publicAccessPrevention: "enforced" (it is "unset")',
+    });
   });
 });
