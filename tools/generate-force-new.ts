@@ -320,8 +320,12 @@ function main(): void {
   };
   types[DOCKER_IMAGE] = { unparsed: "pulumi-docker's Image is built and pushed by the provider itself (no Terraform schema): any input change is treated as a rebuild, a replace" };
 
+  const sdkVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/gcp"];
+  const sdkTag = git(pulumiGcp, "tag", "--list", `v${sdkVersion}`).trim();
   const catalog = {
     _generated: GENERATED,
+    // The pinned SDK; when the mirror lacks its tag the catalog comes from the newest tag it has.
+    sdk: { package: "@pulumi/gcp", version: sdkVersion, tagInMirror: sdkTag !== "" },
     source: {
       repository: "hashicorp/terraform-provider-google-beta",
       tag,
