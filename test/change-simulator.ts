@@ -21,6 +21,8 @@ export interface Step {
   fields: string[];
   /** The inputs that force the replacement. */
   replacingFields?: string[];
+  /** Pulumi deletes the old resource before it creates the new one (a grant is absent in between). */
+  deleteBeforeReplace?: boolean;
   /** Replace or delete of a resource protected in the old state. */
   protected: boolean;
   /** Pulumi stops the update on this step. */
@@ -60,6 +62,7 @@ export const HOLDS_DATA = new Set([
 ]);
 
 interface CatalogType {
+  deleteBeforeReplace?: boolean;
   forceNew?: string[];
   conditional?: string[];
   opaque?: string[];
@@ -165,6 +168,7 @@ export function simulate(before: Plan | Inventory, after: Plan, options: Simulat
       action,
       fields: action === "replace" ? unique([...forcing, ...fields]) : fields,
       ...(action === "replace" && { replacingFields: forcing }),
+      ...(action === "replace" && TYPES[r.type]?.deleteBeforeReplace && { deleteBeforeReplace: true }),
       protected: action === "replace" && was.protect,
       refused: action === "replace" && was.protect && r.protect,
     };

@@ -4,6 +4,8 @@
  * the provider's ForceNew fields): no step Pulumi refuses, no protected resource replaced, nothing that holds
  * data deleted or replaced.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import packageJson from "../package.json";
 import catalog from "../lib/catalog/force-new.json";
@@ -197,6 +199,51 @@ describe.each(stacks)("Pulumi.%s.yaml on day two", (stack) => {
   });
 });
 
+/** The input properties of a TypeScript interface in a .d.ts text, with their declared types. */
+function interfaceProps(text: string, name: string, from = 0): Map<string, string> | undefined {
+  const start = text.indexOf(`interface ${name} {`, from);
+  if (start < 0) return undefined;
+  const body = text.slice(start, text.indexOf("\n    }\n", start) + 1 || undefined);
+  const end = body.search(/\n(export )?interface |\n}\n/);
+  const block = end > 0 ? body.slice(0, end) : body;
+  return new Map([...block.matchAll(/\n {4,8}(?:readonly )?([A-Za-z0-9_]+)\??: (.+)/g)].map((m) => [m[1], m[2]]));
+}
+
+const sdkText = new Map<string, string>();
+const read = (file: string): string => sdkText.get(file) ?? sdkText.set(file, fs.readFileSync(file, "utf8")).get(file)!;
+
+/** Whether a catalog path (dotted camelCase) is an input of the pinned SDK, nested blocks through inputs.d.ts. */
+function isSdkInput(type: string, field: string): boolean {
+  const [pkg, mod, resource] = type.split(":");
+  const module = mod.split("/")[0];
+  const root = path.join(__dirname, "..", "node_modules", "@pulumi", pkg);
+  const dir = module === "index" ? root : path.join(root, module);
+  const declaration = `export interface ${resource}Args {`;
+  const file = fs.readdirSync(dir).find((f) => f.endsWith(".d.ts") && read(path.join(dir, f)).includes(declaration));
+  if (!file) return false;
+  let props = interfaceProps(read(path.join(dir, file)), `${resource}Args`);
+  const segments = field.split(".");
+  for (const [i, segment] of segments.entries()) {
+    const declared = props?.get(segment);
+    if (declared === undefined) return false;
+    if (i === segments.length - 1) return true;
+    const ref = /inputs\.([a-z0-9]+)\.([A-Za-z0-9]+)/.exec(declared);
+    if (!ref) return false;
+    const inputs = read(path.join(root, "types", "input.d.ts"));
+    props = interfaceProps(inputs, ref[2], inputs.indexOf(`export declare namespace ${ref[1]} {`));
+  }
+  return false;
+}
+
+describe("the ForceNew catalog", () => {
+  const types = catalog.types as Record<string, { forceNew?: string[]; conditional?: string[] }>;
+  it.each(Object.keys(types).filter((t) => !t.startsWith("docker:")))("names inputs of the pinned SDK for %s", (type) => {
+    const fields = [...(types[type].forceNew ?? []), ...(types[type].conditional ?? [])];
+    expect(fields.length).toBeGreaterThan(0);
+    expect(fields.filter((f) => !isSdkInput(type, f))).toEqual([]);
+  });
+});
+
 describe("the change simulator", () => {
   const r = (name: string, type: string, inputs: Record<string, unknown>, more: Partial<Plan["resources"][number]> = {}) => ({ type, name, parent: "mlops-t", protect: false, inputs, dependsOn: [], ...more });
   const plan = (...resources: Plan["resources"]): Plan => ({ stack: "t", outputs: {}, resources });
@@ -242,6 +289,12 @@ describe("the change simulator", () => {
       ["new-name", "same", "old-name", false],
       ["bucket", "delete", null, true],
     ]);
+  });
+
+  it("takes a golden inventory as the old state", () => {
+    const golden = { counts: {}, outputs: {}, values: { "old-grant": { type: MEMBER, parent: "mlops-t", protect: true, inputs: { role: "roles/x" } } } };
+    const steps = simulate(golden, plan(r("old-grant", MEMBER, { role: "roles/y" })));
+    expect(steps.map((s) => [s.name, s.action, s.protected, s.refused, s.deleteBeforeReplace])).toEqual([["old-grant", "replace", true, false, true]]);
   });
 
   it("counts a secret input as changed only when told the values differ", () => {

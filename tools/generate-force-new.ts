@@ -139,6 +139,8 @@ function topLevel(blanked: string): string {
 interface Found {
   forceNew: string[];
   opaque: string[];
+  /** Every field path of the schema. */
+  all: string[];
 }
 
 /** A Go source file, and the same text with comments and literals blanked (for counting braces). */
@@ -171,6 +173,7 @@ function schemaMap(file: GoFile, open: number, prefix: string, find: FuncFinder,
     if (top[m.index!] !== '"') continue; // inside a nested literal
     const at = open + 1 + m.index! + m[0].length;
     const field = prefix + camel(m[1]);
+    found.all.push(field);
     if (file.blanked[at] === "{") {
       schemaEntry(file, at, field, find, found);
       continue;
@@ -210,9 +213,10 @@ function parseResource(file: GoFile, func: string, find: FuncFinder): Found & { 
   const top = topLevel(file.blanked.slice(open + 1, closing(file.blanked, open)));
   const schemaAt = /\bSchema:\s*map\[string\]\*schema\.Schema\s*\{/.exec(top);
   if (!schemaAt) throw new Error(`${func}: no literal Schema map`);
-  const found: Found = { forceNew: [], opaque: [] };
+  const found: Found = { forceNew: [], opaque: [], all: [] };
   schemaMap(file, open + 1 + schemaAt.index + schemaAt[0].length - 1, "", find, found);
-  return { ...found, conditional: customDiffForceNew(file.src) };
+  // CustomizeDiff may still name a field the schema no longer has (secret's replication.automatic).
+  return { ...found, conditional: customDiffForceNew(file.src).filter((f) => found.all.includes(f)) };
 }
 
 /** Paths CustomizeDiff forces new in a file: `ForceNewIfChange("a_b", …)`, `diff.ForceNew("a.0.b")`. */
@@ -231,7 +235,7 @@ function customDiffForceNew(src: string): string[] {
 function parseVariable(file: GoFile, variable: string, find: FuncFinder): Found {
   const m = new RegExp(`\\nvar ${variable} = map\\[string\\]\\*schema\\.Schema\\s*\\{`).exec(file.src);
   if (!m) throw new Error(`var ${variable} not found`);
-  const found: Found = { forceNew: [], opaque: [] };
+  const found: Found = { forceNew: [], opaque: [], all: [] };
   schemaMap(file, m.index + m[0].length - 1, "", find, found);
   return found;
 }
@@ -304,7 +308,7 @@ function main(): void {
     if ("iamMember" in spec) {
       if (!new RegExp(`ResourceIamMember\\(\\s*${spec.iamMember}\\b`).test(file.src)) throw new Error(`${spec.file}: no ResourceIamMember(${spec.iamMember}, …)`);
       const parent = parseVariable(file, spec.iamMember, find);
-      found = { forceNew: [...base.forceNew, ...parent.forceNew], opaque: [...base.opaque, ...parent.opaque] };
+      found = { forceNew: [...base.forceNew, ...parent.forceNew], opaque: [...base.opaque, ...parent.opaque], all: [...base.all, ...parent.all] };
     } else found = parseResource(file, spec.func, find);
     const entry: TypeEntry = { terraform: spec.tf, file: `google-beta/${spec.file}`, forceNew: [...new Set(found.forceNew)].sort() };
     if (found.conditional?.length) entry.conditional = found.conditional;
