@@ -147,6 +147,9 @@ describe.each(stacks)("Pulumi.%s.yaml on day two", (stack) => {
     expectSafe(steps, after);
   });
 
+  // Red today: CI's roles follow the APIs training uses (components/project-services.ts deployRoles and
+  // previewRoles: compute and batch for vm, aiplatform for vertex) and are protected, so a switch deletes
+  // protected grants, which Pulumi refuses. Not yet assigned (reported with this test).
   it("switching training between a VM and Vertex AI replaces or deletes nothing kept", async () => {
     const before = await (hasTraining ? running(stack) : planWith(stack, "training added", edits.withTraining));
     const after = await planWith(stack, "training switched", (r) => edits.switchKind(hasTraining ? r : edits.withTraining(r)));
