@@ -131,7 +131,8 @@ export function replacingFields(type: string, fields: string[]): string[] {
  * old name). Refusals follow pulumi/pulumi's engine (pkg/resource/deploy): step_generator.go refuses a
  * replacement only when old and new are both protected ("we do allow unprotecting and replacing to happen in
  * a single update cycle, we don't look at old.Protect here": `if new.Protect && old.Protect`), and
- * step.go's DeleteStep refuses a delete of a protected resource (`if !s.replacing && s.old.Protect`).
+ * step.go's DeleteStep refuses a delete of a protected resource (`if !s.replacing && s.old.Protect`), in a
+ * preview too and before it looks at `deletedWith`, so `deletedWith` saves no protected resource.
  */
 export function simulate(before: Plan | Inventory, after: Plan, options: SimulateOptions = {}): Step[] {
   const old = entriesOf(before);
