@@ -26,7 +26,7 @@ export function createStack(config: StackConfig): StackOutputs {
   const needs = workloadNeeds(config, identities);
   const buckets = storageBuckets(config, { apis, suffix, needs });
   const registry = imageRegistry(config, { apis, identities });
-  const secrets = declaredSecrets(config, { apis, needs });
+  const secrets = declaredSecrets(config, { apis, needs, identities });
   ciManagedResources(ci, { buckets, registry, secrets }, config.region);
   const image = registryImages({ registryHost: registry.host, repositoryUrl: registry.imagePrefix, registry });
   const platform: Platform = { apis, identities, buckets, registry, secrets, image };

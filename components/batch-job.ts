@@ -8,6 +8,8 @@ export const BATCH_AGENT_ROLE = "roles/batch.agentReporter";
 export const PREEMPTED_EXIT_CODE = 50001;
 /** Retries of a preempted run; any other failure ends the run at once. */
 export const PREEMPTION_RETRIES = 2;
+/** The spec's maxRetryCount: a spot run may be preempted and is retried, an on-demand run never. */
+export const retriesOf = (spot: boolean): number => (spot ? PREEMPTION_RETRIES : 0);
 
 export interface BatchJobSpecArgs {
   machineType: string;
@@ -23,6 +25,7 @@ export interface BatchJobSpecArgs {
   /** `zones/Z` or `regions/R`. */
   locations: string[];
   image: string;
+  /** The container's `commands`: Batch appends them to the image's ENTRYPOINT, in place of its CMD. */
   args: string[];
   env: Record<string, string>;
   /** Env name → Secret Manager version resource name; Batch reads the value on the VM, the spec holds no value. */
@@ -43,7 +46,7 @@ export function batchJobSpec(a: BatchJobSpecArgs): object {
         taskSpec: {
           runnables: [{ displayName: "trainer", container: { imageUri: a.image, ...(a.args.length && { commands: a.args }) } }],
           maxRunDuration: `${a.maxRunHours * 3600}s`,
-          maxRetryCount: a.spot ? PREEMPTION_RETRIES : 0,
+          maxRetryCount: retriesOf(a.spot),
           // RETRY_TASK on these exit codes only: every other failure fails the run without a retry.
           lifecyclePolicies: a.spot ? [{ action: "RETRY_TASK", actionCondition: { exitCodes: [PREEMPTED_EXIT_CODE] } }] : [],
           environment: { variables: a.env, secretVariables: a.secrets },
@@ -97,7 +100,14 @@ export class BatchJob extends pulumi.ComponentResource {
   readonly specUri: pulumi.Output<string>;
 
   constructor(name: string, args: BatchJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    const cost = { machineType: args.machineType, gpus: args.accelerators ? [args.accelerators] : [], spot: args.spot, maxRunHours: args.maxRunHours };
+    const cost = {
+      machineType: args.machineType,
+      gpus: args.accelerators ? [args.accelerators] : [],
+      spot: args.spot,
+      maxRunHours: args.maxRunHours,
+      // What the worst case counts: each retry may run maxRunHours again.
+      maxRetryCount: retriesOf(args.spot),
+    };
     super("mlops:training:BatchJob", name, cost, opts);
     const child = { parent: this, dependsOn: opts?.dependsOn };
     const member = pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}`;

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_ACCESSOR } from "./secrets";
+import type { SecretRef } from "./secrets";
 
 export const INVOKER = "roles/run.invoker";
 /** Google's Managed Prometheus collector for Cloud Run (docs/design.md); resolved to a digest like any image. */
@@ -40,8 +40,8 @@ export interface CloudRunServiceArgs extends ServiceSettings {
   /** Members that may invoke a private service (the callers' service accounts). */
   invokers: Array<{ who: string; member: pulumi.Input<string> }>;
   labels: Record<string, string>;
-  /** Scrape a Prometheus endpoint with Google's Managed Prometheus sidecar. */
-  metrics?: { port: number; path: string; collectorImage: pulumi.Input<string> };
+  /** Scrape a Prometheus endpoint with Google's Managed Prometheus sidecar, configured by a secret (collectorConfig). */
+  metrics?: { collectorImage: pulumi.Input<string>; config: SecretRef };
   /** What the first revision needs (its API, bucket and secret grants, secret versions): the service waits for them. */
   needs: pulumi.Resource[];
 }
@@ -58,7 +58,7 @@ export class CloudRunService extends pulumi.ComponentResource {
   constructor(name: string, args: CloudRunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:serving:CloudRunService", name, {}, opts);
     const probe = args.healthPath ? { httpGet: { path: args.healthPath, port: args.port } } : undefined;
-    const collector = args.metrics ? this.collectorConfig(name, args, args.metrics) : undefined;
+    const collector = args.metrics ? this.collector(args.metrics) : undefined;
     this.service = new gcp.cloudrunv2.Service(
       `${name}-service`,
       {
@@ -115,34 +115,8 @@ export class CloudRunService extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url });
   }
 
-  /**
-   * The Managed Prometheus sidecar reads which endpoint to scrape from a RunMonitoring file; Cloud Run mounts
-   * files only from Secret Manager, so the file is a secret the service's own account may read.
-   */
-  private collectorConfig(name: string, args: CloudRunServiceArgs, metrics: NonNullable<CloudRunServiceArgs["metrics"]>) {
-    const config = [
-      "apiVersion: monitoring.googleapis.com/v1beta",
-      "kind: RunMonitoring",
-      "metadata:",
-      `  name: ${args.serviceName}`,
-      "spec:",
-      "  endpoints:",
-      `  - port: ${metrics.port}`,
-      `    path: ${metrics.path}`,
-      "    interval: 30s",
-      "",
-    ].join("\n");
-    const secret = new gcp.secretmanager.Secret(
-      `${name}-rungmp`,
-      { project: args.project, secretId: `${args.serviceName}-rungmp`, replication: { auto: {} }, labels: args.labels },
-      { parent: this, dependsOn: args.needs },
-    );
-    const version = new gcp.secretmanager.SecretVersion(`${name}-rungmp-version`, { secret: secret.id, secretData: config }, { parent: this });
-    const access = new gcp.secretmanager.SecretIamMember(
-      `${name}-rungmp-access`,
-      { project: args.project, secretId: secret.secretId, role: SECRET_ACCESSOR, member: pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}` },
-      { parent: this },
-    );
+  /** The Managed Prometheus sidecar, reading which endpoint to scrape from its config secret. */
+  private collector(metrics: NonNullable<CloudRunServiceArgs["metrics"]>) {
     return {
       container: {
         name: "collector",
@@ -151,8 +125,29 @@ export class CloudRunService extends pulumi.ComponentResource {
         dependsOns: ["app"],
         volumeMounts: [{ name: "rungmp-config", mountPath: "/etc/rungmp" }],
       },
-      volume: { name: "rungmp-config", secret: { secret: secret.secretId, items: [{ version: version.version, path: "config.yaml" }] } },
-      needs: [version, access],
+      volume: { name: "rungmp-config", secret: { secret: metrics.config.secret, items: [{ version: metrics.config.version, path: "config.yaml" }] } },
+      needs: metrics.config.waitFor,
     };
   }
+
+}
+
+/**
+ * The RunMonitoring file that tells the sidecar which endpoint to scrape. Cloud Run mounts files only from
+ * Secret Manager, so it is a secret of the stack (with the declared ones: kept through a pause, administered
+ * by ci-deploy), readable by the service's own account.
+ */
+export function collectorConfig(serviceName: string, metrics: { port: number; path: string }): string {
+  return [
+    "apiVersion: monitoring.googleapis.com/v1beta",
+    "kind: RunMonitoring",
+    "metadata:",
+    `  name: ${serviceName}`,
+    "spec:",
+    "  endpoints:",
+    `  - port: ${metrics.port}`,
+    `    path: ${metrics.path}`,
+    "    interval: 30s",
+    "",
+  ].join("\n");
 }

@@ -37,6 +37,8 @@ export interface GithubCiArgs extends RepositoryPin {
   previewRoles: string[];
   /** Project roles that let `pulumi up` manage what the stack manages (storage and secrets come per resource). */
   deployRoles: string[];
+  /** Those of the preview and deploy roles that every stack needs; the others follow the stack file (its APIs). */
+  foundationRoles: string[];
   /** Runtime accounts the deploy account deploys workloads as (serviceAccountUser on each, never project-wide). */
   runtimeAccounts: Record<string, pulumi.Input<string>>;
   /** The Pulumi state bucket, when the stack knows it: read-write for deploy, read-only for preview. */
@@ -158,8 +160,14 @@ export class GithubCi extends pulumi.ComponentResource {
   }
 
   private grantProjectRoles(args: GithubCiArgs): void {
+    // A role that follows the stack file (training's kind, services, secrets) is not protected: the stack file
+    // can take it away, and protection would make Pulumi refuse that change.
     const grant = (who: "preview" | "deploy", account: gcp.serviceaccount.Account, role: string) =>
-      new gcp.projects.IAMMember(`${this.name}-${who}-${role.split("/")[1]}`, { project: args.project, role, member: account.member }, this.kept);
+      new gcp.projects.IAMMember(
+        `${this.name}-${who}-${role.split("/")[1]}`,
+        { project: args.project, role, member: account.member },
+        { ...this.kept, protect: this.kept.protect && args.foundationRoles.includes(role) },
+      );
     for (const role of args.previewRoles) grant("preview", this.previewAccount, role);
     for (const role of args.deployRoles.filter((r) => r !== PROJECT_IAM_ADMIN)) grant("deploy", this.deployAccount, role);
     if (!args.deployRoles.includes(PROJECT_IAM_ADMIN)) return;
@@ -202,10 +210,11 @@ export class GithubCi extends pulumi.ComponentResource {
       { project: args.project, role: role.name, member: this.trainAccount.member },
       { ...opts, aliases: [{ name: `${this.name}-deploy-${predefined}` }] },
     );
+    // Until 0.3.0 ci-deploy could act as the trainer: the alias hands that grant to ci-train by a replacement.
     new gcp.serviceaccount.IAMMember(
       `${this.name}-train-actas-trainer`,
       { serviceAccountId: trainerAccount, role: "roles/iam.serviceAccountUser", member: this.trainAccount.member },
-      opts,
+      { ...opts, aliases: [{ name: `${this.name}-deploy-actas-trainer` }] },
     );
   }
 

@@ -108,12 +108,15 @@ export class Monitoring extends pulumi.ComponentResource {
     super("mlops:observability:Monitoring", name, {}, opts);
     const child: ChildOptions = (dependsOn = []) => ({ parent: this, dependsOn: [...((opts?.dependsOn as pulumi.Resource[]) ?? []), ...dependsOn] });
 
+    // Keyed by the address, so removing one renames no other. Up to 0.2.0 they were keyed by position: the
+    // alias carries a deployed channel over on the first up of this version (with the list as deployed); after
+    // it Pulumi finds each channel under its own name first and no state answers to an old name any more.
     this.channels = args.emails.map(
       (email, i) =>
         new gcp.monitoring.NotificationChannel(
-          `${name}-email-${i}`,
+          channelName(name, email),
           { project: args.project, type: "email", displayName: `mlops alerts: ${email}`, labels: { email_address: email }, userLabels: args.labels },
-          child(),
+          { ...child(), aliases: [{ name: `${name}-email-${i}` }] },
         ),
     );
     const channelNames = this.channels.map((c) => c.name);
@@ -142,6 +145,9 @@ export class Monitoring extends pulumi.ComponentResource {
     this.registerOutputs({ dashboard: this.dashboard?.id });
   }
 }
+
+/** The logical name of an address's channel: the address itself (case aside), which no other entry shares. */
+export const channelName = (monitoring: string, email: string): string => `${monitoring}-email-${email.toLowerCase()}`;
 
 /**
  * A service's alerts: down (an uptime check of its ready path, else its health path, for public services
@@ -239,11 +245,12 @@ function dashboard(name: string, args: MonitoringArgs, child: ChildOptions): gcp
     `${name}-dashboard`,
     {
       project: args.project,
-      dashboardJson: JSON.stringify({
-        displayName: `mlops ${args.labels.stack ?? args.project}`,
-        mosaicLayout: { columns: 12, tiles: charts.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
-        labels: {},
-      }),
+      dashboardJson: JSON.stringify(
+        withoutDefaults({
+          displayName: `mlops ${args.labels.stack ?? args.project}`,
+          mosaicLayout: { columns: 12, tiles: charts.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
+        }),
+      ),
     },
     child([...args.services.map((s) => s.resource), ...(args.training ? [args.training.resource] : [])]),
   );
@@ -265,6 +272,21 @@ function budget(name: string, project: string, b: NonNullable<MonitoringArgs["bu
     child(),
   );
 }
+
+/**
+ * JSON as the Monitoring API returns it: proto3 JSON leaves out every field at its default (0, "", false,
+ * [] and {}; https://protobuf.dev/programming-guides/json/), and the provider diffs dashboardJson against
+ * what it reads back, so a default written here is a diff on every preview (terraform-provider-google#16173).
+ */
+export function withoutDefaults(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDefaults);
+  if (!value || typeof value !== "object") return value;
+  const kept = Object.entries(value).map(([k, v]) => [k, withoutDefaults(v)] as const).filter(([, v]) => !isDefault(v));
+  return Object.fromEntries(kept);
+}
+
+const isDefault = (v: unknown): boolean =>
+  v === 0 || v === "" || v === false || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== null && Object.keys(v).length === 0);
 
 function chart(title: string, filter: string, aligner: string, reducer: string, groupBy = "resource.label.service_name") {
   return {

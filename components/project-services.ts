@@ -101,6 +101,9 @@ export const APIS = {
 
 export type ApiName = keyof typeof APIS;
 
+/** The APIs the provider needs to enable and read any other: enabled first, the others after them. */
+export const FOUNDATION_APIS: readonly ApiName[] = ["serviceusage", "cloudresourcemanager"];
+
 /** What a stack uses, as far as the APIs it needs depend on it. */
 export interface ApiFeatures {
   /** GitHub Actions deploys through Workload Identity Federation. */
@@ -116,9 +119,12 @@ export interface ApiFeatures {
   budget: boolean;
 }
 
+/** The APIs every stack enables, whatever its stack file says. */
+export const FOUNDATION_APIS: readonly ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
+
 /** Exactly the APIs a stack needs: the always-present data and identity layer, plus what its features use. */
 export function requiredApis(features: ApiFeatures): ApiName[] {
-  const apis: ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
+  const apis: ApiName[] = [...FOUNDATION_APIS];
   if (features.githubCi) apis.push("iamcredentials", "sts");
   if (features.secrets) apis.push("secretmanager");
   if (features.training === "vm") apis.push("compute", "batch", "logging");
@@ -154,13 +160,16 @@ export class ProjectServices extends pulumi.ComponentResource {
   constructor(name: string, args: ProjectServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:project:Services", name, {}, opts);
     this.enabled = args.apis;
-    for (const api of args.apis) {
-      this.services[api] = new gcp.projects.Service(
+    const enable = (api: ApiName, dependsOn: pulumi.Resource[]) =>
+      (this.services[api] = new gcp.projects.Service(
         `${name}-${api}`,
         { project: args.project, service: APIS[api].api, disableOnDestroy: false, disableDependentServices: false },
-        { parent: this },
-      );
-    }
+        { parent: this, dependsOn },
+      ));
+    // The provider enables an API through Service Usage and reads it back through Cloud Resource Manager, so
+    // every other API waits for both (terraform-provider-google#6101, k8s-config-connector#135).
+    const base = FOUNDATION_APIS.filter((api) => args.apis.includes(api)).map((api) => enable(api, []));
+    for (const api of args.apis.filter((a) => !FOUNDATION_APIS.includes(a))) enable(api, base);
     this.registerOutputs({ enabled: args.apis.map((a) => APIS[a].api) });
   }
 

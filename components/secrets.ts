@@ -11,6 +11,8 @@ export interface SecretSpec {
   value?: pulumi.Output<string>;
   /** Accounts that may read it, by workload. */
   accessors: Array<{ who: string; member: pulumi.Input<string> }>;
+  /** Where this secret, its version and its one accessor grant were registered before (`${name}`, `-version`, `-access`). */
+  formerly?: { parent: pulumi.Input<string>; name: string };
 }
 
 export interface SecretsArgs {
@@ -39,24 +41,22 @@ export class Secrets extends pulumi.ComponentResource {
     super("mlops:secrets:Secrets", name, {}, opts);
     const child = { parent: this, dependsOn: opts?.dependsOn };
     for (const spec of args.secrets) {
+      const was = (suffix: string) => (spec.formerly ? { aliases: [{ name: `${spec.formerly.name}${suffix}`, parent: spec.formerly.parent }] } : {});
       const secret = new gcp.secretmanager.Secret(
         `${name}-${spec.name}`,
         { project: args.project, secretId: spec.secretId, replication: { auto: {} }, labels: args.labels },
-        { ...child, protect: args.protect },
+        { ...child, protect: args.protect, ...was("") },
       );
+      // Never protected: a version's data is immutable, so a new value replaces it, and protection would refuse that.
       const version = spec.value
-        ? new gcp.secretmanager.SecretVersion(
-            `${name}-${spec.name}-version`,
-            { secret: secret.id, secretData: pulumi.secret(spec.value) },
-            { ...child, protect: args.protect },
-          )
+        ? new gcp.secretmanager.SecretVersion(`${name}-${spec.name}-version`, { secret: secret.id, secretData: pulumi.secret(spec.value) }, { ...child, ...was("-version") })
         : undefined;
       const grants = spec.accessors.map(
         (a) =>
           new gcp.secretmanager.SecretIamMember(
             `${name}-${spec.name}-${a.who}`,
             { project: args.project, secretId: secret.secretId, role: SECRET_ACCESSOR, member: a.member },
-            child,
+            { ...child, ...was("-access") },
           ),
       );
       this.secrets[spec.name] = { secret, version, grants };
@@ -68,7 +68,7 @@ export class Secrets extends pulumi.ComponentResource {
 /** How a workload uses one secret: the Secret Manager version it pins, and what it must wait for. */
 export interface SecretRef {
   secret: pulumi.Output<string>;
-  /** The version number to pin ("latest" until the group sets a value). */
+  /** The version number to pin: the one created from the stack's value. */
   version: pulumi.Output<string>;
   /** The version's full resource name, for reading it through the API. */
   versionName: pulumi.Output<string>;
@@ -85,10 +85,7 @@ export function secretRefs(secrets: Secrets | undefined, names: string[]): { ref
 function secretRef(secrets: Secrets | undefined, name: string): SecretRef {
   const created = secrets?.secrets[name];
   if (!created) throw new Error(`secret ${name} is used but not declared`);
-  return {
-    secret: created.secret.secretId,
-    version: created.version?.version ?? pulumi.output("latest"),
-    versionName: created.version?.name ?? pulumi.interpolate`${created.secret.name}/versions/latest`,
-    waitFor: [...(created.version ? [created.version] : []), ...created.grants],
-  };
+  // Validation refuses a workload that lists a secret without a value (secretUseChecks).
+  if (!created.version) throw new Error(`secret ${name} is used but has no value`);
+  return { secret: created.secret.secretId, version: created.version.version, versionName: created.version.name, waitFor: [created.version, ...created.grants] };
 }

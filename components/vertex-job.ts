@@ -11,6 +11,7 @@ export interface VertexJobArgs {
   spot: boolean;
   maxRunHours: number;
   image: pulumi.Input<string>;
+  /** `containerSpec.args`: passed to the image's ENTRYPOINT in place of its CMD (`command` stays unset). */
   args: string[];
   /** Plain env, and for each secret NAME an env `NAME_SECRET` naming its Secret Manager version. */
   env: pulumi.Input<Record<string, pulumi.Input<string>>>;

@@ -1,8 +1,19 @@
 /** Checks of the alert settings across keys. */
 import type { Fields } from "./schema";
 
-/** Runs end by themselves at training.maxRunHours and leave no VM behind, so there is nothing to watch. */
 export function alertChecks(f: Fields): string[] {
-  if (f["mlops:alerts"]?.trainingHours === undefined) return [];
-  return ["mlops:alerts.trainingHours: training runs end at training.maxRunHours and their VM is deleted, so no alert is needed; remove it"];
+  const problems: string[] = [];
+  const alerts = f["mlops:alerts"];
+  // Runs end by themselves at training.maxRunHours and leave no VM behind, so there is nothing to watch.
+  if (alerts?.trainingHours !== undefined) {
+    problems.push("mlops:alerts.trainingHours: training runs end at training.maxRunHours and their VM is deleted, so no alert is needed; remove it");
+  }
+  // Each address is one channel, named after it (case aside): the same address twice would be one name twice.
+  const seen = new Map<string, number>();
+  (alerts?.emails ?? []).forEach((email, i) => {
+    const first = seen.get(email.toLowerCase());
+    if (first === undefined) seen.set(email.toLowerCase(), i);
+    else problems.push(`mlops:alerts.emails[${i}]: ${email} is already listed at emails[${first}]; list each address once`);
+  });
+  return problems;
 }

@@ -36,6 +36,25 @@ export function declaredSecretChecks(f: Fields): string[] {
   return problems;
 }
 
+/**
+ * A workload may use a secret only once it has a value: Cloud Run refuses a revision whose secret has no
+ * version ("Secret …/versions/latest was not found"), and a run cannot read one either.
+ */
+export function secretUseChecks(f: Fields, values: Record<string, unknown>): string[] {
+  const declared = f["mlops:secrets"] ?? [];
+  const uses: Array<[string, string[] | undefined]> = [
+    ["mlops:training.secrets", f["mlops:training"]?.secrets],
+    ...Object.entries(f["mlops:services"] ?? {}).map(([k, s]): [string, string[]] => [`mlops:services.${k}.secrets`, s.secrets]),
+  ];
+  return uses.flatMap(([key, names]) =>
+    (names ?? []).flatMap((name, i) =>
+      declared.includes(name) && values[name] === undefined
+        ? [`${key}[${i}]: secret ${name} has no value yet; set it first with \`pulumi config set --secret ${name} <value>\` (a workload cannot start without it), or remove it from ${key}`]
+        : [],
+    ),
+  );
+}
+
 /** Secret values live in their own keys (`mlops:NAME`), set with `pulumi config set --secret NAME`. */
 export function secretValueChecks(declared: string[] | undefined, values: Record<string, unknown>): string[] {
   const problems: string[] = [];

@@ -35,7 +35,7 @@ export const training = z
       .meta({ defaultText: "true with a GPU, else false" })
       .describe("VM only: true adds Cloud NAT so runs reach the internet (W&B, pip, and Batch's NVIDIA driver download for a GPU); Google APIs are reached privately either way."),
     image: imageSource.prefault({ ...SAMPLE_TRAINER }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
-    args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments passed to the training container."),
+    args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments appended to the training image's ENTRYPOINT; they replace its CMD. The sample trainer's ENTRYPOINT is python train.py; an image that starts its program through CMD alone needs an ENTRYPOINT for args (see docs/training.md)."),
     env: envVars().describe("Environment variables of the training container."),
     buckets: bucketAccess.default({ data: "read", models: "write" }).describe("Bucket access of the trainer account: read or write per bucket."),
     secrets: secretNames().describe("Secrets (from mlops:secrets) the trainer reads."),

@@ -6,7 +6,7 @@ import { formatIssue, genericMessage, keyPath, unique } from "./problems";
 import { labelChecks, projectChecks } from "./project-checks";
 import { StackConfigSchema, validFields, type Fields } from "./schema";
 import { SECRET_NAME, SecretValue } from "./secrets";
-import { declaredSecretChecks, plainSecretChecks, secretIdChecks, secretValueChecks } from "./secrets-checks";
+import { declaredSecretChecks, plainSecretChecks, secretIdChecks, secretUseChecks, secretValueChecks } from "./secrets-checks";
 import { serviceChecks } from "./services-checks";
 import { toStackConfig, type StackConfig } from "./stack-config";
 import { catalogChecks, trainingChecks } from "./training-checks";
@@ -38,6 +38,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, pr
     ...crossChecks(fields, input["mlops:training"]),
     ...(projectDir === null ? [] : buildContextChecks(fields, projectDir)),
     ...secretValueChecks(fields["mlops:secrets"], secretValues),
+    ...secretUseChecks(fields, secretValues),
   );
   if (!result.success || problems.length) return { ok: false, problems: unique(problems.map(oneLine)) };
   return { ok: true, config: toStackConfig(result.data, stack, secretValues) };

@@ -38,7 +38,7 @@ export function trainingEstimators(hourly: HourlyItem): Record<string, (r: CostI
       return [
         { resource: r.name, kind: "idle", usd: 0, basis: "nothing stands between runs: Batch creates a run's VM and deletes it when the run ends" },
         { ...item, basis: `one run's VM (Cloud Batch itself adds nothing): ${item.basis}` },
-        runItem(item, Number(r.inputs.maxRunHours ?? 0), spot ? 2 : 0),
+        runItem(item, Number(r.inputs.maxRunHours ?? 0), Number(r.inputs.maxRetryCount ?? 0)),
       ];
     },
     "gcp:compute/routerNat:RouterNat": (r) => {
@@ -63,6 +63,6 @@ export function trainingEstimators(hourly: HourlyItem): Record<string, (r: CostI
 
 /** The inputs these estimators read. */
 export const TRAINING_COST_FIELDS: Record<string, string[]> = {
-  "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours"],
+  "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours", "maxRetryCount"],
   "gcp:compute/routerNat:RouterNat": [],
 };

@@ -5,6 +5,8 @@
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
 export interface PlannedResource {
+  /** Pulumi's URN: `urn:pulumi:STACK::PROJECT::PARENT_TYPES$TYPE::NAME`, what `--target` names. */
+  urn: string;
   /** Pulumi type token, e.g. gcp:storage/bucket:Bucket. */
   type: string;
   /** Logical name. */
@@ -105,7 +107,7 @@ export class RecordingMonitor extends MockMonitor {
     };
     const resources = [...this.recorded]
       .sort((a, b) => treePath(a).localeCompare(treePath(b)))
-      .map(({ urn: _urn, parentUrn, ...r }) => ({ ...r, parent: names.get(parentUrn) ?? nameOfUrn(this.rootUrn) }));
+      .map(({ parentUrn, ...r }) => ({ ...r, parent: names.get(parentUrn) ?? nameOfUrn(this.rootUrn) }));
     return { stack, resources, outputs: this.rootOutputs };
   }
 }

@@ -19,7 +19,7 @@ const KEY_SETTINGS: Record<string, string[]> = {
   "gcp:secretmanager/secret:Secret": ["secretId"],
   "gcp:secretmanager/secretIamMember:SecretIamMember": ["secretId", "role", "member"],
   "gcp:compute/instance:Instance": ["machineType", "zone", "guestAccelerators"],
-  "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours"],
+  "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours", "maxRetryCount"],
   "gcp:compute/subnetwork:Subnetwork": ["name", "privateIpGoogleAccess"],
   "gcp:cloudrunv2/service:Service": ["name", "template.containers[0].image", "template.scaling.maxInstanceCount"],
 };
@@ -78,6 +78,7 @@ export function renderView(view: StackView): string {
     lines.push("", `training: ${t.kind}  ${t.machine}`, `    image:    ${t.image}`);
     lines.push(`    env:      ${t.env.join(", ") || "none"}${t.secrets.length ? `;  secrets: ${t.secrets.join(", ")}` : ""}`);
     lines.push(`    access:   ${grantsOf(view, "trainer")}`);
+    lines.push(`    args:     ${t.args.length ? `${JSON.stringify(t.args)} after the image's ENTRYPOINT, in place of its CMD` : "none: the image runs its ENTRYPOINT and CMD as built"}`);
   }
   lines.push("", "buckets:");
   const nameWidth = Math.max(0, ...view.buckets.map((b) => b.name.length));
@@ -114,7 +115,17 @@ export function renderPlan(plan: Plan): string {
 export function planJson(plan: Plan, cost: CostEstimate, violations: Violation[]): object {
   return {
     stack: plan.stack,
-    resources: plan.resources.map(({ type, name, parent, protect, inputs }) => ({ type, name, parent, protect, inputs })),
+    resources: plan.resources.map(({ urn, type, name, parent, protect, dependsOn, deletedWith, aliases, inputs }) => ({
+      urn,
+      type,
+      name,
+      parent,
+      protect,
+      dependsOn,
+      ...(deletedWith && { deletedWith }),
+      ...(aliases && { aliases }),
+      inputs,
+    })),
     outputs: plan.outputs,
     cost,
     violations,

@@ -34,7 +34,7 @@ export interface StackView {
   project: string;
   region: string;
   services: ServiceView[];
-  training?: { kind: string; machine: string; image: string; env: string[]; secrets: string[] };
+  training?: { kind: string; machine: string; image: string; env: string[]; secrets: string[]; args: string[] };
   buckets: Array<{ key: BucketName; name: string }>;
   registry?: string;
   /** Who reads and writes each bucket (`bucket:KEY`) and the registry (`registry`), from the planned IAM. */
@@ -108,6 +108,7 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
       image: trainingImage,
       env: [...Object.keys(t.env), ...Object.keys(t.buckets).map(bucketEnvName)].sort(),
       secrets: [...t.secrets].sort(),
+      args: t.args,
     },
     buckets,
     registry: of(T.repo).map((r) => str(r.inputs.repositoryId))[0],

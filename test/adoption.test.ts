@@ -35,7 +35,8 @@ beforeAll(() => {
   fs.copyFileSync(path.join(infra, "Pulumi.starter.yaml"), path.join(infra, "Pulumi.group-7.yaml"));
 }, 300_000);
 
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+// The work folder holds an installed node_modules: removing it takes longer than the default 10 s on a busy machine.
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }), 120_000);
 
 describe("a group adopting the packed package and the template", () => {
   it("gets the Pulumi project in infra/, the workflows in .github/workflows, their scripts in .github/scripts and a .dockerignore at its root", () => {

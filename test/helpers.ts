@@ -1,6 +1,6 @@
 /** Small helpers the feature tests share: plan a config or a stack file, find resources, collect problems. */
-import { parseStackConfig } from "../config";
-import { planRaw, planStackFile, stackFilePath, type Plan, type PlannedResource } from "../plan";
+import { parseStackConfig, readStackFile } from "../config";
+import { planRaw, planStackFile, projectDirOf, stackFilePath, type Plan, type PlannedResource } from "../plan";
 
 /** The project and stack the feature tests plan in, unless a test says otherwise. */
 const BASE = { "gcp:project": "dtu-mlops-140" };
@@ -18,6 +18,16 @@ export async function planOf(raw: Record<string, unknown>, region = "europe-west
   const r = await planRaw({ ...BASE, "gcp:region": region, ...raw }, "group-140");
   if (!r.ok) throw new Error(r.problems.join("\n"));
   return r.plan;
+}
+
+/** Plans a stack file of the repository after a change to its config keys (the day-two view); fails on invalid config. */
+export async function planFileWith(stack: string, change: (raw: Record<string, unknown>) => Record<string, unknown>) {
+  const file = stackFilePath(stack);
+  const read = readStackFile(file);
+  if (!read.ok) throw new Error(read.problems.join("\n"));
+  const r = await planRaw(change(read.raw), stack, projectDirOf(file));
+  if (!r.ok) throw new Error(r.problems.join("\n"));
+  return r;
 }
 
 /** Plans a stack file of the repository; fails the test on invalid config. */

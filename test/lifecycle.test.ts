@@ -118,7 +118,7 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
 
 describe("the destroy model the pause test relies on", () => {
   it("keeps a costly resource that a protected resource depends on, so the pause test could catch one", () => {
-    const r = (name: string, type: string, protect: boolean, dependsOn: string[] = []): PlannedResource => ({ type, name, parent: "stack", protect, inputs: {}, dependsOn });
+    const r = (name: string, type: string, protect: boolean, dependsOn: string[] = []): PlannedResource => ({ urn: `urn:pulumi:t::mlops::${type}::${name}`, type, name, parent: "stack", protect, inputs: {}, dependsOn });
     const plan: Plan = {
       stack: "t",
       outputs: {},

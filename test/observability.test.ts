@@ -153,7 +153,7 @@ describe("the Managed Prometheus sidecar", () => {
     expect(collector).toMatchObject({ name: "collector", dependsOns: ["app"], volumeMounts: [{ name: "rungmp-config", mountPath: "/etc/rungmp" }] });
     expect(collector.image).toMatch(/^us-docker\.pkg\.dev\/cloud-ops-agents-artifacts\/cloud-run-gmp-sidecar\/cloud-run-gmp-sidecar@sha256:[0-9a-f]{64}$/);
     expect(template.volumes).toEqual([{ name: "rungmp-config", secret: { secret: "g140-api-rungmp", items: [{ version: "1", path: "config.yaml" }] } }]);
-    expect(byName(plan, "api-rungmp-access").inputs).toMatchObject({ role: "roles/secretmanager.secretAccessor", member: "serviceAccount:g140-api@dtu-mlops-140.iam.gserviceaccount.com" });
+    expect(byName(plan, "secrets-api-rungmp-api").inputs).toMatchObject({ role: "roles/secretmanager.secretAccessor", member: "serviceAccount:g140-api@dtu-mlops-140.iam.gserviceaccount.com" });
     expect(byName(plan, "identities-api-monitoring.metricWriter").inputs.member).toBe("serviceAccount:g140-api@dtu-mlops-140.iam.gserviceaccount.com");
   });
 });

@@ -1,4 +1,5 @@
 /** The plan as people read it: by workload, with what a reviewer checks, secrets by name only, no $0 for unknown. */
+import { SecretValue } from "../config";
 import { describe, expect, it } from "vitest";
 import { money, planRaw, renderCost, renderView, stackView } from "../plan";
 import { stackDot } from "../plan/dot";
@@ -15,7 +16,7 @@ describe("the human view", () => {
     expect(text).toMatch(/^ {2}frontend .*\n(.*\n){2} {4}calls: {4}backend\n {4}env: {6}BACKEND_URL$/m);
     expect(text).toMatch(/^ {2}backend .*\n(.*\n){2} {4}env: {6}MODELS_BUCKET, PREDICTIONS_BUCKET$/m);
     expect(text).toMatch(/^training: vm {2}n1-standard-4 \+ 1× nvidia-tesla-t4 \(spot\)$/m);
-    expect(text).toMatch(/^ {4}env: {6}DATA_BUCKET, MODELS_BUCKET; {2}secrets: WANDB_API_KEY$/m);
+    expect(text).toMatch(/^ {4}env: {6}DATA_BUCKET, MODELS_BUCKET$/m);
     expect(text).toMatch(/^ {2}models {7}dtu-mlops-140-models-\w+ +read: backend, monitor; write: trainer, ci-deploy$/m);
     expect(text).toMatch(/^registry: g140-images {2}read: trainer; write: ci-deploy$/m);
     expect(text).toMatch(/^ {4}roles: roles\/artifactregistry\.reader, /m);
@@ -25,6 +26,7 @@ describe("the human view", () => {
     const r = await planRaw({
       "gcp:project": "dtu-mlops-140",
       "mlops:secrets": ["HF_TOKEN"],
+      "mlops:HF_TOKEN": new SecretValue("hf-value"),
       "mlops:services": {
         api: { callers: ["web"], secrets: ["HF_TOKEN"] },
         web: { public: true, env: { API_URL: "${services.api.url}", MODE: "very-visible-value" } },
@@ -35,7 +37,10 @@ describe("the human view", () => {
     const text = renderView(view);
     expect(text).toMatch(/^ {2}api {2}private {2}port 8080 .*\n.*\n {4}callers: {2}web\n {4}env: {6}none; {2}secrets: HF_TOKEN$/m);
     expect(text).toMatch(/env: {6}API_URL, MODE$/m);
-    for (const out of [text, stackDot(view), renderHtml({ stack: "group-140", view, violations: [], problems: [] })]) expect(out).not.toContain("very-visible-value");
+    for (const out of [text, stackDot(view), renderHtml({ stack: "group-140", view, violations: [], problems: [] })]) {
+      expect(out).not.toContain("very-visible-value");
+      expect(out).not.toContain("hf-value");
+    }
     // web invokes api (a caller), drawn once, not also as a "calls" edge.
     expect(stackDot(view)).toContain('"service:web" -> "service:api" [label="invokes"');
     expect(stackDot(view)).not.toContain('"service:web" -> "service:api" [label="calls"');

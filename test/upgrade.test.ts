@@ -18,6 +18,7 @@ const MAY_MOVE: Record<string, string> = {
   "github-deploy-wif-train-workflow-dispatch": "0.3.0: train.yml acts as ci-train (github-train-wif)",
   "github-deploy-batch.jobsEditor": "0.3.0: ci-train's custom role submits Batch runs (github-train-runs)",
   "github-deploy-aiplatform.user": "0.3.0: ci-train's custom role submits Vertex AI jobs (github-train-runs)",
+  "github-deploy-actas-trainer": "0.3.0: ci-train acts as the trainer, ci-deploy no longer (github-train-actas-trainer)",
 };
 
 describe.each(stackFiles().filter((f) => f.example && readGolden(f.stack)))("upgrading $stack", ({ stack, file }) => {

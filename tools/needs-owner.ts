@@ -1,8 +1,8 @@
 /**
  * `tsx tools/needs-owner.ts --stack S FILE` reads the JSON of `pulumi preview --json` and fails, with one
  * line naming the command to run by hand, when the change touches what CI may not change: service accounts,
- * their IAM, workload identity federation, the CI accounts' own grants, team grants, or the creation of a
- * bucket, secret or registry (ci-deploy holds admin on the existing ones only). Exit 0: CI may apply it;
+ * their IAM, workload identity federation, the CI accounts' own grants, team grants, the creation of a
+ * bucket, secret or registry (ci-deploy holds admin on the existing ones only), or a budget. Exit 0: CI may apply it;
  * 1: an Owner must run `pulumi up` once; 2: the file is not a preview.
  */
 import * as fs from "node:fs";
@@ -46,6 +46,8 @@ export function ownerReason(step: PreviewStep): string | undefined {
   const member = String((step.newState ?? step.oldState)?.inputs?.member ?? "");
   if (type.startsWith("gcp:projects/iAM") && /^(user|group|domain):/.test(member)) return "a team grant";
   if (CREATED_BY_OWNER.includes(type) && CREATES.has(step.op)) return "a new bucket, secret or registry";
+  // A budget lives on the billing account, where ci-deploy holds nothing (its alert emails change it too).
+  if (type === "gcp:billing/budget:Budget") return "a budget on the billing account";
   return undefined;
 }
 

@@ -1,9 +1,10 @@
 /**
  * `tsx tools/teardown-targets.ts --stack S EXPORT.json` reads `pulumi stack export` and prints the URNs the
- * hand-run teardown workflow destroys (`pulumi destroy --target …`): every cloud resource CI manages, data
- * included, but not the identities, federation, CI grants and team grants, which only an Owner removes.
- * It refuses (exit 1, one line) while anything it would delete is protected or a bucket would keep its
- * objects: the stack file must say `mlops:protectData: false`, and deploy must have applied it, first.
+ * hand-run teardown workflow destroys (`pulumi destroy --target … --target-dependents`): every cloud resource
+ * CI manages, data included, but not the APIs, identities, federation, CI grants and team grants, which stay
+ * or only an Owner removes. It refuses (exit 1, one line) when the dependents of its targets would reach one
+ * of those, while anything it would delete is protected, or while a bucket would keep its objects: the stack
+ * file must say `mlops:protectData: false`, and deploy must have applied it, first.
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -16,16 +17,60 @@ export interface ExportedResource {
   custom?: boolean;
   protect?: boolean;
   inputs?: Record<string, unknown>;
+  parent?: string;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  deletedWith?: string;
 }
 
 /** Cloud resources only: no component, no provider, no random id (it lives in the state alone). */
 const inCloud = (r: ExportedResource) => r.custom === true && !r.type.startsWith("pulumi:") && !r.type.startsWith("random:");
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+/** APIs stay enabled whatever happens (`disableOnDestroy: false`), and everything the stack has depends on them. */
+const API = "gcp:projects/service:Service";
+
+/** Why a teardown must leave a resource alone: an Owner manages it, or it is an API. */
+function keptByOwner(r: ExportedResource): string | undefined {
+  if (r.type === API) return "an API";
+  return ownerReason({ op: "delete", urn: r.urn, oldState: { type: r.type, inputs: r.inputs } });
+}
+
+/**
+ * What `pulumi destroy --target … --target-dependents` deletes: the targets and, transitively, every resource
+ * that names one as its parent, in its dependencies or property dependencies, or as `deletedWith` (Pulumi's
+ * dependency graph, `DependingOn`). A resource deleted with another is not deleted by a call of its own.
+ */
+export function dependentsClosure(resources: ExportedResource[], targets: Set<string>): Set<string> {
+  const closure = new Set(targets);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const r of resources) {
+      if (closure.has(r.urn)) continue;
+      const on = [r.parent, r.deletedWith, ...(r.dependencies ?? []), ...Object.values(r.propertyDependencies ?? {}).flat()];
+      if (on.some((u) => u !== undefined && closure.has(u))) {
+        closure.add(r.urn);
+        grew = true;
+      }
+    }
+  }
+  return closure;
+}
 
 export type Targets = { ok: true; urns: string[] } | { ok: false; message: string };
 
 export function teardownTargets(stack: string, resources: ExportedResource[]): Targets {
-  const targets = resources.filter((r) => inCloud(r) && !ownerReason({ op: "delete", urn: r.urn, oldState: { type: r.type, inputs: r.inputs } }));
+  const targets = resources.filter((r) => inCloud(r) && !keptByOwner(r));
+  const closure = dependentsClosure(resources, new Set(targets.map((r) => r.urn)));
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  // What the closure reaches beyond the targets that Pulumi would delete by a call of its own.
+  const reached = [...closure].map((u) => byUrn.get(u)!).filter((r) => inCloud(r) && keptByOwner(r) && !(r.deletedWith && closure.has(r.deletedWith)));
+  if (reached.length) {
+    return {
+      ok: false,
+      message: `::error title=${stack}: teardown would reach what an Owner manages::${reached.map((r) => `${nameOf(r.urn)} (${keptByOwner(r)})`).join(", ")} depend on what the teardown deletes; an Owner runs \`pulumi destroy --stack ${stack}\` by hand instead.`,
+    };
+  }
   const kept = targets.filter((r) => r.protect || (r.type === "gcp:storage/bucket:Bucket" && r.inputs?.forceDestroy !== true));
   if (kept.length) {
     return {

@@ -2,6 +2,7 @@
  * What the workloads keep and share: buckets, the image registry and secrets, each granted to exactly the
  * workloads whose section of the config asks for it.
  */
+import { collectorConfig } from "../components/cloud-run-service";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { ArtifactRegistry } from "../components/artifact-registry";
@@ -84,28 +85,46 @@ export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices
   );
 }
 
-/** The declared secrets, each readable by the workloads that use it; a warning for each still without a value. */
-export function declaredSecrets(config: StackConfig, deps: { apis: ProjectServices; needs: WorkloadNeeds[] }): Secrets | undefined {
-  const created = config.secrets.length
-    ? new Secrets(
-        "secrets",
-        {
-          project: config.project,
-          labels: config.labels,
-          protect: config.protectData,
-          secrets: config.secrets.map((s) => ({
-            name: s.name,
-            secretId: config.names.secretId(s.name),
-            // Offline plans read stack files without their key: the value is known to exist, not what it is.
-            value: s.value ? pulumi.secret(s.value.value ?? "") : undefined,
-            accessors: deps.needs.filter((n) => n.secrets.includes(s.name)).map((n) => ({ who: n.who, member: n.member })),
-          })),
-        },
-        { dependsOn: deps.apis.need("secretmanager") },
-      )
-    : undefined;
+/**
+ * The declared secrets, each readable by the workloads that use it (a warning for each still without a
+ * value), and each metrics sidecar's config: kept through a pause like them, and administered by ci-deploy.
+ */
+export function declaredSecrets(config: StackConfig, deps: { apis: ProjectServices; needs: WorkloadNeeds[]; identities: Identities }): Secrets | undefined {
+  const sidecars = config.services.filter((s) => s.metrics);
+  const created =
+    config.secrets.length || sidecars.length
+      ? new Secrets(
+          "secrets",
+          {
+            project: config.project,
+            labels: config.labels,
+            protect: config.protectData,
+            secrets: [
+              ...config.secrets.map((s) => ({
+                name: s.name,
+                secretId: config.names.secretId(s.name),
+                // Offline plans read stack files without their key: the value is known to exist, not what it is.
+                value: s.value ? pulumi.secret(s.value.value ?? "") : undefined,
+                accessors: deps.needs.filter((n) => n.secrets.includes(s.name)).map((n) => ({ who: n.who, member: n.member })),
+              })),
+              ...sidecars.map((s) => ({
+                name: sidecarSecret(s.key),
+                secretId: `${s.name}-rungmp`,
+                value: pulumi.output(collectorConfig(s.name, s.metrics!)),
+                accessors: [{ who: s.key, member: deps.identities.accounts[s.key].member }],
+                // Until 0.3.0 the config was the service's own child, removed with it by every pause.
+                formerly: { parent: pulumi.createUrn(s.key, "mlops:serving:CloudRunService"), name: `${s.key}-rungmp` },
+              })),
+            ],
+          },
+          { dependsOn: deps.apis.need("secretmanager") },
+        )
+      : undefined;
   for (const s of config.secrets.filter((s) => !s.value)) {
     pulumi.log.warn(`secret ${s.name} has no value yet; set it with \`pulumi config set --secret ${s.name} <value>\` and run pulumi up again`);
   }
   return created;
 }
+
+/** The name under which a service's metrics sidecar config is kept among the stack's secrets. */
+export const sidecarSecret = (service: string) => `${service}-rungmp`;

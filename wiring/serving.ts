@@ -1,4 +1,5 @@
 /** The Cloud Run services: each with its image, its account's grants, its env and secrets, and who may call it. */
+import { sidecarSecret } from "./data";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArtifactRegistry } from "../components/artifact-registry";
 import { CloudRunService, GMP_COLLECTOR_IMAGE } from "../components/cloud-run-service";
@@ -85,7 +86,7 @@ function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Ou
     access: s.public ? config.publicInvoker : "private",
     invokers: s.callers.map((c) => ({ who: c, member: p.identities.accounts[c].member })),
     labels: config.labels,
-    metrics: s.metrics && { ...s.metrics, collectorImage: p.image(`${s.key}-collector`, { ref: GMP_COLLECTOR_IMAGE }).ref },
+    metrics: s.metrics && { collectorImage: p.image(`${s.key}-collector`, { ref: GMP_COLLECTOR_IMAGE }).ref, config: secretRefs(p.secrets, [sidecarSecret(s.key)]).refs[sidecarSecret(s.key)] },
     needs: [...p.apis.need("run"), ...p.buckets.grantsOf(s.key), ...p.identities.grantsOf(s.key), ...secrets.waitFor],
   });
 }
