@@ -120,11 +120,11 @@ export interface ApiFeatures {
 }
 
 /** The APIs every stack enables, whatever its stack file says. */
-export const FOUNDATION_APIS: readonly ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
+export const ALWAYS_APIS: readonly ApiName[] = ["serviceusage", "storage", "artifactregistry", "iam", "cloudresourcemanager"];
 
 /** Exactly the APIs a stack needs: the always-present data and identity layer, plus what its features use. */
 export function requiredApis(features: ApiFeatures): ApiName[] {
-  const apis: ApiName[] = [...FOUNDATION_APIS];
+  const apis: ApiName[] = [...ALWAYS_APIS];
   if (features.githubCi) apis.push("iamcredentials", "sts");
   if (features.secrets) apis.push("secretmanager");
   if (features.training === "vm") apis.push("compute", "batch", "logging");

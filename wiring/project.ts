@@ -4,7 +4,7 @@ import type * as random from "@pulumi/random";
 import type { ArtifactRegistry } from "../components/artifact-registry";
 import { GithubCi } from "../components/github-ci";
 import { Identities } from "../components/identities";
-import { ciRoles, FOUNDATION_APIS, ProjectServices, requiredApis, type ApiFeatures } from "../components/project-services";
+import { ALWAYS_APIS, ciRoles, ProjectServices, requiredApis, type ApiFeatures } from "../components/project-services";
 import type { Secrets } from "../components/secrets";
 import type { Buckets } from "../components/storage";
 import { CI_WORKLOADS, type StackConfig } from "../config";
@@ -66,7 +66,7 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
       trainAccountId: names.serviceAccountId(CI_WORKLOADS[2]),
       training: config.training && trainer && { kind: config.training.kind, trainerAccount: trainer.name, roleIdBase: names.trainRoleBase },
       ...roles,
-      foundationRoles: Object.values(ciRoles([...FOUNDATION_APIS, "iamcredentials", "sts"])).flat(),
+      foundationRoles: Object.values(ciRoles([...ALWAYS_APIS, "iamcredentials", "sts"])).flat(),
       // Not the trainer: pulumi up deploys nothing as it; ci-train submits its runs.
       runtimeAccounts: Object.fromEntries(Object.entries(deps.identities.accounts).filter(([w]) => w !== "trainer").map(([w, a]) => [w, a.name])),
       protect: config.protectData,
