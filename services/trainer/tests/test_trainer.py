@@ -86,3 +86,34 @@ def test_no_destination_is_a_clear_error(env):
 def test_bad_csv_is_a_clear_error():
     with pytest.raises(ValueError, match="header row"):
         train.load_csv("only,header\n", "x")
+
+
+def test_the_default_quality_bar_refuses_a_useless_model(env):
+    env.setenv("DATA_BUCKET", "data")
+    env.delenv("MIN_ACCURACY", raising=False)
+    storage = FakeStorage(buckets={"models", "data"})
+    rng = __import__("random").Random(1)  # three classes unrelated to the features: about 33 % accuracy
+    lines = ["x,y,label"] + [f"{rng.random()},{rng.random()},{rng.choice('abc')}" for _ in range(300)]
+    storage.write("data", "train.csv", "\n".join(lines).encode(), "text/csv")
+    with pytest.raises(train.TrainingError, match="below MIN_ACCURACY=0.7"):
+        train.main(storage)
+    assert storage.list("models", "") == []
+
+
+def test_data_bucket_set_never_falls_back_to_iris(env):
+    env.setenv("DATA_BUCKET", "data")
+    storage = FakeStorage(buckets={"models", "data"})
+    storage.write("data", "data/train.csv", b"x,label\n1,a\n", "text/csv")  # under a repo path, not the root
+    with pytest.raises(train.TrainingError):
+        train.main(storage)
+    assert storage.list("models", "") == []
+
+
+def test_the_model_is_written_before_the_reference_that_names_it(env):
+    storage = FakeStorage(buckets={"models"})
+    order = []
+    original = storage.write
+    storage.write = lambda b, name, *a: order.append(name) or original(b, name, *a)
+    train.main(storage)
+    latest = [n for n in order if n.startswith("models/latest/")]
+    assert latest == ["models/latest/model.joblib", "models/latest/reference.json"]
