@@ -7,7 +7,8 @@ import os
 from typing import Optional
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from common.health import readiness
@@ -21,15 +22,16 @@ from validation import MAX_ABS, MAX_ROWS, InvalidInput, parse_features
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("backend")
 
-# The /predict body as OpenAPI states it (the body is parsed by hand, faster than a pydantic model).
-PREDICT_BODY = {
-    "required": True,
-    "content": {"application/json": {"schema": {
+def predict_body(width: Optional[int]) -> dict:
+    """The /predict body as OpenAPI states it (parsed by hand, faster than a pydantic model); rows are as wide
+    as the served model's features once one is loaded, so a generated valid body is one the model takes."""
+    row = {"type": "array", "minItems": width or 1,
+           "items": {"type": "number", "minimum": -MAX_ABS, "maximum": MAX_ABS}}
+    if width:
+        row["maxItems"] = width
+    return {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["features"], "properties": {"features": {
-            "type": "array", "minItems": 1, "maxItems": MAX_ROWS, "items": {
-                "type": "array", "minItems": 1,
-                "items": {"type": "number", "minimum": -MAX_ABS, "maximum": MAX_ABS}}}}}}},
-}
+            "type": "array", "minItems": 1, "maxItems": MAX_ROWS, "items": row}}}}}}
 
 
 class Metrics:
@@ -96,7 +98,8 @@ def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = Non
         return readiness(problems, model_version=model.version,
                          prediction_log="on" if plog.enabled else "off: PREDICTIONS_BUCKET is not set")
 
-    @app.post("/predict", openapi_extra={"requestBody": PREDICT_BODY}, responses={
+    @app.post("/predict", openapi_extra={"requestBody": predict_body(None)}, responses={
+        413: {"description": "the body is larger than MAX_BODY_BYTES"},
         415: {"description": "the body is not application/json"}, 422: {"description": "invalid features"},
         503: {"description": "no model loaded yet"}})
     async def predict(request: Request):
@@ -118,10 +121,21 @@ def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = Non
         plog.add(rows, predictions, model.version)
         return {"predictions": predictions}
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse)
     def export_metrics():
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    documents: dict = {}
+
+    def openapi() -> dict:
+        width = model.n_features
+        if width not in documents:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            document["paths"]["/predict"]["post"]["requestBody"] = predict_body(width)
+            documents[width] = document
+        return documents[width]
+
+    app.openapi = openapi
     return app
 
 

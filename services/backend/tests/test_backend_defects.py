@@ -191,3 +191,10 @@ def test_shutdown_ends_within_the_grace_period_whatever_the_write_latency(delay,
                    for r in ("write_error", "shutdown")) == lost  # every record written or counted as lost
     finally:
         storage.release.set()
+
+
+def test_the_openapi_body_has_the_served_models_width(client):
+    body = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["requestBody"]
+    row = body["content"]["application/json"]["schema"]["properties"]["features"]["items"]
+    assert row["minItems"] == row["maxItems"] == 4
+    assert row["items"] == {"type": "number", "minimum": -1e9, "maximum": 1e9}
