@@ -132,5 +132,6 @@ class FakeStorage:
         with self._lock:
             names = sorted(n for b, n in self.objects if b == bucket and n.startswith(prefix)
                            and (start_offset is None or n >= start_offset))
-            self.list_calls += 1 + len(names) // 1000  # what GCS would page
-        return names[:limit] if limit is not None else names
+            names = names[:limit] if limit is not None else names
+            self.list_calls += 1 + max(len(names) - 1, 0) // 1000  # GCS pages 1,000 names per call
+        return names

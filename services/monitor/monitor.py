@@ -22,7 +22,8 @@ logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(messag
 log = logging.getLogger("monitor")
 
 REFERENCE_PATH = f"{MODEL_PREFIX}/{REFERENCE_FILE}"
-MAX_OBJECTS = 2000  # log objects read per report; a longer window is read as an even sample of its objects
+MAX_OBJECTS = 2000  # log objects read per report; a busier window is read as a sample of its objects
+MAX_HOUR_LISTS = 168  # list calls for a busy window: one per sampled hour (a week's hours)
 MAX_ROWS = 20000  # rows kept per report (a uniform sample of the window's rows): bounded memory
 
 
@@ -66,17 +67,41 @@ class Sources:
             raise Problem(f"cannot list gs://{self.predictions}/: {type(exc).__name__}") from None
 
     def window(self, days: int, now: float) -> list:
-        """The log objects of the last `days` × 24 h: one listing from the first day's prefix on (one list
-        call per 1000 names), names filtered by the time they start with, evenly thinned to MAX_OBJECTS."""
+        """The log objects of the last `days` × 24 h, at most MAX_OBJECTS of them, in bounded list calls.
+
+        One listing from the window's first name on, stopped after MAX_OBJECTS + 1 names (at most two
+        pages): when the window holds no more, that is all of it. A busier window (a backend flushing every
+        2 s writes 43,200 objects a day) is sampled by hour instead: at most MAX_HOUR_LISTS hours spread
+        evenly over the window, the first objects of each, one list call per hour, so neither the calls
+        nor the names kept grow with the traffic or with `days`."""
         self.check_predictions()
         since = datetime.fromtimestamp(now - days * 86400, timezone.utc)
         first = f"{PREDICTIONS_PREFIX}{since:%Y-%m-%d}/{since:%H%M%S}"
-        names = [n for n in self.storage.list(self.predictions, PREDICTIONS_PREFIX, start_offset=first)
-                 if n.endswith((".json", ".jsonl"))]
+        names = self._logs(self.storage.list(self.predictions, PREDICTIONS_PREFIX, limit=MAX_OBJECTS + 1,
+                                             start_offset=first))
+        if len(names) <= MAX_OBJECTS:
+            return names
+        hours = [since + timedelta(hours=h) for h in range(days * 24 + 1)]
+        if len(hours) > MAX_HOUR_LISTS:
+            step = len(hours) / MAX_HOUR_LISTS
+            hours = [hours[int(i * step)] for i in range(MAX_HOUR_LISTS)]
+        per_hour = -(-MAX_OBJECTS // len(hours))
+
+        def hour(start):
+            prefix = f"{PREDICTIONS_PREFIX}{start:%Y-%m-%d}/{start:%H}"
+            return self._logs(self.storage.list(self.predictions, prefix, limit=per_hour,
+                                                start_offset=max(first, prefix)))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            names = sorted(n for found in pool.map(hour, hours) for n in found)
         if len(names) > MAX_OBJECTS:
             step = len(names) / MAX_OBJECTS
             names = [names[int(i * step)] for i in range(MAX_OBJECTS)]
         return names
+
+    @staticmethod
+    def _logs(names) -> list:
+        return [n for n in names if n.endswith((".json", ".jsonl"))]
 
     def sample(self, days: int, width: int, now: Optional[float] = None) -> RowSample:
         now = time.time() if now is None else now

@@ -128,18 +128,47 @@ def test_an_object_from_before_midnight_is_in_a_one_day_window():
     assert monitor.Sources(storage, SETTINGS).sample(days=1, width=1, now=now.timestamp() + 86400).seen == 0
 
 
-def test_reads_and_rows_are_bounded_however_many_objects(monkeypatch):
-    monkeypatch.setattr(monitor, "MAX_OBJECTS", 50)
-    monkeypatch.setattr(monitor, "MAX_ROWS", 300)
-    objects = [(AGO - timedelta(seconds=2 * i), normal_rows(20, 1, seed=i)) for i in range(400)]
-    storage = storage_with(reference(1), objects)
+def counting(storage):
     reads = []
     original = storage.read
     storage.read = lambda bucket, name: reads.append(name) or original(bucket, name)
-    body = TestClient(create_app(storage, SETTINGS)).get("/report").json()
+    return reads
+
+
+def test_a_quiet_window_is_read_whole_in_one_listing(monkeypatch):
+    monkeypatch.setattr(monitor, "MAX_OBJECTS", 50)
+    objects = [(AGO - timedelta(hours=3 * i), normal_rows(20, 1, seed=i)) for i in range(40)]  # 5 days
+    storage = storage_with(reference(1), objects)
+    reads = counting(storage)
+    body = TestClient(create_app(storage, SETTINGS)).get("/report?days=7").json()
+    assert body["n_rows_seen"] == 40 * 20 and len([n for n in reads if n.startswith("predictions/")]) == 40
+    assert storage.list_calls == 2  # the readiness check's and one window listing
+
+
+def test_a_busy_window_is_sampled_in_bounded_reads_list_calls_and_rows(monkeypatch):
+    monkeypatch.setattr(monitor, "MAX_OBJECTS", 50)
+    monkeypatch.setattr(monitor, "MAX_HOUR_LISTS", 24)
+    monkeypatch.setattr(monitor, "MAX_ROWS", 300)
+    now = datetime.now(timezone.utc)
+    objects = [(now - timedelta(minutes=10 * i + 1), normal_rows(20, 1, seed=i)) for i in range(6 * 24 * 3)]  # 3 days
+    storage = storage_with(reference(1), objects)
+    reads = counting(storage)
+    body = TestClient(create_app(storage, SETTINGS)).get("/report?days=3").json()
     log_reads = [n for n in reads if n.startswith("predictions/")]
-    assert len(log_reads) == 50 and body["n_rows"] == 300 and body["n_rows_seen"] == 50 * 20
-    assert storage.list_calls <= 2  # one window listing (400 names: one page) + the readiness check
+    assert 24 <= len(log_reads) <= 50 and len(set(log_reads)) == len(log_reads)
+    days = {n.split("/")[1] for n in log_reads}
+    assert len(days) >= 3  # spread over the window, not its first or last hours
+    assert body["n_rows"] == 300 and body["n_rows_seen"] == 20 * len(log_reads)
+    assert storage.list_calls <= 2 + 24
+
+
+def test_a_year_costs_no_more_list_calls_than_a_week(monkeypatch):
+    monkeypatch.setattr(monitor, "MAX_OBJECTS", 50)
+    now = datetime.now(timezone.utc)
+    objects = [(now - timedelta(hours=i, minutes=5), normal_rows(5, 1, seed=i)) for i in range(0, 24 * 360, 7)]
+    storage = storage_with(reference(1), objects)
+    TestClient(create_app(storage, SETTINGS)).get("/report?days=365")
+    assert storage.list_calls <= 2 + monitor.MAX_HOUR_LISTS
 
 
 def test_a_reference_smaller_than_min_samples_still_gets_a_verdict():
