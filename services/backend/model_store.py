@@ -30,6 +30,7 @@ class ModelStore:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._predict: Callable = self._sklearn_predict
 
     @property
     def version(self):
@@ -58,6 +59,7 @@ class ModelStore:
             previous = self.version
             self.n_features = len(names) or getattr(model, "n_features_in_", None)
             self.model, self.reference, self.error = model, reference, None
+            self._predict = direct_predict(model) or self._sklearn_predict
             log.info("loaded model %s (was %s) from gs://%s/%s/", self.version, previous, self.bucket, MODEL_PREFIX)
         self.on_load(self.version)
         return True
@@ -79,4 +81,34 @@ class ModelStore:
     def predict(self, rows):
         import numpy as np
 
-        return [str(p) for p in self.model.predict(np.asarray(rows, dtype=float))]
+        return [str(p) for p in self._predict(np.asarray(rows, dtype=float))]
+
+    def _sklearn_predict(self, X):
+        return self.model.predict(X)
+
+
+def direct_predict(model) -> Optional[Callable]:
+    """The trainer's pipeline (StandardScaler + LogisticRegression) as its fitted arrays: the arithmetic of
+    `Pipeline.predict` without its per-call input checks, which cost about 0.3 ms of a 0.7 ms request for
+    one row (the backend has already checked the input). None for any other model: sklearn predicts then."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if not (isinstance(model, Pipeline) and len(model.steps) == 2):
+        return None
+    scaler, classifier = model.steps[0][1], model.steps[1][1]
+    if type(scaler) is not StandardScaler or type(classifier) is not LogisticRegression:
+        return None
+    mean = scaler.mean_ if scaler.with_mean else 0.0
+    scale = scaler.scale_ if scaler.with_std else 1.0
+    coef, intercept, classes = classifier.coef_.T, classifier.intercept_, classifier.classes_
+
+    def predict(X):
+        scores = ((X - mean) / scale) @ coef + intercept
+        if scores.shape[1] == 1:  # two classes: one score, positive means the second class
+            return classes[(scores[:, 0] > 0).astype(int)]
+        return classes[np.argmax(scores, axis=1)]
+
+    return predict

@@ -198,3 +198,36 @@ def test_the_openapi_body_has_the_served_models_width(client):
     row = body["content"]["application/json"]["schema"]["properties"]["features"]["items"]
     assert row["minItems"] == row["maxItems"] == 4
     assert row["items"] == {"type": "number", "minimum": -1e9, "maximum": 1e9}
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_the_direct_prediction_equals_the_pipelines(binary):
+    import numpy as np
+    from sklearn.datasets import load_iris
+
+    from model_store import direct_predict
+
+    iris = load_iris()
+    keep = iris.target > 0 if binary else slice(None)
+    model = trained_model().fit(iris.data[keep], iris.target_names[iris.target[keep]])
+    rng = np.random.default_rng(5)
+    X = np.vstack([rng.normal(5, 3, (20000, 4)), rng.uniform(-1e9, 1e9, (2000, 4)), iris.data])
+    direct = direct_predict(model)
+    assert direct is not None and (direct(X) == model.predict(X)).all()
+
+
+def test_another_model_is_predicted_by_sklearn():
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    from model_store import direct_predict
+
+    iris = load_iris()
+    tree = DecisionTreeClassifier(random_state=0).fit(iris.data, iris.target_names[iris.target])
+    assert direct_predict(tree) is None
+    storage = storage_with_model()
+    publish(storage, "tree-1", tree)
+    app = create_app(storage, settings())
+    with TestClient(app) as client:
+        app.state.model.load()
+        assert client.post("/predict", json={"features": [ROW]}).json()["predictions"] == ["setosa"]
