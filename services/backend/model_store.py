@@ -106,7 +106,10 @@ def direct_predict(model) -> Optional[Callable]:
     coef, intercept, classes = classifier.coef_.T, classifier.intercept_, classifier.classes_
 
     def predict(X):
-        scores = ((X - mean) / scale) @ coef + intercept
+        with np.errstate(all="ignore"):  # an overflow is refused below, not printed per request
+            scores = ((X - mean) / scale) @ coef + intercept
+        if not np.isfinite(scores).all():  # as scikit-learn refuses them: the caller gets a 422, not a guess
+            raise ValueError("the features overflow the model's arithmetic")
         if scores.shape[1] == 1:  # two classes: one score, positive means the second class
             return classes[(scores[:, 0] > 0).astype(int)]
         return classes[np.argmax(scores, axis=1)]

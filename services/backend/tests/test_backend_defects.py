@@ -214,6 +214,8 @@ def test_the_direct_prediction_equals_the_pipelines(binary):
     X = np.vstack([rng.normal(5, 3, (20000, 4)), rng.uniform(-1e9, 1e9, (2000, 4)), iris.data])
     direct = direct_predict(model)
     assert direct is not None and (direct(X) == model.predict(X)).all()
+    with pytest.raises(ValueError):
+        direct(np.array([[1.7e308, -1.7e308, 1.7e308, 0.0]]))
 
 
 def test_another_model_is_predicted_by_sklearn():
