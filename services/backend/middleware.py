@@ -1,5 +1,6 @@
 """Pure ASGI middleware (no per-request task, unlike @app.middleware): body limit and request metrics."""
 
+import time
 from typing import Callable
 
 KNOWN_PATHS = {"/health", "/ready", "/predict", "/metrics"}
@@ -15,16 +16,19 @@ async def _send_413(send, limit: int) -> None:
 
 class LimitAndCount:
     """Answers 413 before the app parses a body over `max_body` bytes; counts every answer by status,
-    including the 500 of an unhandled exception, in `requests` (a prometheus Counter)."""
+    including the 500 of an unhandled exception, and times it. A 503 from /ready ("not ready yet") is
+    the probe's answer, not a server error, so it stays out of `errors` (the 5xx alert's counter)."""
 
-    def __init__(self, app, max_body: int, requests, errors):
-        self.app, self.max_body, self.requests, self.errors = app, max_body, requests, errors
+    def __init__(self, app, max_body: int, metrics):
+        self.app, self.max_body = app, max_body
+        self.requests, self.errors, self.latency = metrics.requests, metrics.errors, metrics.latency
 
     async def __call__(self, scope, receive: Callable, send: Callable):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
         status = {"code": 500}
+        start = time.perf_counter()
 
         async def counting_send(message):
             if message["type"] == "http.response.start":
@@ -39,8 +43,9 @@ class LimitAndCount:
             await self.app(scope, receive, counting_send)
         finally:
             code = status["code"]
+            self.latency.labels(path).observe(time.perf_counter() - start)
             self.requests.labels(scope["method"], path, str(code)).inc()
-            if code >= 500:
+            if code >= 500 and not (path == "/ready" and code == 503):
                 self.errors.labels(path).inc()
 
     async def _limited(self, scope, receive):

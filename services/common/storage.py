@@ -1,6 +1,6 @@
 """A small object-storage interface: Google Cloud Storage in the images, an in-memory fake in tests.
 
-The services talk to buckets only through these five calls, so tests fake GCS here instead of
+The services talk to buckets only through these four calls, so tests fake GCS here instead of
 skipping, and the google-cloud-storage import happens only where a real client is used.
 """
 
@@ -21,9 +21,11 @@ class Storage(Protocol):
 
     def write(self, bucket: str, name: str, data: bytes, content_type: str) -> None: ...
 
-    def create(self, bucket: str, name: str, data: bytes, content_type: str) -> None: ...
+    def create(self, bucket: str, name: str, data: bytes, content_type: str,
+               timeout: Optional[float] = None) -> None: ...
 
-    def list(self, bucket: str, prefix: str, limit: Optional[int] = None) -> List[str]: ...
+    def list(self, bucket: str, prefix: str, limit: Optional[int] = None,
+             start_offset: Optional[str] = None) -> List[str]: ...
 
 
 class GcsStorage:
@@ -52,23 +54,30 @@ class GcsStorage:
     def write(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
         self._bucket(bucket).blob(name).upload_from_string(data, content_type=content_type)
 
-    def create(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
+    def create(self, bucket: str, name: str, data: bytes, content_type: str,
+               timeout: Optional[float] = None) -> None:
         from google.api_core.exceptions import PreconditionFailed
+        from google.cloud.storage.retry import DEFAULT_RETRY
 
+        # `timeout` bounds each HTTP attempt and the retries together, so a caller with a deadline keeps it.
+        extra = {"timeout": timeout, "retry": DEFAULT_RETRY.with_timeout(timeout)} if timeout else {}
         try:
             # Generation 0 = only if absent: needs storage.objects.create alone (objectCreator).
             self._bucket(bucket).blob(name).upload_from_string(
-                data, content_type=content_type, if_generation_match=0
+                data, content_type=content_type, if_generation_match=0, **extra
             )
         except PreconditionFailed as exc:
             raise AlreadyExistsError(f"gs://{bucket}/{name} exists") from exc
 
-    def list(self, bucket: str, prefix: str, limit: Optional[int] = None) -> List[str]:
+    def list(self, bucket: str, prefix: str, limit: Optional[int] = None,
+             start_offset: Optional[str] = None) -> List[str]:
+        """Names under `prefix` in name order, from `start_offset` on (one list call per 1000 names)."""
         from google.api_core.exceptions import NotFound
 
         self._bucket(bucket)  # makes the client
         try:
-            return [b.name for b in self._client.list_blobs(bucket, prefix=prefix, max_results=limit)]
+            blobs = self._client.list_blobs(bucket, prefix=prefix, max_results=limit, start_offset=start_offset)
+            return [b.name for b in blobs]
         except NotFound as exc:
             raise NotFoundError(f"gs://{bucket} not found") from exc
 
@@ -81,6 +90,7 @@ class FakeStorage:
         self.buckets = set(buckets)
         self.delay = delay
         self.fail_writes = False
+        self.list_calls = 0
         self._lock = threading.Lock()
 
     def _check(self, bucket: str) -> None:
@@ -97,12 +107,15 @@ class FakeStorage:
     def write(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
         self._put(bucket, name, data, content_type, overwrite=True)
 
-    def create(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
-        self._put(bucket, name, data, content_type, overwrite=False)
+    def create(self, bucket: str, name: str, data: bytes, content_type: str,
+               timeout: Optional[float] = None) -> None:
+        self._put(bucket, name, data, content_type, overwrite=False, timeout=timeout)
 
-    def _put(self, bucket, name, data, content_type, overwrite):
+    def _put(self, bucket, name, data, content_type, overwrite, timeout=None):
         if self.delay:
-            threading.Event().wait(self.delay)
+            threading.Event().wait(min(self.delay, timeout) if timeout else self.delay)
+            if timeout and self.delay > timeout:
+                raise TimeoutError(f"fake write slower than its {timeout} s timeout")
         self._check(bucket)
         if self.fail_writes:
             raise OSError("fake write failure")
@@ -113,8 +126,12 @@ class FakeStorage:
                 raise AlreadyExistsError(f"gs://{bucket}/{name} exists")
             self.objects[(bucket, name)] = (bytes(data), content_type)
 
-    def list(self, bucket: str, prefix: str, limit: Optional[int] = None) -> List[str]:
+    def list(self, bucket: str, prefix: str, limit: Optional[int] = None,
+             start_offset: Optional[str] = None) -> List[str]:
         self._check(bucket)
         with self._lock:
-            names = sorted(n for b, n in self.objects if b == bucket and n.startswith(prefix))
-        return names[:limit] if limit is not None else names
+            names = sorted(n for b, n in self.objects if b == bucket and n.startswith(prefix)
+                           and (start_offset is None or n >= start_offset))
+            names = names[:limit] if limit is not None else names
+            self.list_calls += 1 + max(len(names) - 1, 0) // 1000  # GCS pages 1,000 names per call
+        return names

@@ -4,6 +4,8 @@ import html
 import json
 import logging
 import os
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Literal, Optional
@@ -14,13 +16,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from common.health import readiness
 from common.settings import MODEL_PREFIX, PREDICTIONS_PREFIX, REFERENCE_FILE, bucket_name, number
 from common.storage import GcsStorage, NotFoundError, Storage
-from drift import drift_report, parse_jsonl, rows_from_records
+from drift import RowSample, drift_report, parse_jsonl
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("monitor")
 
 REFERENCE_PATH = f"{MODEL_PREFIX}/{REFERENCE_FILE}"
-MAX_OBJECTS = 500  # most recent log objects read per report
+MAX_OBJECTS = 2000  # log objects read per report; a busier window is read as a sample of its objects
+MAX_HOUR_LISTS = 168  # list calls for a busy window: one per sampled hour (a week's hours)
+MAX_ROWS = 20000  # rows kept per report (a uniform sample of the window's rows): bounded memory
 
 
 class Problem(Exception):
@@ -32,6 +36,8 @@ def settings_from_env() -> dict:
         "models_bucket": bucket_name(os.environ.get("MODELS_BUCKET")),
         "predictions_bucket": bucket_name(os.environ.get("PREDICTIONS_BUCKET")),
         "min_samples": int(number(os.environ.get("DRIFT_MIN_SAMPLES"), 50, "DRIFT_MIN_SAMPLES", 2)),
+        "min_effect": number(os.environ.get("DRIFT_MIN_EFFECT"), 0.1, "DRIFT_MIN_EFFECT"),
+        "cache_seconds": number(os.environ.get("REPORT_CACHE_SECONDS"), 60, "REPORT_CACHE_SECONDS"),
     }
 
 
@@ -60,32 +66,68 @@ class Sources:
         except Exception as exc:
             raise Problem(f"cannot list gs://{self.predictions}/: {type(exc).__name__}") from None
 
-    def records(self, days: int) -> list:
+    def window(self, days: int, now: float) -> list:
+        """The log objects of the last `days` × 24 h, at most MAX_OBJECTS of them, in bounded list calls.
+
+        One listing from the window's first name on, stopped after MAX_OBJECTS + 1 names (at most two
+        pages): when the window holds no more, that is all of it. A busier window (a backend flushing every
+        2 s writes 43,200 objects a day) is sampled by hour instead: at most MAX_HOUR_LISTS hours spread
+        evenly over the window, the first objects of each, one list call per hour, so neither the calls
+        nor the names kept grow with the traffic or with `days`."""
         self.check_predictions()
-        today = datetime.now(timezone.utc).date()
-        names = []
-        for offset in range(days):
-            day_names = self.storage.list(self.predictions, f"{PREDICTIONS_PREFIX}{today - timedelta(days=offset):%Y-%m-%d}/")
-            names.extend(sorted(day_names, reverse=True))  # batch names start with the time
-            if len(names) >= MAX_OBJECTS:
-                break
-        names = [n for n in names if n.endswith((".json", ".jsonl"))][:MAX_OBJECTS]
+        since = datetime.fromtimestamp(now - days * 86400, timezone.utc)
+        first = f"{PREDICTIONS_PREFIX}{since:%Y-%m-%d}/{since:%H%M%S}"
+        names = self._logs(self.storage.list(self.predictions, PREDICTIONS_PREFIX, limit=MAX_OBJECTS + 1,
+                                             start_offset=first))
+        if len(names) <= MAX_OBJECTS:
+            return names
+        hours = [since + timedelta(hours=h) for h in range(days * 24 + 1)]
+        if len(hours) > MAX_HOUR_LISTS:
+            step = len(hours) / MAX_HOUR_LISTS
+            hours = [hours[int(i * step)] for i in range(MAX_HOUR_LISTS)]
+        per_hour = -(-MAX_OBJECTS // len(hours))
+
+        def hour(start):
+            prefix = f"{PREDICTIONS_PREFIX}{start:%Y-%m-%d}/{start:%H}"
+            return self._logs(self.storage.list(self.predictions, prefix, limit=per_hour,
+                                                start_offset=max(first, prefix)))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            names = sorted(n for found in pool.map(hour, hours) for n in found)
+        if len(names) > MAX_OBJECTS:
+            step = len(names) / MAX_OBJECTS
+            names = [names[int(i * step)] for i in range(MAX_OBJECTS)]
+        return names
+
+    @staticmethod
+    def _logs(names) -> list:
+        return [n for n in names if n.endswith((".json", ".jsonl"))]
+
+    def sample(self, days: int, width: int, now: Optional[float] = None) -> RowSample:
+        now = time.time() if now is None else now
+        names = self.window(days, now)
+        sample = RowSample(width, MAX_ROWS)
+        lock = threading.Lock()
 
         def read(name):
             try:
-                return parse_jsonl(self.storage.read(self.predictions, name))
+                records = parse_jsonl(self.storage.read(self.predictions, name))
             except Exception as exc:
                 log.warning("skipping %s: %s", name, type(exc).__name__)
-                return []
+                return
+            with lock:
+                sample.add_records(records, since=now - days * 86400)
 
         with ThreadPoolExecutor(max_workers=8) as pool:
-            return [r for batch in pool.map(read, names) for r in batch]
+            list(pool.map(read, names))
+        return sample
 
 
 def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = None) -> FastAPI:
     settings = settings or settings_from_env()
     sources = Sources(storage or GcsStorage(), settings)
     app = FastAPI(title="Drift monitor")
+    cache: dict = {}  # (days, alpha) -> (time, report): the page is public, a reload must not re-read a week
 
     @app.get("/health")
     def health():
@@ -104,12 +146,22 @@ def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = Non
     @app.get("/report")
     def report(days: int = Query(7, ge=1, le=365), alpha: float = Query(0.05, gt=0, lt=1),
                format: Literal["json", "html"] = "json"):
-        try:
-            reference = sources.reference()
-            rows = rows_from_records(sources.records(days), len(reference["feature_names"]))
-        except Problem as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=503)
-        result = drift_report(reference, rows, alpha, settings["min_samples"])
+        key, now = (days, alpha), time.monotonic()
+        hit = cache.get(key)
+        if hit and now - hit[0] < settings.get("cache_seconds", 60):
+            result = hit[1]
+        else:
+            try:
+                reference = sources.reference()
+                sample = sources.sample(days, len(reference["feature_names"]))
+            except Problem as exc:
+                return JSONResponse({"detail": str(exc)}, status_code=503)
+            result = drift_report(reference, sample.rows, alpha, settings["min_samples"],
+                                  settings.get("min_effect", 0.1), rows_seen=sample.seen)
+            result["days"] = days
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = (now, result)
         return HTMLResponse(to_html(result, days)) if format == "html" else result
 
     return app
@@ -129,9 +181,11 @@ def to_html(report: dict, days: int) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>Drift report</title>"
         "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px 8px}"
         "table{border-collapse:collapse}</style></head><body>"
-        f"<h1>{report['status'].capitalize()}</h1><p>{report['n_rows']} logged inputs in the last {days} day(s) "
+        f"<h1>{report['status'].capitalize()}</h1><p>{report['n_rows_seen']} logged inputs in the last {days * 24} hours "
+        f"({report['n_rows']} of them compared) "
         f"(at least {report['min_samples']} needed), model {html.escape(str(report['model_version']))}, "
-        f"{report['test']} test, drift where p &lt; {report['alpha']}</p>"
+        f"{report['test']} test, drift where the {report['correction']}-adjusted p &lt; {report['alpha']} "
+        f"and the KS statistic &ge; {report['min_effect']}</p>"
         "<table><tr><th>feature</th><th>reference mean</th><th>current mean</th><th>KS statistic</th>"
         f"<th>p-value</th><th>status</th></tr>{rows}</table></body></html>"
     )

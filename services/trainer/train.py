@@ -1,8 +1,10 @@
 """Batch training job: fit a LogisticRegression and publish it to GCS.
 
-Data: gs://$DATA_BUCKET/train.csv when it exists (header row, numeric
-feature columns, last column = label), otherwise scikit-learn's built-in
-Iris data set. Output: model.joblib + reference.json under
+Data: gs://$DATA_BUCKET/$TRAIN_DATA (default train.csv; a DVC remote keeps files under their repository
+paths, so set the path) with a header row, numeric feature columns, last column = label. With DATA_BUCKET
+unset: scikit-learn's built-in Iris data set. With DATA_BUCKET set and the object missing, training fails
+(it never falls back to Iris then). A model whose test accuracy is below $MIN_ACCURACY (default 0.7) or
+that was tested on fewer than $MIN_TEST_ROWS rows (default 10) is not published. Output: model.joblib + reference.json under
 gs://$MODELS_BUCKET/models/<UTC timestamp>/ and gs://$MODELS_BUCKET/models/latest/,
 plus $AIP_MODEL_DIR when Vertex AI sets it. reference.json carries up to 1000 training rows per
 feature, which the monitor compares logged inputs with.
@@ -27,32 +29,39 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from common.settings import MODEL_FILE, MODEL_PREFIX, REFERENCE_FILE, bucket_name
+from common.settings import MODEL_FILE, MODEL_PREFIX, REFERENCE_FILE, bucket_name, number
 from common.storage import GcsStorage, NotFoundError, Storage
 
 REFERENCE_SAMPLE = 1000  # training rows kept in reference.json for the monitor's KS test
+
+
+class TrainingError(RuntimeError):
+    """Why this run publishes nothing: printed as one line, exit code 1."""
 
 
 def load_csv(text, source):
     rows = [row for row in csv.reader(io.StringIO(text)) if row]
     if len(rows) < 2 or len(rows[0]) < 2:
         raise ValueError("train.csv needs a header row, at least one feature column and data rows")
-    header = [name.strip() for name in rows[0]]
+    header = [name.strip().lstrip("\ufeff") for name in rows[0]]
     X = np.array([[float(v) for v in row[:-1]] for row in rows[1:]], dtype=float)
     y = np.array([row[-1].strip() for row in rows[1:]])
     if X.shape[1] != len(header) - 1:
         raise ValueError("train.csv rows do not match the header width")
+    if not np.isfinite(X).all() or np.abs(X).max() > 1e9:
+        raise TrainingError(f"{source}: features must be finite numbers with |x| <= 1e9 (what the backend accepts)")
     return X, y, header[:-1], source
 
 
-def load_data(storage: Storage, data_bucket):
+def load_data(storage: Storage, data_bucket, data_path="train.csv"):
     if data_bucket:
+        source = f"gs://{data_bucket}/{data_path}"
         try:
-            text = storage.read(data_bucket, "train.csv").decode("utf-8")
+            text = storage.read(data_bucket, data_path).decode("utf-8-sig")  # -sig: Excel's byte-order mark
         except NotFoundError:
-            print(f"gs://{data_bucket}/train.csv not found, using the built-in Iris data set")
-        else:
-            return load_csv(text, f"gs://{data_bucket}/train.csv")
+            raise TrainingError(f"{source} not found: upload it, or set TRAIN_DATA to its path in the bucket "
+                                "(a DVC remote keeps files under their repository paths)") from None
+        return load_csv(text, source)
     iris = load_iris()
     # Train on the class names so the model predicts names directly.
     y = np.asarray(iris.target_names)[iris.target]
@@ -95,12 +104,15 @@ def reference_for(model, X_train, feature_names, source, accuracy, n_test, versi
 def main(storage: Optional[Storage] = None):
     models_bucket = bucket_name(os.environ.get("MODELS_BUCKET"))
     data_bucket = bucket_name(os.environ.get("DATA_BUCKET"))
+    data_path = (os.environ.get("TRAIN_DATA") or "train.csv").strip("/")
     aip_model_dir = os.environ.get("AIP_MODEL_DIR", "")
+    min_accuracy = number(os.environ.get("MIN_ACCURACY"), 0.7, "MIN_ACCURACY")
+    min_test_rows = int(number(os.environ.get("MIN_TEST_ROWS"), 10, "MIN_TEST_ROWS", 1))
     if not models_bucket and not aip_model_dir.startswith("gs://"):
-        raise RuntimeError("nowhere to save the model: set MODELS_BUCKET (or AIP_MODEL_DIR=gs://...)")
+        raise TrainingError("nowhere to save the model: set MODELS_BUCKET (or AIP_MODEL_DIR=gs://...)")
 
     storage = storage or GcsStorage()
-    X, y, feature_names, source = load_data(storage, data_bucket)
+    X, y, feature_names, source = load_data(storage, data_bucket, data_path)
     print(f"data: {source}, {X.shape[0]} rows, {X.shape[1]} features")
 
     X_train, X_test, y_train, y_test = split(X, y)
@@ -108,6 +120,11 @@ def main(storage: Optional[Storage] = None):
     model.fit(X_train, y_train)
     accuracy = float(accuracy_score(y_test, model.predict(X_test)))
     print(f"test accuracy: {accuracy:.4f}")
+    if X_test.shape[0] < min_test_rows:
+        raise TrainingError(f"only {X_test.shape[0]} test rows (MIN_TEST_ROWS={min_test_rows}): "
+                            "too little data to judge the model; nothing published")
+    if accuracy < min_accuracy:
+        raise TrainingError(f"test accuracy {accuracy:.4f} is below MIN_ACCURACY={min_accuracy}; nothing published")
 
     version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     reference = reference_for(model, X_train, feature_names, source, accuracy, int(X_test.shape[0]), version)
@@ -132,6 +149,9 @@ def main(storage: Optional[Storage] = None):
 if __name__ == "__main__":
     try:
         main()
+    except TrainingError as exc:
+        print(f"training failed: {exc}", file=sys.stderr)
+        sys.exit(1)
     except Exception:  # report and exit non-zero so the job shows as failed
         traceback.print_exc()
         print("training failed", file=sys.stderr)

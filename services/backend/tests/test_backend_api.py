@@ -34,7 +34,7 @@ def test_predicts_a_label(client):
 
 
 def test_health_and_ready_with_a_model(client):
-    assert client.get("/health").json() == {"status": "ok", "model_loaded": True}
+    assert client.get("/health").json() == {"status": "ok", "model_loaded": True, "model_version": "test-1"}
     r = client.get("/ready")
     assert r.status_code == 200 and r.json()["model_version"] == "test-1"
 
@@ -98,7 +98,10 @@ def test_chunked_large_body_is_413(client):
 def test_5xx_are_counted(storage, monkeypatch):
     app = create_app(storage, settings())
     app.state.model.load()
-    monkeypatch.setattr(app.state.model, "predict", lambda rows: 1 / 0)
+    def broken(rows):
+        raise RuntimeError("a bug, not the caller's input")
+
+    monkeypatch.setattr(app.state.model, "predict", broken)
     client = TestClient(app, raise_server_exceptions=False)
     assert client.post("/predict", json={"features": [ROW]}).status_code == 500
     assert metric(client, 'backend_server_errors_total{path="/predict"}') == 1

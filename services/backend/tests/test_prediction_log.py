@@ -17,9 +17,14 @@ def value(metrics, name, labels=None):
 
 def test_batches_are_new_objects_with_unique_names():
     storage = FakeStorage(buckets={"predictions"})
-    log, metrics = make(storage, batch_size=10)
+    log, metrics = make(storage, batch_size=10, interval=0.01)
     for i in range(25):
         log.add([[i, 0, 0, 0]], ["a"], "v1")
+    log.start()
+    for _ in range(500):
+        if value(metrics, "backend_prediction_log_written_total") == 25:
+            break
+        time.sleep(0.01)
     log.close()
     names = storage.list("predictions", "predictions/")
     assert len(names) == 3 and len(set(names)) == 3 and all(n.endswith(".jsonl") for n in names)
@@ -79,7 +84,7 @@ def test_disabled_without_bucket():
 def test_a_retried_create_that_had_succeeded_counts_as_written():
     storage = FakeStorage(buckets={"predictions"})
 
-    def create(bucket, name, data, content_type):
+    def create(bucket, name, data, content_type, timeout=None):
         raise AlreadyExistsError(name)
 
     storage.create = create

@@ -1,5 +1,6 @@
 import json
-from datetime import datetime, timezone
+import time
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -45,14 +46,21 @@ def test_malformed_rows_are_skipped():
     assert parse_jsonl(b'{"features": [[1, 2]]}\nnot json\n[1]\n') == [{"features": [[1, 2]]}]
 
 
+def log_object(storage, when: datetime, batch, i=0):
+    """One object as the backend's prediction log names and fills it, written at `when`."""
+    data = "".join(json.dumps({"timestamp": when.timestamp(), "features": [r], "predictions": ["x"]}) + "\n"
+                   for r in batch)
+    storage.create("predictions", f"predictions/{when:%Y-%m-%d}/{when:%H%M%S.%f}-{i:04d}.jsonl", data.encode(),
+                   "application/x-ndjson")
+
+
 def store(reference=REFERENCE, logs=()):
     storage = FakeStorage(buckets={"models", "predictions"})
     if reference is not None:
         storage.write("models", "models/latest/reference.json", json.dumps(reference).encode(), "application/json")
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    now = datetime.now(timezone.utc) - timedelta(minutes=1)
     for i, batch in enumerate(logs):
-        data = "".join(json.dumps({"features": [r], "predictions": ["x"]}) + "\n" for r in batch)
-        storage.create("predictions", f"predictions/{day}/000000.{i:06d}-x.jsonl", data.encode(), "application/x-ndjson")
+        log_object(storage, now, batch, i)
     return storage
 
 
