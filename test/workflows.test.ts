@@ -60,9 +60,9 @@ describe("what each job may do", () => {
 });
 
 describe("ci", () => {
-  it("installs with npm ci without install scripts, then lints (code, then workflows and shell scripts), typechecks and tests", () => {
+  it("installs with npm ci without install scripts, then lints (code, then workflows and shell scripts), typechecks and tests (unit, integration, the services)", () => {
     const runs = (workflows.ci.jobs.check.steps as any[]).flatMap((s) => s.run ?? []);
-    expect(runs.map((r: string) => r.split(" ").slice(0, 3).join(" "))).toEqual(["npm ci --ignore-scripts", "npm run lint", "npm run lint:workflows", "npm run typecheck", "npm test"]);
+    expect(runs.map((r: string) => r.split(" ").slice(0, 3).join(" "))).toEqual(["npm ci --ignore-scripts", "npm run lint", "npm run lint:workflows", "npm run typecheck", "npm test", "npm run test:integration", "bash services/ci.sh"]);
   });
 });
 
