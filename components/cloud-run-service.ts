@@ -19,6 +19,8 @@ export interface ServiceSettings {
   maxInstances: number;
   /** Requests one instance serves at a time. */
   concurrency: number;
+  /** CPU stays allocated between requests (instance-based billing), for background work. */
+  cpuAlwaysOn: boolean;
   timeoutSeconds: number;
   /** Path the startup and liveness probes request; no probes without it. */
   healthPath?: string;
@@ -82,7 +84,7 @@ export class CloudRunService extends pulumi.ComponentResource {
               name: "app",
               image: args.image,
               ports: { containerPort: args.port },
-              resources: { limits: { cpu: args.cpu, memory: args.memory }, cpuIdle: true, startupCpuBoost: true },
+              resources: { limits: { cpu: args.cpu, memory: args.memory }, cpuIdle: !args.cpuAlwaysOn, startupCpuBoost: true },
               envs: [
                 ...Object.entries(args.env).map(([name, value]) => ({ name, value })),
                 ...Object.entries(args.secrets).map(([name, s]) => ({

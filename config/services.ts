@@ -30,6 +30,9 @@ const service = z.strictObject({
   minInstances: intIn(0, MAX_INSTANCES, "instances").default(0).describe("Instances kept warm; 0 scales to zero and costs nothing idle."),
   maxInstances: intIn(1, MAX_INSTANCES, "instances").default(3).describe(`Upper bound on instances, which caps what a traffic spike can cost (the policy pack allows at most ${MAX_INSTANCES}).`),
   concurrency: intIn(1, 1000, "requests").default(80).describe("Requests one instance serves at once."),
+  cpuAlwaysOn: flag()
+    .default(false)
+    .describe("CPU between requests too (Cloud Run's instance-based billing, cpuIdle off): for a container that works in the background, such as the sample backend's prediction-log writer and model reload. Billed while an instance runs, idle or not; it still scales to zero."),
   timeoutSeconds: intIn(1, 3600, "seconds").default(300).describe("Request timeout."),
   healthPath: httpPath("/health").optional()
     .describe("HTTP path that answers 200 once the process serves: the startup and liveness probes (and the uptime check of a public service without readyPath)."),

@@ -188,11 +188,8 @@ describe("CPU between requests for services with background work (Cloud Run 'CPU
     expect(startsBackgroundThreads("frontend")).toBe(false);
   });
 
-  // Known gap (issue 21): components/cloud-run-service.ts gives every container `cpuIdle: true`, so the
-  // backend's log flushes and model reloads stall while it is idle. This test fails today and `it.fails`
-  // records that; when a service with background work gets `cpuIdle: false`, it passes and vitest reports
-  // `it.fails` as failed: then turn it into `it`.
-  it.fails("every service built from such code gets cpuIdle: false in every stack", async () => {
+  // Their stack files say `cpuAlwaysOn: true` (config/services.ts), which plans `cpuIdle: false`.
+  it("every service built from such code gets cpuIdle: false in every stack", async () => {
     const threaded: string[] = [];
     for (const stack of stacks) {
       const { plan, config } = await planFile(stack);

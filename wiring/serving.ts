@@ -77,6 +77,7 @@ function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Ou
     minInstances: s.minInstances,
     maxInstances: s.maxInstances,
     concurrency: s.concurrency,
+    cpuAlwaysOn: s.cpuAlwaysOn,
     timeoutSeconds: s.timeoutSeconds,
     healthPath: s.healthPath,
     // The wiring contract (docs/wiring.md): validation keeps `<NAME>_BUCKET` out of env, so nothing overlaps.
