@@ -97,7 +97,7 @@ export function renderPlan(plan: Plan): string {
   const roots = plan.resources.filter((r) => !names.has(r.parent));
   const lines = ["resources by component:"];
   const walk = (r: PlannedResource, depth: number): void => {
-    const mark = r.protect ? " [protected]" : "";
+    const mark = `${r.protect ? " [protected]" : ""}${r.deletedWith ? ` [deleted with ${r.deletedWith}]` : ""}`;
     lines.push(`${"  ".repeat(depth)}${r.name}  (${r.type})${mark}  ${settings(r)}`.trimEnd());
     for (const child of children.get(r.name) ?? []) walk(child, depth + 1);
   };

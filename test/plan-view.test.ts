@@ -1,7 +1,7 @@
 /** The plan as people read it: by workload, with what a reviewer checks, secrets by name only, no $0 for unknown. */
 import { SecretValue } from "../config";
 import { describe, expect, it } from "vitest";
-import { money, planRaw, renderCost, renderView, stackView } from "../plan";
+import { money, planRaw, renderCost, renderPlan, renderView, stackView } from "../plan";
 import { stackDot } from "../plan/dot";
 import { renderHtml } from "../plan/html";
 import { planFile } from "./helpers";
@@ -73,5 +73,13 @@ describe("outputs", () => {
   it("give the dashboard as its console URL", async () => {
     const { plan } = await planFile("group-140");
     expect(plan.outputs.dashboard).toMatch(/^https:\/\/console\.cloud\.google\.com\/monitoring\/dashboards\/builder\/[0-9a-f-]{36}\?project=dtu-mlops-140$/);
+  });
+});
+
+describe("the resource tree", () => {
+  it("marks what is deleted with another resource, so a reader sees what a teardown takes along", async () => {
+    const { plan } = await planFile("group-140");
+    const text = renderPlan(plan);
+    expect(text).toMatch(/^ {4}github-deploy-bucket-data {2}\(gcp:storage\/bucketIAMMember:BucketIAMMember\) \[protected\] \[deleted with buckets-data\] /m);
   });
 });
