@@ -5,14 +5,15 @@
  * The files form one direction: field helpers (fields.ts) and problem lines (problems.ts); one file per area
  * (project, storage, registry, github, secrets, team, training, services, observability, budget, and
  * workload for what training and services share) holding its keys and its resolved type; schema.ts
- * assembling them; `<area>-checks.ts` beside each area with its checks across keys; then validate.ts, which
- * checks raw config, stack-config.ts, which resolves it, and load.ts, which reads it. names.ts derives names.
+ * assembling them; `<area>-checks.ts` beside each area with its checks across keys; retired.ts, the keys a
+ * release removed; then validate.ts, which checks raw config, stack-config.ts, which resolves it, and load.ts, which reads it. names.ts derives names.
  */
 export type { Access, BucketName } from "../components/storage";
 export type { ImageSource } from "../components/container-image";
 export { CI_WORKLOADS } from "./github";
 export { readStackFile, rawConfigFromPulumi, stackNameOfFile, type StackFileResult } from "./load";
 export { deriveNames, SUFFIX_LENGTH, type Names } from "./names";
+export { RETIRED_KEYS, retiredKeyProblem, type RetiredKey } from "./retired";
 export { StackConfigSchema } from "./schema";
 export { SecretValue } from "./secrets";
 export type { ServiceConfig } from "./services";

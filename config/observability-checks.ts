@@ -4,10 +4,6 @@ import type { Fields } from "./schema";
 export function alertChecks(f: Fields): string[] {
   const problems: string[] = [];
   const alerts = f["mlops:alerts"];
-  // Runs end by themselves at training.maxRunHours and leave no VM behind, so there is nothing to watch.
-  if (alerts?.trainingHours !== undefined) {
-    problems.push("mlops:alerts.trainingHours: training runs end at training.maxRunHours and their VM is deleted, so no alert is needed; remove it");
-  }
   // Each address is one channel, named after it (case aside): the same address twice would be one name twice.
   const seen = new Map<string, number>();
   (alerts?.emails ?? []).forEach((email, i) => {

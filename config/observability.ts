@@ -15,8 +15,6 @@ export const alerts = z
       .default(0.05)
       .describe("Alert when more than this share of a service's requests fail with 5xx for 5 minutes."),
     latencyP95Ms: intIn(100, 60000, "ms").default(2000).describe("Alert when a service's 95th percentile latency stays above this for 5 minutes."),
-    trainingHours: intIn(1, 71, "hours").optional()
-      .describe("Retired: training runs end at training.maxRunHours by themselves; setting it is an error."),
   })
   .prefault({})
   .describe("Alert policies: uptime of public services, 5xx share, p95 latency.");

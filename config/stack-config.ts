@@ -63,7 +63,7 @@ export function toStackConfig(p: Parsed, stack: string, secretValues: Record<str
     training: resolveTraining(p, serviceOrder),
     services: resolveServices(p, names, serviceOrder),
     publicInvoker: p["mlops:publicInvoker"],
-    alerts: resolveAlerts(p),
+    alerts: p["mlops:alerts"],
     budget: p["mlops:budget"],
     workloads: workloadsFrom(p),
   };
@@ -120,10 +120,4 @@ function resolveServices(p: Parsed, names: Names, order: string[]): ServiceConfi
 function callsOf(env: Record<string, string>, order: string[]): string[] {
   const calls = serviceCalls(env, order);
   return order.filter((key) => calls.includes(key));
-}
-
-/** The alerts, without the retired trainingHours (refused by alertChecks). */
-function resolveAlerts(p: Parsed): AlertsConfig {
-  const { trainingHours: _retired, ...alerts } = p["mlops:alerts"];
-  return alerts;
 }

@@ -1,4 +1,4 @@
-/** Checks of training across keys: retired and VM-only keys, the GPU against machine, zone and region, the catalogs, env and image. */
+/** Checks of training across keys: VM-only keys, the GPU against machine, zone and region, the catalogs, env and image. */
 import type { ImageSource } from "../components/container-image";
 import * as gcp from "../lib/gcp";
 import * as gpus from "../lib/gpus";
@@ -7,19 +7,12 @@ import type { Fields } from "./schema";
 import { envChecks, imageChecks } from "./workload-checks";
 
 const VM_ONLY = ["zone", "bootDiskGb", "internet"];
-/** Keys of the standing VM that runs replaced; each is named with what to do instead. */
-const RETIRED: Record<string, string> = {
-  imageFamily: "Batch boots its own image and installs the GPU driver; remove it",
-  imageProject: "Batch boots its own image and installs the GPU driver; remove it",
-  powerOffWhenDone: "every run's VM is deleted when training ends; remove it",
-  running: "nothing runs on pulumi up any more; start a run with the stack's trainCommand and remove the key",
-};
 
-/** VM-only settings, retired keys, GPU against machine family and zone, env references and the image to build. */
+/** VM-only settings, GPU against machine family and zone, env references and the image to build. */
 export function trainingChecks(f: Fields, raw: unknown): string[] {
   const key = "mlops:training";
   const set = raw && typeof raw === "object" ? Object.keys(raw) : [];
-  const problems = set.filter((k) => k in RETIRED).map((k) => `${key}.${k}: ${RETIRED[k]}`);
+  const problems: string[] = [];
   const t = f["mlops:training"];
   if (!t || t.kind === "none") return problems;
   if (t.kind === "vertex") {

@@ -4,6 +4,7 @@ import { derivedNameChecks } from "./names-checks";
 import { alertChecks } from "./observability-checks";
 import { formatIssue, genericMessage, keyPath, unique } from "./problems";
 import { labelChecks, projectChecks } from "./project-checks";
+import { withoutRetiredKeys } from "./retired";
 import { StackConfigSchema, validFields, type Fields } from "./schema";
 import { SECRET_NAME, SecretValue } from "./secrets";
 import { declaredSecretChecks, plainSecretChecks, secretIdChecks, secretUseChecks, secretValueChecks } from "./secrets-checks";
@@ -25,13 +26,15 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; probl
  * folder); `null` skips checking that they exist, for stack files written for a repository elsewhere.
  */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string, projectDir: string | null = process.cwd()): ParseResult {
-  const { input, secretValues } = splitRaw(raw);
-  if (!Object.hasOwn(input, "mlops:group")) input["mlops:group"] = stack.replace(/^group-/, "");
-  const reserved = reservedKeys(input, []);
+  const split = splitRaw(raw);
+  const { secretValues } = split;
+  if (!Object.hasOwn(split.input, "mlops:group")) split.input["mlops:group"] = stack.replace(/^group-/, "");
+  const reserved = reservedKeys(split.input, []);
   if (reserved.length) return { ok: false, problems: reserved };
+  const { input, problems } = withoutRetiredKeys(split.input);
 
   const result = StackConfigSchema.safeParse(input, { error: genericMessage });
-  const problems = result.success ? [] : result.error.issues.flatMap((iss) => formatIssue(iss, StackConfigSchema));
+  if (!result.success) problems.push(...result.error.issues.flatMap((iss) => formatIssue(iss, StackConfigSchema)));
   // Rules across keys still run on the keys that are valid on their own, so every problem shows at once.
   const fields = validFields(input);
   problems.push(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deriveNames, parseStackConfig, readStackFile, SecretValue } from "../config";
+import { deriveNames, parseStackConfig, readStackFile, RETIRED_KEYS, retiredKeyProblem, SecretValue, StackConfigSchema } from "../config";
 
 const base = { "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1" };
 
@@ -93,6 +93,38 @@ describe("invalid configs are rejected with the key path and what is allowed", (
       "gcp:zone",
     ]);
     for (const p of problems) expect(p).not.toMatch(/\n|at .*\.ts:\d+/);
+  });
+});
+
+describe("keys a release removed", () => {
+  /** A stack file that sets the key at `key` (a path such as `mlops:training.running`) and nothing else wrong. */
+  const setting = (key: string, value: unknown): Record<string, unknown> => {
+    const [top, ...rest] = key.split(".");
+    const nested = rest.reduceRight<unknown>((inner, k) => ({ [k]: inner }), value);
+    return { ...base, [top]: nested };
+  };
+
+  it.each(Object.entries(RETIRED_KEYS))("%s is refused with its release and what to do instead, and no unknown-key guess", (key, retired) => {
+    expect(retired.release).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(retiredKeyProblem(key, retired)).toBe(`${key}: removed in ${retired.release}; ${retired.instead}`);
+    expect(problemsOf(setting(key, 1))).toEqual([retiredKeyProblem(key, retired)]);
+  });
+
+  it("are reported beside the file's other problems, and the file's own maps are left as they were", () => {
+    const training = { kind: "vm", running: true, machineType: "N1" };
+    const problems = problemsOf({ ...base, "mlops:training": training, "mlops:protectdata": false });
+    expect(problems).toContain(retiredKeyProblem("mlops:training.running", RETIRED_KEYS["mlops:training.running"]));
+    expect(problems.some((p) => p.startsWith("mlops:training.machineType: "))).toBe(true);
+    expect(problems.some((p) => p.startsWith("mlops:protectdata: unknown key"))).toBe(true);
+    expect(problems.some((p) => p.startsWith("mlops:training.running: unknown key"))).toBe(false);
+    expect(training).toEqual({ kind: "vm", running: true, machineType: "N1" });
+  });
+
+  it.each(Object.keys(RETIRED_KEYS))("%s is no key of the schema any more", (key) => {
+    const parts = key.split(".");
+    const result = StackConfigSchema.safeParse(setting(key, 1));
+    const unknown = result.success ? [] : result.error.issues.filter((iss) => iss.code === "unrecognized_keys");
+    expect(unknown.map((iss) => [iss.path, iss.keys])).toEqual([[parts.slice(0, -1), parts.slice(-1)]]);
   });
 });
 

@@ -181,7 +181,7 @@ describe("invalid monitoring settings", () => {
   it.each([
     ["an email that is no email", { "mlops:alerts": { emails: ["group140"] } }, "mlops:alerts.emails[0]: must be an email address"],
     ["a 5xx share above 100 %", { "mlops:alerts": { errorRatio: 5 } }, "mlops:alerts.errorRatio: must be above 0 and at most 1"],
-    ["a training runtime alert", { "mlops:training": { kind: "vm", maxRunHours: 4 }, "mlops:alerts": { trainingHours: 2 } }, "mlops:alerts.trainingHours: training runs end at training.maxRunHours"],
+    ["a training runtime alert", { "mlops:training": { kind: "vm", maxRunHours: 4 }, "mlops:alerts": { trainingHours: 2 } }, "mlops:alerts.trainingHours: removed in 0.2.0; training runs end at training.maxRunHours"],
     ["a billing account that is not one", { "mlops:budget": { billingAccount: "my-account", amount: 50 } }, "mlops:budget.billingAccount: must be a billing account id such as 012345-6789AB-CDEF01"],
     ["a metrics path without a slash", { "mlops:services": { api: { metrics: { port: 8080, path: "metrics" } } } }, "mlops:services.api.metrics.path: must be a path such as /metrics"],
   ])("rejects %s", (_what, raw, message) => {

@@ -231,7 +231,7 @@ describe("invalid training settings are rejected with the key path", () => {
     ["a build directory that does not exist", { kind: "vertex", image: { build: "dockerfiles/none" } }, 'mlops:training.image.build: directory "dockerfiles/none" does not exist in the project folder'],
     ["a zone for a Vertex AI job", { kind: "vertex", zone: "europe-west1-b" }, "mlops:training.zone: applies to kind vm only; remove it for a Vertex AI job"],
     ["internet for a Vertex AI job", { kind: "vertex", internet: true }, "mlops:training.internet: applies to kind vm only; remove it for a Vertex AI job"],
-    ["a retired standing-VM key", { kind: "vm", running: false }, "mlops:training.running: nothing runs on pulumi up any more"],
+    ["a retired standing-VM key", { kind: "vm", running: false }, "mlops:training.running: removed in 0.2.0; nothing runs on pulumi up any more"],
     ["a region without the GPU", { kind: "vm", gpu: { type: "nvidia-tesla-v100" } }, "mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another GPU, or a region that has it: asia-east1, europe-west4, us-central1, us-east1, us-west1"],
     ["an unknown kind", { kind: "gke" }, "mlops:training.kind: must be vm (a Compute Engine VM per run, through Cloud Batch), vertex (a Vertex AI custom job) or none"],
     ["an unknown GPU", { kind: "vm", gpu: { type: "nvidia-h100" } }, "mlops:training.gpu.type: must be one of nvidia-tesla-t4, nvidia-l4"],

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { z } from "zod";
-import { StackConfigSchema } from "../config";
+import { RETIRED_KEYS, StackConfigSchema } from "../config";
 
 interface Row {
   key: string;
@@ -101,6 +101,13 @@ export function configTable(): string {
   return lines.join("\n");
 }
 
+/** The keys a release removed, from config/retired.ts: what a stack file written for an older release must change. */
+export function retiredTable(): string {
+  const lines = ["| key | removed in | instead |", "| --- | --- | --- |"];
+  for (const [key, r] of Object.entries(RETIRED_KEYS)) lines.push(`| \`${key}\` | ${r.release} | ${cell(r.instead)} |`);
+  return lines.join("\n");
+}
+
 export function configDoc(): string {
   return [
     "# Stack file reference",
@@ -112,6 +119,12 @@ export function configDoc(): string {
     "file offline: `npx mlops-gcp-stack plan --file Pulumi.<stack>.yaml` (exit 2 lists every problem).",
     "",
     configTable(),
+    "",
+    "## Retired keys",
+    "",
+    "Keys an earlier release read; a stack file that still sets one is refused with what to do instead.",
+    "",
+    retiredTable(),
     "",
   ].join("\n");
 }
