@@ -9,7 +9,7 @@ import { SUFFIX_LENGTH, type StackConfig } from "./config";
 import { declaredSecrets, imageRegistry, storageBuckets, workloadNeeds } from "./wiring/data";
 import { observability } from "./wiring/monitoring";
 import { recordCostInputs, stackOutputs, type StackOutputs } from "./wiring/outputs";
-import { ciManagedResources, githubCi, projectApis, workloadIdentities } from "./wiring/project";
+import { githubCi, projectApis, workloadIdentities } from "./wiring/project";
 import { cloudRunServices, platformRefs, type Platform } from "./wiring/serving";
 import { pausedTraining, trainingRun } from "./wiring/training";
 
@@ -24,10 +24,9 @@ export function createStack(config: StackConfig): StackOutputs {
   const ci = githubCi(config, { apis, identities, suffix });
 
   const needs = workloadNeeds(config, identities);
-  const buckets = storageBuckets(config, { apis, suffix, needs });
-  const registry = imageRegistry(config, { apis, identities });
-  const secrets = declaredSecrets(config, { apis, needs, identities });
-  ciManagedResources(ci, { buckets, registry, secrets }, config.region);
+  const buckets = storageBuckets(config, { apis, suffix, needs, ci });
+  const registry = imageRegistry(config, { apis, identities, ci });
+  const secrets = declaredSecrets(config, { apis, needs, identities, ci });
   const image = registryImages({ registryHost: registry.host, repositoryUrl: registry.imagePrefix, registry });
   const platform: Platform = { apis, identities, buckets, registry, secrets, image };
 

@@ -1,7 +1,11 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { adminOptions, type Admin } from "./admins";
 
 export const REGISTRY_ROLES = { read: "roles/artifactregistry.reader", write: "roles/artifactregistry.writer" } as const;
+
+/** What an admin of the repository (ci-deploy) holds on it, instead of a project-wide registry role. */
+export const REGISTRY_ADMIN_ROLE = "roles/artifactregistry.admin";
 
 export interface RegistryGrant {
   who: string;
@@ -23,6 +27,8 @@ export interface ArtifactRegistryArgs {
   /** Tagged versions older than this are deleted unless they are among the keepRecent newest. */
   olderThanDays: number;
   grants: RegistryGrant[];
+  /** Accounts that administer the repository (ci-deploy); `formerly` is keyed `repository`. */
+  admins: Admin[];
 }
 
 const seconds = (days: number) => `${days * 86_400}s`;
@@ -74,6 +80,13 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
         child,
       ),
     );
+    for (const admin of args.admins) {
+      new gcp.artifactregistry.RepositoryIamMember(
+        `${name}-${admin.who}-admin`,
+        { project: args.project, location: args.location, repository: this.repository.repositoryId, role: REGISTRY_ADMIN_ROLE, member: admin.member },
+        adminOptions(child, this.repository, args.protect, admin, "repository"),
+      );
+    }
     this.host = `${args.location}-docker.pkg.dev`;
     this.imagePrefix = pulumi.interpolate`${this.host}/${args.project}/${this.repository.repositoryId}`;
     this.registerOutputs({ imagePrefix: this.imagePrefix });

@@ -17,8 +17,6 @@ import {
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 /** The auth action the README and the workflows use (google-github-actions/auth), pinned by commit. */
 export const AUTH_ACTION = "google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093 # v3.0.0";
-/** What ci-deploy holds on each of the stack's own resources, instead of project-wide storage or secret roles. */
-export const MANAGE_ROLES = { bucket: "roles/storage.admin", registry: "roles/artifactregistry.admin", secret: "roles/secretmanager.admin" } as const;
 // ci-train reads the stack's outputs (`pulumi stack output`), which takes no lock.
 export const STATE_ROLES = { deploy: "roles/storage.objectUser", preview: "roles/storage.objectViewer", train: "roles/storage.objectViewer" } as const;
 
@@ -47,14 +45,6 @@ export interface GithubCiArgs extends RepositoryPin {
   protect: boolean;
 }
 
-/** The stack's own resources that ci-deploy manages, granted on each resource. */
-/** The stack's own resources ci-deploy administers; each grant is deleted with its resource, not before it. */
-export interface ManagedResources {
-  buckets: Record<string, { name: pulumi.Input<string>; resource: pulumi.Resource }>;
-  registry: { location: string; repositoryId: pulumi.Input<string>; resource: pulumi.Resource };
-  secrets: Record<string, { secretId: pulumi.Input<string>; resource: pulumi.Resource }>;
-}
-
 /**
  * Keyless GitHub Actions access through Workload Identity Federation: a pool, a GitHub OIDC provider that
  * admits only the group's repository (in either subject format), a read-only `ci-preview` account for the
@@ -73,13 +63,11 @@ export class GithubCi extends pulumi.ComponentResource {
   /** A ready-to-paste auth step for deploy workflows. */
   readonly authStep: pulumi.Output<string>;
   private readonly name: string;
-  private readonly project: string;
   private readonly kept: pulumi.CustomResourceOptions;
 
   constructor(name: string, args: GithubCiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:ci:GithubCi", name, {}, opts);
     this.name = name;
-    this.project = args.project;
     const kept = (this.kept = { parent: this, dependsOn: opts?.dependsOn, protect: args.protect });
 
     this.pool = new gcp.iam.WorkloadIdentityPool(
@@ -146,9 +134,10 @@ export class GithubCi extends pulumi.ComponentResource {
       new gcp.serviceaccount.IAMMember(resourceName, { serviceAccountId: account.name, role: "roles/iam.workloadIdentityUser", member: principal(path) }, opts);
     bind(`${this.name}-preview-wif`, this.previewAccount, runPrincipal(args.repository, PREVIEW_RUN));
     DEPLOY_RUNS.forEach((run, i) => {
-      // The first binding keeps the name of the one it replaces (a push to the branch), so state stays aligned.
-      const suffix = i === 0 ? "" : `-${run.file.replace(/\.yml$/, "")}-${run.event.replace(/_/g, "-")}`;
-      bind(`${this.name}-deploy-wif${suffix}`, this.deployAccount, runPrincipal(args.repository, run, args.branch));
+      const runName = `${run.file.replace(/\.yml$/, "")}-${run.event.replace(/_/g, "-")}`;
+      // Until 0.3.0 the first binding (a push to the branch) was the only one, named without its run.
+      const formerly = i === 0 ? { aliases: [{ name: `${this.name}-deploy-wif` }] } : {};
+      bind(`${this.name}-deploy-wif-${runName}`, this.deployAccount, runPrincipal(args.repository, run, args.branch), { ...this.kept, ...formerly });
     });
     // Until 0.3.0 the train workflow acted as ci-deploy: the alias turns that protected binding into this one
     // by a replacement, which Pulumi allows when the new resource is not protected (a plain delete it refuses).
@@ -216,25 +205,5 @@ export class GithubCi extends pulumi.ComponentResource {
       { serviceAccountId: trainerAccount, role: "roles/iam.serviceAccountUser", member: this.trainAccount.member },
       { ...opts, aliases: [{ name: `${this.name}-deploy-actas-trainer` }] },
     );
-  }
-
-  /** ci-deploy's admin roles on the stack's own buckets, repository and secrets, and on nothing else of the kind. */
-  manage(resources: ManagedResources): void {
-    const member = this.deployAccount.member;
-    // A teardown deletes dependents first: without deletedWith, ci-deploy would drop its own admin role on a
-    // bucket, registry or secret and then be refused deleting it.
-    const withResource = (resource: pulumi.Resource) => ({ ...this.kept, deletedWith: resource });
-    for (const [bucket, { name, resource }] of Object.entries(resources.buckets)) {
-      new gcp.storage.BucketIAMMember(`${this.name}-deploy-bucket-${bucket}`, { bucket: name, role: MANAGE_ROLES.bucket, member }, withResource(resource));
-    }
-    const registry = resources.registry;
-    new gcp.artifactregistry.RepositoryIamMember(
-      `${this.name}-deploy-registry`,
-      { project: this.project, location: registry.location, repository: registry.repositoryId, role: MANAGE_ROLES.registry, member },
-      withResource(registry.resource),
-    );
-    for (const [secret, { secretId, resource }] of Object.entries(resources.secrets)) {
-      new gcp.secretmanager.SecretIamMember(`${this.name}-deploy-secret-${secret}`, { project: this.project, secretId, role: MANAGE_ROLES.secret, member }, withResource(resource));
-    }
   }
 }

@@ -1,7 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { adminOptions, type Admin } from "./admins";
 
 export const SECRET_ACCESSOR = "roles/secretmanager.secretAccessor";
+/** What an admin of the stack's secrets (ci-deploy) holds on each, instead of a project-wide secret role. */
+export const SECRET_ADMIN_ROLE = "roles/secretmanager.admin";
 
 export interface SecretSpec {
   /** Environment-variable name, e.g. WANDB_API_KEY. */
@@ -20,6 +23,8 @@ export interface SecretsArgs {
   labels: Record<string, string>;
   secrets: SecretSpec[];
   protect: boolean;
+  /** Accounts that administer every secret (ci-deploy), granted on each; `formerly` is keyed by secret name. */
+  admins: Admin[];
 }
 
 export interface CreatedSecret {
@@ -59,6 +64,13 @@ export class Secrets extends pulumi.ComponentResource {
             { ...child, ...was("-access") },
           ),
       );
+      for (const admin of args.admins) {
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-${spec.name}-${admin.who}-admin`,
+          { project: args.project, secretId: secret.secretId, role: SECRET_ADMIN_ROLE, member: admin.member },
+          adminOptions(child, secret, args.protect, admin, spec.name),
+        );
+      }
       this.secrets[spec.name] = { secret, version, grants };
     }
     this.registerOutputs({});

@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { SOFT_DELETE_SECONDS } from "../lib/gcp";
+import { adminOptions, type Admin } from "./admins";
 import { bucketEnvName } from "../lib/wiring";
 
 /**
@@ -10,6 +11,8 @@ import { bucketEnvName } from "../lib/wiring";
 export const BUCKET_ROLES = { read: "roles/storage.objectViewer", write: "roles/storage.objectUser" } as const;
 /** `write` of a create-only grant: new objects only, no read, overwrite or delete (storage.objects.delete). */
 export const CREATE_ONLY_ROLE = "roles/storage.objectCreator";
+/** What an admin of the stack's buckets (ci-deploy) holds on each, instead of a project-wide storage role. */
+export const BUCKET_ADMIN_ROLE = "roles/storage.admin";
 /** What a workload may do with a bucket. */
 export type Access = keyof typeof BUCKET_ROLES;
 /** The group's buckets, by role. */
@@ -45,6 +48,8 @@ export interface BucketsArgs {
   predictionsDays: number;
   /** Object access per bucket, granted on the bucket. */
   grants: Partial<Record<BucketName, BucketGrant[]>>;
+  /** Accounts that administer every bucket (ci-deploy), granted on each; `formerly` is keyed by bucket. */
+  admins: Admin[];
 }
 
 /** Lifecycle rule shared by every bucket: a failed upload never lingers and bills. */
@@ -111,6 +116,16 @@ export class Buckets extends pulumi.ComponentResource {
           child,
         );
         this.grants.push({ who: grant.who, grant: iam });
+      }
+    }
+
+    for (const admin of args.admins) {
+      for (const [bucket, resource] of Object.entries(this.buckets)) {
+        new gcp.storage.BucketIAMMember(
+          `${name}-${bucket}-${admin.who}-admin`,
+          { bucket: resource.name, role: BUCKET_ADMIN_ROLE, member: admin.member },
+          adminOptions(child, resource, args.protect, admin, bucket),
+        );
       }
     }
 

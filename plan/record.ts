@@ -23,6 +23,8 @@ export interface PlannedResource {
   deletedWith?: string;
   /** Old logical names this resource answers to (`aliases`), so state under them is updated, not deleted. */
   aliases?: string[];
+  /** For an alias under another parent than the resource's own: that parent's URN, by the alias's name. */
+  aliasParents?: Record<string, string>;
 }
 
 export interface Plan {
@@ -57,9 +59,15 @@ interface Recorded extends Omit<PlannedResource, "parent"> {
 // The mock puts the stack's own type in front of its children's types; Pulumi's URNs leave it out.
 const engineUrn = (urn: string) => urn.replace("::pulumi:pulumi:Stack$", "::");
 
-function aliasesOf(req: any): { aliases?: string[] } {
-  const names = ((req.getAliasesList?.() ?? []) as Array<{ getSpec(): { getName(): string } | undefined }>).map((a) => a.getSpec()?.getName() ?? "").filter(Boolean);
-  return names.length ? { aliases: names } : {};
+interface AliasSpec {
+  getName(): string;
+  getParenturn(): string;
+}
+
+function aliasesOf(req: any): Pick<PlannedResource, "aliases" | "aliasParents"> {
+  const specs = ((req.getAliasesList?.() ?? []) as Array<{ getSpec(): AliasSpec | undefined }>).flatMap((a) => a.getSpec() ?? []).filter((s) => s.getName());
+  const parents = specs.filter((s) => s.getParenturn() && s.getParenturn() !== req.getParent()).map((s) => [s.getName(), engineUrn(s.getParenturn())]);
+  return { ...(specs.length && { aliases: specs.map((s) => s.getName()) }), ...(parents.length && { aliasParents: Object.fromEntries(parents) }) };
 }
 
 /** The mock monitor, also keeping what the SDK sends it: parent, protect, dependencies, raw inputs. */

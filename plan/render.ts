@@ -114,7 +114,7 @@ export function renderPlan(plan: Plan): string {
 export function planJson(plan: Plan, cost: CostEstimate, violations: Violation[]): object {
   return {
     stack: plan.stack,
-    resources: plan.resources.map(({ urn, type, name, parent, protect, dependsOn, deletedWith, aliases, inputs }) => ({
+    resources: plan.resources.map(({ urn, type, name, parent, protect, dependsOn, deletedWith, aliases, aliasParents, inputs }) => ({
       urn,
       type,
       name,
@@ -123,6 +123,7 @@ export function planJson(plan: Plan, cost: CostEstimate, violations: Violation[]
       dependsOn,
       ...(deletedWith && { deletedWith }),
       ...(aliases && { aliases }),
+      ...(aliasParents && { aliasParents }),
       inputs,
     })),
     outputs: plan.outputs,

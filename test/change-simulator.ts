@@ -45,6 +45,7 @@ interface Entry {
   inputs?: Record<string, unknown>;
   dependsOn?: string[];
   aliases?: string[];
+  aliasParents?: Record<string, string>;
 }
 
 export interface SimulateOptions {
@@ -131,9 +132,21 @@ export function replacingFields(type: string, fields: string[]): string[] {
 }
 
 /**
+ * The URNs (without stack and project) a resource answers to through its `aliases`: the old name under its own
+ * parent (`ownPrefix`, the type chain of its URN), or under the parent the alias names.
+ */
+export function aliasUrns(r: { type: string; aliases?: string[]; aliasParents?: Record<string, string> }, ownPrefix: string): string[] {
+  return (r.aliases ?? []).map((a) => {
+    const parent = r.aliasParents?.[a];
+    // urn:pulumi:STACK::PROJECT::TYPE_CHAIN::NAME
+    return `${parent ? `${parent.split("::")[2]}$${r.type}` : ownPrefix}::${a}`;
+  });
+}
+
+/**
  * Every resource of `before` (a plan, or a golden inventory) and `after` (a plan) with what Pulumi does to
- * it. Resources are matched by URN, or through the `aliases` an `after` resource names (same type chain,
- * old name). Refusals follow pulumi/pulumi's engine (pkg/resource/deploy): step_generator.go refuses a
+ * it. Resources are matched by URN, or through the `aliases` an `after` resource names (old name, under its
+ * own parent or the one the alias names). Refusals follow pulumi/pulumi's engine (pkg/resource/deploy): step_generator.go refuses a
  * replacement only when old and new are both protected ("we do allow unprotecting and replacing to happen in
  * a single update cycle, we don't look at old.Protect here": `if new.Protect && old.Protect`), and
  * step.go's DeleteStep refuses a delete of a protected resource (`if !s.replacing && s.old.Protect`), in a
@@ -153,7 +166,7 @@ export function simulate(before: Plan | Inventory, after: Plan, options: Simulat
     let aliasOf: string | undefined;
     if (oldName === undefined || claimed.has(oldName)) {
       const prefix = urn.slice(0, urn.lastIndexOf("::"));
-      oldName = (r.aliases ?? []).map((a) => oldByUrn.get(`${prefix}::${a}`)).find((n) => n !== undefined && !claimed.has(n));
+      oldName = aliasUrns(r, prefix).map((u) => oldByUrn.get(u)).find((n) => n !== undefined && !claimed.has(n));
       aliasOf = oldName;
     }
     const base = { urn, type: r.type, name, holdsData: HOLDS_DATA.has(r.type), replacedDependencies: [] as string[] };

@@ -6,7 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./repo";
 import { GRANTABLE_ROLES } from "../components/ci-access";
-import { MANAGE_ROLES } from "../components/github-ci";
+import { REGISTRY_ADMIN_ROLE } from "../components/artifact-registry";
+import { SECRET_ADMIN_ROLE } from "../components/secrets";
+import { BUCKET_ADMIN_ROLE } from "../components/storage";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
 import { ownerReason } from "../tools/needs-owner";
 import { byName, planFileWith, planOf } from "./helpers";
@@ -17,15 +19,15 @@ const grantsOf = (plan: Plan, member: string) => plan.resources.filter((r) => /I
 const projectRole = (role: string): Check => (_r, plan, deploy) =>
   grantsOf(plan, deploy).some((g) => g.type === "gcp:projects/iAMMember:IAMMember" && g.inputs.role === role) ? undefined : `ci-deploy lacks ${role} on the project`;
 const onBucket = (bucket: (r: PlannedResource) => unknown): Check => (r, plan, deploy) =>
-  grantsOf(plan, deploy).some((g) => g.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && g.inputs.bucket === bucket(r) && g.inputs.role === MANAGE_ROLES.bucket)
+  grantsOf(plan, deploy).some((g) => g.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && g.inputs.bucket === bucket(r) && g.inputs.role === BUCKET_ADMIN_ROLE)
     ? undefined
-    : `ci-deploy lacks ${MANAGE_ROLES.bucket} on bucket ${String(bucket(r))}`;
+    : `ci-deploy lacks ${BUCKET_ADMIN_ROLE} on bucket ${String(bucket(r))}`;
 const onSecret = (secretId: (r: PlannedResource, plan: Plan) => unknown): Check => (r, plan, deploy) =>
-  grantsOf(plan, deploy).some((g) => g.type === "gcp:secretmanager/secretIamMember:SecretIamMember" && g.inputs.secretId === secretId(r, plan) && g.inputs.role === MANAGE_ROLES.secret)
+  grantsOf(plan, deploy).some((g) => g.type === "gcp:secretmanager/secretIamMember:SecretIamMember" && g.inputs.secretId === secretId(r, plan) && g.inputs.role === SECRET_ADMIN_ROLE)
     ? undefined
-    : `ci-deploy lacks ${MANAGE_ROLES.secret} on secret ${String(secretId(r, plan))}`;
+    : `ci-deploy lacks ${SECRET_ADMIN_ROLE} on secret ${String(secretId(r, plan))}`;
 const onRegistry: Check = (_r, plan, deploy) =>
-  grantsOf(plan, deploy).some((g) => g.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember" && g.inputs.role === MANAGE_ROLES.registry) ? undefined : "ci-deploy lacks admin on the registry";
+  grantsOf(plan, deploy).some((g) => g.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember" && g.inputs.role === REGISTRY_ADMIN_ROLE) ? undefined : "ci-deploy lacks admin on the registry";
 const nothing: Check = () => undefined;
 
 /** What ci-deploy needs to create, change or delete each type of resource the stack manages (CI's side of the table). */

@@ -17,7 +17,7 @@ const provider = (attributeCondition: string): CheckedResource => ({
 });
 const wif = (member: string): CheckedResource => ({
   type: "gcp:serviceaccount/iAMMember:IAMMember",
-  name: "github-deploy-wif",
+  name: "github-deploy-wif-deploy-push",
   props: { serviceAccountId: "projects/p/serviceAccounts/x", role: "roles/iam.workloadIdentityUser", member },
 });
 const bucket = (softDeletePolicy?: object): CheckedResource => ({

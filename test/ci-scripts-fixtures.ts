@@ -38,12 +38,18 @@ export function runScript(script: string, args: string[], stubs: Record<string, 
 
 export const urn = (type: string, name: string, parent = "mlops:storage:Buckets") => `urn:pulumi:group-43::mlops::${parent}$${type}::${name}`;
 export const resource = (type: string, name: string, extra: Partial<ExportedResource> = {}, parent?: string): ExportedResource => ({ urn: urn(type, name, parent), type, custom: true, protect: false, inputs: {}, ...extra });
-/** A stack export of group 43: data, a service, an identity, a CI grant and the pool, protected or not. */
+/** A stack export of group 43: data and ci-deploy's admin on it, a service, an identity, a CI grant and the pool, protected or not. */
 export const exported = (protect: boolean): ExportedResource[] => [
   { urn: "urn:pulumi:group-43::mlops::pulumi:pulumi:Stack::mlops-group-43", type: "pulumi:pulumi:Stack", custom: false },
   resource("pulumi:providers:gcp", "default"),
   resource("random:index/randomId:RandomId", "suffix", { protect }),
   resource("gcp:storage/bucket:Bucket", "buckets-data", { protect, inputs: { forceDestroy: !protect } }),
+  resource("gcp:storage/bucketIAMMember:BucketIAMMember", "buckets-data-ci-deploy-admin", {
+    protect,
+    inputs: { role: "roles/storage.admin" },
+    deletedWith: urn("gcp:storage/bucket:Bucket", "buckets-data"),
+    dependencies: [urn("gcp:storage/bucket:Bucket", "buckets-data")],
+  }),
   resource("gcp:cloudrunv2/service:Service", "backend-service", {}, "mlops:run:CloudRunService"),
   resource("gcp:serviceaccount/account:Account", "identities-backend", { protect }, "mlops:identity:Identities"),
   resource("gcp:projects/iAMMember:IAMMember", "github-deploy-run.admin", { protect, inputs: { role: "roles/run.admin" } }, "mlops:ci:GithubCi"),

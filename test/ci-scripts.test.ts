@@ -8,6 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
+import { REGISTRY_ADMIN_ROLE } from "../components/artifact-registry";
+import { SECRET_ADMIN_ROLE } from "../components/secrets";
+import { BUCKET_ADMIN_ROLE } from "../components/storage";
 import type { TrainingJobOutput } from "../lib/train/run";
 import { main as needsOwner, ownerChanges, type PreviewStep } from "../tools/needs-owner";
 import { teardownTargets } from "../tools/teardown-targets";
@@ -41,6 +44,27 @@ describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi prev
     expect(needsOwner(["--stack", "group-43", "/nonexistent.json"], () => undefined)).toBe(2);
   });
 
+  it("leaves ci-deploy's admin grants, which live on the buckets, registry and secrets, to an Owner, and CI the workloads' grants beside them", () => {
+    const step = (op: string, type: string, name: string, parent: string, role: string): PreviewStep => ({ op, urn: urn(type, name, parent), newState: { type, inputs: { role } } });
+    const bucketGrant = "gcp:storage/bucketIAMMember:BucketIAMMember";
+    expect(
+      ownerChanges({
+        steps: [
+          step("delete", bucketGrant, "buckets-data-ci-deploy-admin", "mlops:storage:Buckets", BUCKET_ADMIN_ROLE),
+          step("create", "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "registry-ci-deploy-admin", "mlops:registry:ArtifactRegistry", REGISTRY_ADMIN_ROLE),
+          step("replace", "gcp:secretmanager/secretIamMember:SecretIamMember", "secrets-HF_TOKEN-ci-deploy-admin", "mlops:secrets:Secrets", SECRET_ADMIN_ROLE),
+          step("create", bucketGrant, "buckets-data-trainer-write", "mlops:storage:Buckets", "roles/storage.objectUser"),
+          // The 0.3.0 upgrade moves each admin grant from the CI component by an alias: no change in the cloud.
+          step("same", bucketGrant, "buckets-models-ci-deploy-admin", "mlops:storage:Buckets", BUCKET_ADMIN_ROLE),
+        ],
+      }),
+    ).toEqual([
+      "delete buckets-data-ci-deploy-admin (ci-deploy's admin on a bucket, registry or secret)",
+      "create registry-ci-deploy-admin (ci-deploy's admin on a bucket, registry or secret)",
+      "replace secrets-HF_TOKEN-ci-deploy-admin (ci-deploy's admin on a bucket, registry or secret)",
+    ]);
+  });
+
   it("takes the type from the URN when a step carries no state", () => {
     expect(ownerChanges({ steps: [{ op: "delete", urn: "urn:pulumi:s::mlops::mlops:ci:GithubCi$gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider::github-provider" }] })).toEqual([
       "delete github-provider (identity or federation)",
@@ -49,7 +73,7 @@ describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi prev
 });
 
 describe("the teardown's targets", () => {
-  it("targets the data and what CI manages, never identities, federation or CI grants", () => {
+  it("targets the data and what CI manages, never identities, federation or CI grants; ci-deploy's admin goes with its bucket", () => {
     expect(teardownTargets("group-43", exported(false))).toEqual({ ok: true, urns: [urn("gcp:storage/bucket:Bucket", "buckets-data"), urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:run:CloudRunService")] });
   });
 

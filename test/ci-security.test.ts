@@ -7,6 +7,9 @@ import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEPLOY_RUNS, GOOGLE_LIMITS, GRANTABLE_ROLES, PREVIEW_RUN, PROJECT_IAM_ADMIN, TRAIN_RUN } from "../components/ci-access";
+import { REGISTRY_ADMIN_ROLE } from "../components/artifact-registry";
+import { SECRET_ADMIN_ROLE } from "../components/secrets";
+import { BUCKET_ADMIN_ROLE } from "../components/storage";
 import { serviceAccountEmail } from "../lib/gcp";
 import { NEVER_GRANTABLE, PROJECT_WIDE_ADMIN } from "../policy/rules/ci";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
@@ -48,13 +51,20 @@ it("some stack files set up CI", () => expect(stacks.length).toBeGreaterThan(2))
 describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
   const planned = planFile(stack);
 
-  it("ci-deploy's admin grant on each bucket, the registry and each secret is deleted with that resource, so a teardown never revokes it first", async () => {
+  it("ci-deploy's admin grant on each bucket, the registry and each secret lives beside that resource, protected and deleted with it, so a teardown never revokes it first", async () => {
     const { plan } = await planned;
-    const grants = plan.resources.filter((r) => /^github-deploy-(bucket-|registry$|secret-)/.test(r.name));
+    const admins = [BUCKET_ADMIN_ROLE, REGISTRY_ADMIN_ROLE, SECRET_ADMIN_ROLE];
+    const grants = plan.resources.filter((r) => admins.includes(String(r.inputs.role)));
     expect(grants.length).toBeGreaterThanOrEqual(4);
     for (const g of grants) {
+      expect(String(g.inputs.member), g.name).toMatch(/^serviceAccount:[a-z0-9-]+-ci-deploy@/);
+      // On the resource it is for, as its component's child, and deleted with that very resource.
       const target = byName(plan, g.deletedWith ?? "");
       expect(target?.type, g.name).toMatch(/storage\/bucket:Bucket|artifactregistry\/repository:Repository|secretmanager\/secret:Secret/);
+      expect(g.parent, g.name).toBe(target.parent);
+      expect(g.protect, g.name).toBe(target.protect);
+      const on = { BucketIAMMember: target.inputs.name, RepositoryIamMember: target.inputs.repositoryId, SecretIamMember: target.inputs.secretId }[g.type.split(":")[2]];
+      expect(g.inputs.bucket ?? g.inputs.repository ?? g.inputs.secretId, g.name).toBe(on);
     }
   });
 

@@ -23,6 +23,7 @@ describe("Secrets, alone", () => {
     project: ctx.project,
     labels: { group: "140" },
     protect,
+    admins: [],
     secrets: [
       { name: "WANDB_API_KEY", secretId: "g140-wandb-api-key", value: pulumi.secret("wandb-value"), accessors: [{ who: "trainer", member: trainer }, { who: "backend", member: backend }] },
       { name: "HF_TOKEN", secretId: "g140-hf-token", accessors: [{ who: "trainer", member: trainer }] },
@@ -97,6 +98,7 @@ describe("ArtifactRegistry, alone", () => {
     repositoryId: "g140-images",
     labels: { group: "140" },
     protect: true,
+    admins: [],
     keepRecent: 5,
     untaggedDays: 7,
     olderThanDays: 30,
@@ -146,6 +148,7 @@ describe("Buckets, alone", () => {
     suffix: "a1b2c3",
     labels: { group: "140" },
     protect,
+    admins: [],
     keepVersions: 3,
     predictionsDays: 30,
     grants: {

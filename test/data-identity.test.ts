@@ -160,7 +160,7 @@ describe("keyless CI through Workload Identity Federation", () => {
       "attribute.workflow_event": "assertion.job_workflow_ref + ':' + assertion.event_name",
       "attribute.workflow_file_event": "assertion.job_workflow_ref.extract('{file}@') + ':' + assertion.event_name",
     });
-    for (const name of ["github-pool", "github-provider", "github-preview", "github-deploy", "github-train", "github-preview-wif", "github-deploy-wif"]) {
+    for (const name of ["github-pool", "github-provider", "github-preview", "github-deploy", "github-train", "github-preview-wif", "github-deploy-wif-deploy-push"]) {
       expect(byName(plan, name).protect, name).toBe(true);
     }
   });
@@ -177,7 +177,7 @@ describe("keyless CI through Workload Identity Federation", () => {
 
   it("lets ci-deploy in only from its workflows on the configured branch, and deploy as the runtime accounts only per account", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo", branch: "release" } });
-    expect(byName(plan, "github-deploy-wif").inputs.member).toMatch(/\/attribute\.workflow_event\/owner\/repo\/\.github\/workflows\/deploy\.yml@refs\/heads\/release:push$/);
+    expect(byName(plan, "github-deploy-wif-deploy-push").inputs.member).toMatch(/\/attribute\.workflow_event\/owner\/repo\/\.github\/workflows\/deploy\.yml@refs\/heads\/release:push$/);
     const projectRoles = ofType(plan, "gcp:projects/iAMMember:IAMMember").map((r) => r.inputs.role);
     expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
     expect(projectRoles).not.toContain("roles/iam.serviceAccountTokenCreator");

@@ -306,6 +306,22 @@ describe("the change simulator", () => {
     ]);
   });
 
+  it("follows an alias to its old name under another parent, and not to that name under its own", () => {
+    const COMPONENT = "mlops:ci:GithubCi";
+    const old = plan(r("ci", COMPONENT, {}), r("old-grant", MEMBER, { role: "roles/x" }, { parent: "ci", protect: true }));
+    const moved = r("new-grant", MEMBER, { role: "roles/x" }, { protect: true, aliases: ["old-grant"], aliasParents: { "old-grant": `urn:pulumi:t::mlops::${COMPONENT}::ci` } });
+    expect(simulate(old, plan(r("ci", COMPONENT, {}), moved)).map((s) => [s.name, s.action, s.aliasOf ?? null, s.refused])).toEqual([
+      ["ci", "same", null, false],
+      ["new-grant", "same", "old-grant", false],
+    ]);
+    const { aliasParents: _, ...underOwnParent } = moved;
+    expect(simulate(old, plan(r("ci", COMPONENT, {}), underOwnParent)).map((s) => [s.name, s.action, s.refused])).toEqual([
+      ["ci", "same", false],
+      ["new-grant", "create", false],
+      ["old-grant", "delete", true],
+    ]);
+  });
+
   it("takes a golden inventory as the old state", () => {
     const golden = { counts: {}, outputs: {}, values: { "old-grant": { type: MEMBER, parent: "mlops-t", protect: true, inputs: { role: "roles/x" } } } };
     const steps = simulate(golden, plan(r("old-grant", MEMBER, { role: "roles/y" })));

@@ -24,11 +24,11 @@ describe("npm run plan", () => {
     for (const item of doc.cost.items) expect(Object.keys(item)).toEqual(["resource", "kind", "usd", "basis"]);
     expect(doc.stack).toBe("group-140");
     for (const r of doc.resources) {
-      expect(Object.keys(r).filter((k) => k !== "deletedWith" && k !== "aliases")).toEqual(["urn", "type", "name", "parent", "protect", "dependsOn", "inputs"]);
+      expect(Object.keys(r).filter((k) => k !== "deletedWith" && k !== "aliases" && k !== "aliasParents")).toEqual(["urn", "type", "name", "parent", "protect", "dependsOn", "inputs"]);
       expect(r.urn).toMatch(new RegExp(`^urn:pulumi:group-140::[^:]+::(.+\\$)?${r.type.replace(/[$.]/g, "\\$&")}::${r.name.replace(/[.$]/g, "\\$&")}$`));
       for (const d of r.dependsOn) expect(doc.resources.map((x: { name: string }) => x.name), `${r.name} depends on ${d}`).toContain(d);
     }
-    expect(doc.resources.find((r: { name: string }) => r.name === "github-deploy-bucket-data").deletedWith).toBe("buckets-data");
+    expect(doc.resources.find((r: { name: string }) => r.name === "buckets-data-ci-deploy-admin").deletedWith).toBe("buckets-data");
     expect(doc.resources.map((r: { type: string }) => r.type)).toContain("gcp:projects/service:Service");
     expect(doc.outputs.project).toBe("dtu-mlops-140");
   });

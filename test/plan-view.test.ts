@@ -17,7 +17,7 @@ describe("the human view", () => {
     expect(text).toMatch(/^ {2}backend .*\n(.*\n){2} {4}env: {6}MODELS_BUCKET, PREDICTIONS_BUCKET$/m);
     expect(text).toMatch(/^training: vm {2}n1-standard-4 \+ 1× nvidia-tesla-t4 \(spot\)$/m);
     expect(text).toMatch(/^ {4}env: {6}DATA_BUCKET, MODELS_BUCKET$/m);
-    expect(text).toMatch(/^ {2}models {7}dtu-mlops-140-models-\w+ +read: backend, monitor; write: trainer, ci-deploy$/m);
+    expect(text).toMatch(/^ {2}models {7}dtu-mlops-140-models-\w+ +read: backend, monitor; write: ci-deploy, trainer$/m);
     expect(text).toMatch(/^registry: g140-images {2}read: trainer; write: ci-deploy$/m);
     expect(text).toMatch(/^ {4}roles: roles\/artifactregistry\.reader, /m);
   });
@@ -80,6 +80,6 @@ describe("the resource tree", () => {
   it("marks what is deleted with another resource, so a reader sees what a teardown takes along", async () => {
     const { plan } = await planFile("group-140");
     const text = renderPlan(plan);
-    expect(text).toMatch(/^ {4}github-deploy-bucket-data {2}\(gcp:storage\/bucketIAMMember:BucketIAMMember\) \[protected\] \[deleted with buckets-data\] /m);
+    expect(text).toMatch(/^ {4}buckets-data-ci-deploy-admin {2}\(gcp:storage\/bucketIAMMember:BucketIAMMember\) \[protected\] \[deleted with buckets-data\] /m);
   });
 });

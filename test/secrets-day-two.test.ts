@@ -45,7 +45,7 @@ describe("the metrics sidecar's config", () => {
       expect(byName(plan, "secrets-api-rungmp-version").protect).toBe(false);
       expect(byName(plan, "secrets-api-rungmp-api").inputs.member).toBe("serviceAccount:g140-api@dtu-mlops-140.iam.gserviceaccount.com");
       // What a pause (or a teardown) changes here, ci-deploy may: admin on this very secret, deleted with it.
-      const admin = byName(plan, "github-deploy-secret-api-rungmp");
+      const admin = byName(plan, "secrets-api-rungmp-ci-deploy-admin");
       expect(admin.inputs).toMatchObject({ role: "roles/secretmanager.admin", member: "serviceAccount:g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com" });
       expect(admin.deletedWith).toBe("secrets-api-rungmp");
       expect(plan.resources.some((r) => r.type === "gcp:cloudrunv2/service:Service"), `paused: ${paused}`).toBe(!paused);
@@ -57,5 +57,8 @@ describe("the metrics sidecar's config", () => {
     expect(byName(plan, "secrets-api-rungmp").aliases).toEqual(["api-rungmp"]);
     expect(byName(plan, "secrets-api-rungmp-version").aliases).toEqual(["api-rungmp-version"]);
     expect(byName(plan, "secrets-api-rungmp-api").aliases).toEqual(["api-rungmp-access"]);
+    // ci-deploy's admin on it was the CI component's child until 0.3.0.
+    const admin = byName(plan, "secrets-api-rungmp-ci-deploy-admin");
+    expect([admin.parent, admin.aliases, admin.aliasParents]).toEqual(["secrets", ["github-deploy-secret-api-rungmp"], { "github-deploy-secret-api-rungmp": "urn:pulumi:group-140::mlops::mlops:ci:GithubCi::github" }]);
   });
 });

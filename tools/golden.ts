@@ -75,11 +75,16 @@ function at(value: unknown, dotted: string): unknown {
   return v;
 }
 
-function grant(r: PlannedResource): string {
+/** A grant as one line: member, role, the resource it is on and its condition; undefined for anything else. */
+export function iamLine(r: Pick<PlannedResource, "type" | "inputs">): string | undefined {
+  if (!(r.type in GRANTED_ON)) return undefined;
   const on = GRANTED_ON[r.type];
   const condition = r.inputs.condition as { title?: string } | undefined;
   return `${String(r.inputs.member)} ${String(r.inputs.role)} on ${r.type.split(":")[1].split("/")[0]} ${String(r.inputs[on])}${condition ? ` if ${condition.title}` : ""}`;
 }
+
+/** The inputs a grant's line shows in full (a condition only by its title). */
+export const iamLineInputs = (type: string): string[] => (type in GRANTED_ON ? [GRANTED_ON[type], "member", "role"] : []);
 
 export function inventoryOf(plan: Plan): Inventory {
   const byName = new Map<string, PlannedResource>();
@@ -102,7 +107,7 @@ export function inventoryOf(plan: Plan): Inventory {
   return {
     counts: Object.fromEntries(Object.entries(counts).sort()),
     protected: Object.fromEntries(plan.resources.filter((r) => r.protect).map((r) => [r.name, typeChain(r)])),
-    iam: plan.resources.filter((r) => r.type in GRANTED_ON).map(grant).sort(),
+    iam: plan.resources.flatMap((r) => iamLine(r) ?? []).sort(),
     values,
     outputs: Object.fromEntries(KEY_OUTPUTS.filter((k) => k in plan.outputs).map((k) => [k, plan.outputs[k]])),
   };

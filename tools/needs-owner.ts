@@ -1,12 +1,16 @@
 /**
  * `mlops-gcp-stack needs-owner --stack S FILE` reads the JSON of `pulumi preview --json` and fails, with one
  * line naming the command to run by hand, when the change touches what CI may not change: service accounts,
- * their IAM, workload identity federation, the CI accounts' own grants, team grants, the creation of a
+ * their IAM, workload identity federation, the CI accounts' own grants (ci-deploy's admin on each bucket,
+ * registry and secret too), team grants, the creation of a
  * bucket, secret or registry (ci-deploy holds admin on the existing ones only), or a budget. Exit 0: CI may apply it;
  * 1: an Owner must run `pulumi up` once; 2: the file is not a preview.
  */
 import * as fs from "node:fs";
+import { REGISTRY_ADMIN_ROLE } from "../components/artifact-registry";
 import { PROJECT_IAM_ADMIN } from "../components/ci-access";
+import { SECRET_ADMIN_ROLE } from "../components/secrets";
+import { BUCKET_ADMIN_ROLE } from "../components/storage";
 import { lineIo, runAsProcess, runCommand, UsageError, type Command } from "./command";
 
 const PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember";
@@ -28,6 +32,16 @@ const CREATED_BY_OWNER = ["gcp:storage/bucket:Bucket", "gcp:secretmanager/secret
 const CREATES = new Set(["create", "replace", "create-replacement"]);
 /** The CI component: its accounts, bindings and grants are CI's own trust. */
 const CI_COMPONENT = "mlops:ci:GithubCi$";
+/**
+ * ci-deploy's admin grants, which live on the buckets, registry and secrets: CI's own trust too. Applied by
+ * CI, a delete would drop ci-deploy's role on the resource mid-update, and a create on an existing resource
+ * needs the admin role ci-deploy does not hold there yet.
+ */
+const ADMIN_GRANTS: Record<string, string> = {
+  "gcp:storage/bucketIAMMember:BucketIAMMember": BUCKET_ADMIN_ROLE,
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": REGISTRY_ADMIN_ROLE,
+  "gcp:secretmanager/secretIamMember:SecretIamMember": SECRET_ADMIN_ROLE,
+};
 
 // urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME
 const typeOf = (s: PreviewStep) => s.newState?.type ?? s.oldState?.type ?? String(s.urn.split("::")[2]).split("$").pop()!;
@@ -43,6 +57,8 @@ export function ownerReason(step: PreviewStep): string | undefined {
     return `ci-deploy's grantable roles${title ? `, now ${title}` : ""}`;
   }
   if (step.urn.includes(CI_COMPONENT) && /IAMMember|IamMember|IAMCustomRole/.test(type)) return "a grant or role of the CI accounts";
+  const role = (step.newState ?? step.oldState)?.inputs?.role;
+  if (role !== undefined && ADMIN_GRANTS[type] === role) return "ci-deploy's admin on a bucket, registry or secret";
   const member = String((step.newState ?? step.oldState)?.inputs?.member ?? "");
   if (type.startsWith("gcp:projects/iAM") && /^(user|group|domain):/.test(member)) return "a team grant";
   if (CREATED_BY_OWNER.includes(type) && CREATES.has(step.op)) return "a new bucket, secret or registry";

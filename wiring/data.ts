@@ -5,12 +5,14 @@
 import { collectorConfig } from "../components/cloud-run-service";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
+import type { Admin } from "../components/admins";
 import { ArtifactRegistry } from "../components/artifact-registry";
+import type { GithubCi } from "../components/github-ci";
 import type { Identities } from "../components/identities";
 import type { ProjectServices } from "../components/project-services";
 import { Secrets } from "../components/secrets";
 import { Buckets, type Access, type BucketGrant, type BucketName } from "../components/storage";
-import { BUCKETS, type StackConfig } from "../config";
+import { BUCKETS, CI_WORKLOADS, type StackConfig } from "../config";
 
 /** What one workload may touch: buckets and secrets, from its own section of the config. */
 export interface WorkloadNeeds {
@@ -45,7 +47,17 @@ export function exposedServices(services: Array<{ key: string; public: boolean; 
   return exposed;
 }
 
-export function storageBuckets(config: StackConfig, deps: { apis: ProjectServices; suffix: random.RandomId; needs: WorkloadNeeds[] }): Buckets {
+/**
+ * ci-deploy, which administers the stack's buckets, repository and secrets (granted on each), with the names
+ * its grants had until 0.3.0, when the CI component registered them as its own children.
+ */
+function ciDeployAdmins(ci: GithubCi | undefined, formerNames: Record<string, string>): Admin[] {
+  if (!ci) return [];
+  const formerly = Object.fromEntries(Object.entries(formerNames).map(([key, name]) => [key, { name, parent: ci }]));
+  return [{ who: CI_WORKLOADS[1], member: ci.deployAccount.member, formerly }];
+}
+
+export function storageBuckets(config: StackConfig, deps: { apis: ProjectServices; suffix: random.RandomId; needs: WorkloadNeeds[]; ci?: GithubCi }): Buckets {
   const { names } = config;
   return new Buckets(
     "buckets",
@@ -61,12 +73,13 @@ export function storageBuckets(config: StackConfig, deps: { apis: ProjectService
       grants: Object.fromEntries(
         BUCKETS.map((b) => [b, deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b], createOnly: n.exposed }] : []))]),
       ),
+      admins: ciDeployAdmins(deps.ci, Object.fromEntries(BUCKETS.map((b) => [b, `github-deploy-bucket-${b}`]))),
     },
     { dependsOn: deps.apis.need("storage") },
   );
 }
 
-export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices; identities: Identities }): ArtifactRegistry {
+export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices; identities: Identities; ci?: GithubCi }): ArtifactRegistry {
   return new ArtifactRegistry(
     "registry",
     {
@@ -80,6 +93,7 @@ export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices
       olderThanDays: config.registry.olderThanDays,
       // The training VM pulls its image itself; Cloud Run and Vertex AI pull with their own service agents.
       grants: config.training?.kind === "vm" ? [{ who: "trainer", member: deps.identities.accounts.trainer.member, access: "read" }] : [],
+      admins: ciDeployAdmins(deps.ci, { repository: "github-deploy-registry" }),
     },
     { dependsOn: deps.apis.need("artifactregistry") },
   );
@@ -89,8 +103,9 @@ export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices
  * The declared secrets, each readable by the workloads that use it (a warning for each still without a
  * value), and each metrics sidecar's config: kept through a pause like them, and administered by ci-deploy.
  */
-export function declaredSecrets(config: StackConfig, deps: { apis: ProjectServices; needs: WorkloadNeeds[]; identities: Identities }): Secrets | undefined {
+export function declaredSecrets(config: StackConfig, deps: { apis: ProjectServices; needs: WorkloadNeeds[]; identities: Identities; ci?: GithubCi }): Secrets | undefined {
   const sidecars = config.services.filter((s) => s.metrics);
+  const names = [...config.secrets.map((s) => s.name), ...sidecars.map((s) => sidecarSecret(s.key))];
   const created =
     config.secrets.length || sidecars.length
       ? new Secrets(
@@ -99,6 +114,7 @@ export function declaredSecrets(config: StackConfig, deps: { apis: ProjectServic
             project: config.project,
             labels: config.labels,
             protect: config.protectData,
+            admins: ciDeployAdmins(deps.ci, Object.fromEntries(names.map((n) => [n, `github-deploy-secret-${n}`]))),
             secrets: [
               ...config.secrets.map((s) => ({
                 name: s.name,

@@ -1,12 +1,9 @@
 /** The project layer: the APIs a config needs, one identity per workload, and keyless CI access. */
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
-import type { ArtifactRegistry } from "../components/artifact-registry";
 import { GithubCi } from "../components/github-ci";
 import { Identities } from "../components/identities";
 import { ALWAYS_APIS, ciRoles, ProjectServices, requiredApis, type ApiFeatures } from "../components/project-services";
-import type { Secrets } from "../components/secrets";
-import type { Buckets } from "../components/storage";
 import { CI_WORKLOADS, type StackConfig } from "../config";
 
 /** What of the config decides which APIs the stack enables. */
@@ -73,13 +70,4 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
     },
     { dependsOn: deps.apis.need("iam", "cloudresourcemanager", "iamcredentials", "sts") },
   );
-}
-
-/** ci-deploy's grants on the stack's own buckets, repository and secrets. */
-export function ciManagedResources(ci: GithubCi | undefined, parts: { buckets: Buckets; registry: ArtifactRegistry; secrets?: Secrets }, region: string): void {
-  ci?.manage({
-    buckets: Object.fromEntries(Object.entries(parts.buckets.buckets).map(([b, bucket]) => [b, { name: bucket.name, resource: bucket }])),
-    registry: { location: region, repositoryId: parts.registry.repository.repositoryId, resource: parts.registry.repository },
-    secrets: Object.fromEntries(Object.entries(parts.secrets?.secrets ?? {}).map(([n, s]) => [n, { secretId: s.secret.secretId, resource: s.secret }])),
-  });
 }
