@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./repo";
-import { GRANTABLE_ROLES } from "../components/ci-access";
+import { GRANTABLE_ROLES, PROJECT_IAM_ADMIN } from "../components/ci-access";
 import { REGISTRY_ADMIN_ROLE } from "../components/artifact-registry";
 import { SECRET_ADMIN_ROLE } from "../components/secrets";
 import { BUCKET_ADMIN_ROLE } from "../components/storage";
@@ -53,7 +53,7 @@ const NEEDS: Record<string, Check> = {
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": onRegistry,
   "docker:index/image:Image": onRegistry,
   "gcp:projects/iAMMember:IAMMember": (r, plan, deploy) =>
-    (GRANTABLE_ROLES.roles as readonly string[]).includes(String(r.inputs.role)) && grantsOf(plan, deploy).some((g) => g.inputs.role === "roles/resourcemanager.projectIamAdmin")
+    (GRANTABLE_ROLES.roles as readonly string[]).includes(String(r.inputs.role)) && grantsOf(plan, deploy).some((g) => g.inputs.role === PROJECT_IAM_ADMIN)
       ? undefined
       : `ci-deploy may not grant ${String(r.inputs.role)}`,
   "random:index/randomId:RandomId": nothing,

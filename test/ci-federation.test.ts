@@ -9,14 +9,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./repo";
-import { GOOGLE_LIMITS, grantableConditions, GRANTABLE_ROLES, MAX_SUBJECT_BYTES } from "../components/ci-access";
+import { GOOGLE_LIMITS, grantableConditions, GRANTABLE_ROLES, MAX_SUBJECT_BYTES, PROJECT_IAM_ADMIN } from "../components/ci-access";
 import { stackFiles, type Plan } from "../plan";
 import { evaluate, evaluateOrUndefined, shape } from "./cel-google";
 import { byName, ofType, planFile, planOf } from "./helpers";
 
-const ROOT = path.join(__dirname, "..");
 const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
-const PROJECT_IAM_ADMIN = "roles/resourcemanager.projectIamAdmin";
 
 /** A repository as GitHub knows it: name and immutable ids. */
 interface Repo {
@@ -114,7 +112,7 @@ function reach(f: Federation, token: Map<string, string>): string[] {
 
 /** The table of docs/ci.md: each row a run, and the account it reaches ("none" for none). */
 function docsTable(): Array<{ run: string; account: string }> {
-  const doc = fs.readFileSync(path.join(ROOT, "docs", "ci.md"), "utf8");
+  const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "ci.md"), "utf8");
   const lines = doc.slice(doc.indexOf("### Which runs reach which account")).split("\n");
   const start = lines.findIndex((l) => l.startsWith("|"));
   const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
