@@ -141,7 +141,7 @@ class FakeGoogle:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.state = self.state
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def close(self):
