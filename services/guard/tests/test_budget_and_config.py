@@ -17,7 +17,8 @@ import guard_config
 def test_the_cap_is_stop_at_times_the_amount_in_minor_units_rounded_like_javascript():
     assert budget.cap_minor(1.0, Decimal("50")) == 5000
     assert budget.cap_minor(0.9, Decimal("50")) == 4500
-    assert budget.cap_minor(1.5, Decimal("33.33")) == 5000  # 4999.5 rounds up, like Math.round
+    assert budget.cap_minor(1.5, Decimal("33.33")) == 5000
+    assert budget.cap_minor(0.5, Decimal("0.25")) == 13  # exactly 12.5: halves go up, like Math.round
     assert budget.cap_minor(0.333, Decimal("10")) == 333
     assert budget.cap_minor(2.0, Decimal("0.01")) == 2
     # Math.round(1.005 * 100 * 1): the float product is 100.49999999999999, which JavaScript rounds to 100

@@ -227,7 +227,8 @@ MALFORMED = {
     "attributes missing": json.dumps({"message": {"data": _data(GOOD), "messageId": "1",
                                                   "publishTime": "2026-12-15T00:00:00Z"}}).encode(),
     "another schemaVersion": push_body().replace(b'"schemaVersion": "1.0"', b'"schemaVersion": "2.0"'),
-    "a huge body": push_body(budgetDisplayName="x" * 200_000),
+    "a huge body": push_body()[:-1] + b', "padding": "' + b"x" * 200_000 + b'"}',
+    "a huge display name": push_body(budgetDisplayName="x" * 20_000),
 }
 
 
