@@ -20,6 +20,7 @@ the registry, secrets, identities, IAM or billing.
 """
 
 import json
+import re
 import uuid
 
 from google.api_core import exceptions as api_exceptions
@@ -98,6 +99,7 @@ class Compute:
 
     def _vertex(self, actions: dict) -> None:
         url = f"{self.vertex_base}/v1/{self.parent}/customJobs"
+        VERTEX_JOB = re.compile(rf"projects/[a-z0-9-]+/locations/{re.escape(self.s.region)}/customJobs/[0-9A-Za-z_-]+")
         params = {"filter": label_filter(self.s.labels), "pageSize": 100}
         jobs = []
         try:
@@ -114,7 +116,8 @@ class Compute:
             return
         for job in jobs:
             name = job.get("name", "")
-            if (not name.startswith(f"{self.parent}/customJobs/") or not carries(job.get("labels") or {}, self.s.labels)
+            # Vertex AI names jobs by project number (projects/123/locations/...): only the shape is checked.
+            if (not VERTEX_JOB.fullmatch(name) or not carries(job.get("labels") or {}, self.s.labels)
                     or job.get("state") not in VERTEX_RUNNING):
                 continue
             try:

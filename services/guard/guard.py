@@ -66,6 +66,12 @@ class Guard:
         if n.billing_account != self.s.billing_account or n.budget_id != self.s.budget_id:
             log("credit_guard_ignored", "a notification of another budget", reason="another-budget", **facts)
             return 204
+        if n.interval_start.timestamp() > self.clock() + 86400:
+            # Not Google's clock a little ahead: a period that starts tomorrow or later. Remembering it as the
+            # newest would make every current notification look out of order.
+            log("credit_guard_ignored", "a notification of a budget period that has not started", reason="malformed",
+                detail="costIntervalStart is more than a day ahead of this clock", **facts)
+            return 204
         with self._lock:
             newest = self.newest_period
             if newest is None or n.interval_start > newest:

@@ -10,16 +10,17 @@ import pytest
 from conftest import DECEMBER, LABELS, PARENT, events, push_body
 
 OTHER = {"group": "group-8", "stack": "dev"}
+NUMBERED = "projects/123456789012/locations/europe-west1"  # Batch and Vertex AI name jobs by project number
 RECORD = "credit-guard/trips/2026-12-01-5000.json"
 
 
 def seed(state, *, batch=(), vertex=(), run=()):
     """batch/vertex: (id, state, labels); run: (service id, labels)."""
     for i, (job, status, labels) in enumerate(batch):
-        state.batch[f"{PARENT}/jobs/{job}"] = {"name": f"{PARENT}/jobs/{job}", "uid": f"uid-{i}", "labels": labels,
+        state.batch[f"{NUMBERED}/jobs/{job}"] = {"name": f"{NUMBERED}/jobs/{job}", "uid": f"uid-{i}", "labels": labels,
                                                "status": {"state": status}}
     for job, status, labels in vertex:
-        state.vertex[f"{PARENT}/customJobs/{job}"] = {"name": f"{PARENT}/customJobs/{job}", "labels": labels,
+        state.vertex[f"{NUMBERED}/customJobs/{job}"] = {"name": f"{NUMBERED}/customJobs/{job}", "labels": labels,
                                                       "state": status, "displayName": job}
     for i, (service, labels) in enumerate(run):
         state.run[f"{PARENT}/services/{service}"] = {"name": f"{PARENT}/services/{service}", "uid": f"svc-{i}",
@@ -65,10 +66,10 @@ def test_over_the_cap_it_stops_only_the_stacks_running_compute_and_records_one_t
     response = post(client, token, push_body(cost=50.0))
     assert response.status_code == 204
     assert sorted(state.mutations()) == sorted([
-        ("DELETE", f"/v1/{PARENT}/jobs/train-1"), ("DELETE", f"/v1/{PARENT}/jobs/train-2"),
-        ("DELETE", f"/v1/{PARENT}/jobs/train-3"),
-        ("POST", f"/v1/{PARENT}/customJobs/101:cancel"), ("POST", f"/v1/{PARENT}/customJobs/102:cancel"),
-        ("POST", f"/v1/{PARENT}/customJobs/103:cancel"),
+        ("DELETE", f"/v1/{NUMBERED}/jobs/train-1"), ("DELETE", f"/v1/{NUMBERED}/jobs/train-2"),
+        ("DELETE", f"/v1/{NUMBERED}/jobs/train-3"),
+        ("POST", f"/v1/{NUMBERED}/customJobs/101:cancel"), ("POST", f"/v1/{NUMBERED}/customJobs/102:cancel"),
+        ("POST", f"/v1/{NUMBERED}/customJobs/103:cancel"),
         ("DELETE", f"/v2/{PARENT}/services/backend"), ("DELETE", f"/v2/{PARENT}/services/frontend")])
     # What it asked for: the documented label filters, the etag it checked, a reason and request id per job.
     lists = [q for m, p, q in state.calls if m == "GET" and p.endswith(("/jobs", "/customJobs"))]
@@ -76,19 +77,19 @@ def test_over_the_cap_it_stops_only_the_stacks_running_compute_and_records_one_t
     assert len([q for m, p, q in state.calls if p.endswith("/customJobs")]) == 3  # three pages of two
     deletes = {p: q for m, p, q in state.calls if m == "DELETE"}
     assert deletes[f"/v2/{PARENT}/services/backend"]["etag"] == "etag-0"
-    batch_delete = deletes[f"/v1/{PARENT}/jobs/train-1"]
+    batch_delete = deletes[f"/v1/{NUMBERED}/jobs/train-1"]
     assert "2026-12-01-5000" in batch_delete["reason"] and len(batch_delete["requestId"]) == 36
     assert f"{PARENT}/services/stranger" in state.run and f"{PARENT}/services/other-service" in state.run
-    assert state.batch[f"{PARENT}/jobs/other-group"]["status"]["state"] == "RUNNING"
-    assert state.vertex[f"{PARENT}/customJobs/201"]["state"] == "JOB_STATE_RUNNING"
+    assert state.batch[f"{NUMBERED}/jobs/other-group"]["status"]["state"] == "RUNNING"
+    assert state.vertex[f"{NUMBERED}/customJobs/201"]["state"] == "JOB_STATE_RUNNING"
     assert not [c for c in state.calls if "other-service" in c[1]]  # not named in GUARD_SERVICES: never read
 
     record = json.loads(bucket.get_blob(RECORD).download_as_bytes())
     assert record["tripId"] == "2026-12-01-5000" and record["cap"] == 50.0 and record["costAmount"] == 50.0
     assert record["currencyCode"] == "EUR" and record["stopAt"] == 1.0 and record["messageId"] == "1001"
     assert record["costIntervalStart"].startswith("2026-12-01T08:00:00")
-    assert sorted(record["actions"]["batchJobsDeleted"]) == [f"{PARENT}/jobs/train-{i}" for i in (1, 2, 3)]
-    assert sorted(record["actions"]["vertexJobsCancelled"]) == [f"{PARENT}/customJobs/{i}" for i in (101, 102, 103)]
+    assert sorted(record["actions"]["batchJobsDeleted"]) == [f"{NUMBERED}/jobs/train-{i}" for i in (1, 2, 3)]
+    assert sorted(record["actions"]["vertexJobsCancelled"]) == [f"{NUMBERED}/customJobs/{i}" for i in (101, 102, 103)]
     assert record["actions"]["servicesDeleted"] == [f"{PARENT}/services/backend", f"{PARENT}/services/frontend"]
     assert record["actions"]["servicesSkipped"] == [f"{PARENT}/services/stranger: does not carry the stack's labels"]
     assert record["actions"]["errors"] == []
@@ -117,7 +118,7 @@ def test_a_job_started_after_the_trip_is_stopped_by_the_next_notification(make_g
     seed(state, batch=[("train-again", "RUNNING", LABELS)])
     state.calls.clear()
     assert post(client, token, push_body(cost=56.0, message_id="1003")).status_code == 204
-    assert state.mutations() == [("DELETE", f"/v1/{PARENT}/jobs/train-again")]
+    assert state.mutations() == [("DELETE", f"/v1/{NUMBERED}/jobs/train-again")]
     assert events(capsys, "credit_guard_tripped")[0]["messageId"] == "1001"  # only the first push's
 
 
@@ -246,7 +247,7 @@ def test_a_malformed_push_is_logged_and_acknowledged_and_changes_nothing(make_gu
 def test_a_failed_action_answers_5xx_and_the_redelivery_finishes_the_job(make_guard, token, capsys):
     client, state, bucket = make_guard()
     everything(state)
-    state.fail[("DELETE", f"/v1/{PARENT}/jobs/train-2")] = [503, 10]  # more than the client's own retries
+    state.fail[("DELETE", f"/v1/{NUMBERED}/jobs/train-2")] = [503, 10]  # more than the client's own retries
     state.fail[("DELETE", f"/v2/{PARENT}/services/frontend")] = [500, 10]
     response = post(client, token, push_body(cost=70.0))
     assert response.status_code == 500
@@ -255,12 +256,12 @@ def test_a_failed_action_answers_5xx_and_the_redelivery_finishes_the_job(make_gu
     lines = events(capsys)
     assert len([e for e in lines if e["event"] == "credit_guard_tripped"]) == 1
     assert len([e for e in lines if e["event"] == "credit_guard_error"]) == 2
-    assert state.batch[f"{PARENT}/jobs/train-1"]["status"]["state"] == "DELETION_IN_PROGRESS"  # the rest went on
+    assert state.batch[f"{NUMBERED}/jobs/train-1"]["status"]["state"] == "DELETION_IN_PROGRESS"  # the rest went on
 
     state.fail.clear()
     state.calls.clear()
     assert post(client, token, push_body(cost=70.0)).status_code == 204  # Pub/Sub's redelivery
-    assert sorted(state.mutations()) == [("DELETE", f"/v1/{PARENT}/jobs/train-2"),
+    assert sorted(state.mutations()) == [("DELETE", f"/v1/{NUMBERED}/jobs/train-2"),
                                          ("DELETE", f"/v2/{PARENT}/services/frontend")]
     assert [e["event"] for e in events(capsys)] == ["credit_guard_notification", "credit_guard_enforced"]
 
@@ -279,8 +280,8 @@ def test_labels_are_checked_even_when_the_api_ignores_the_filter(make_guard, tok
     state.ignore_filters = True
     assert post(client, token, push_body(cost=70.0)).status_code == 204
     touched = {p for _, p in state.mutations()}
-    assert f"/v1/{PARENT}/jobs/other-group" not in touched and f"/v1/{PARENT}/jobs/unlabelled" not in touched
-    assert f"/v1/{PARENT}/customJobs/201:cancel" not in touched
+    assert f"/v1/{NUMBERED}/jobs/other-group" not in touched and f"/v1/{NUMBERED}/jobs/unlabelled" not in touched
+    assert f"/v1/{NUMBERED}/customJobs/201:cancel" not in touched
     assert len(touched) == 8
 
 
@@ -298,3 +299,20 @@ def test_the_guard_never_deletes_itself(make_guard, token, capsys, monkeypatch):
     everything(state)
     assert post(client, token, push_body(cost=70.0)).status_code == 204
     assert f"{PARENT}/services/frontend" in state.run
+
+
+def test_a_period_that_has_not_started_is_ignored_and_does_not_hide_the_current_one(make_guard, token, capsys):
+    client, state, bucket = make_guard()
+    everything(state)
+    assert post(client, token, push_body(cost=99.0, start="2027-06-01T07:00:00Z")).status_code == 204
+    assert state.mutations() == []
+    assert post(client, token, push_body(cost=99.0)).status_code == 204  # December's, after it
+    assert bucket.get_blob(RECORD) is not None
+
+
+def test_a_service_being_deleted_is_not_deleted_again(make_guard, token, capsys):
+    client, state, _ = make_guard(GUARD_JOB_KINDS="")
+    everything(state)
+    state.run[f"{PARENT}/services/backend"]["deleteTime"] = "2026-12-15T11:59:00Z"
+    assert post(client, token, push_body(cost=70.0)).status_code == 204
+    assert state.mutations() == [("DELETE", f"/v2/{PARENT}/services/frontend")]
