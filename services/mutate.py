@@ -206,7 +206,7 @@ MUTANTS = [
      [("guard/budget.py", "return js_round(stop_at * float(budget_amount) * 100)", "return round(stop_at * float(budget_amount) * 100)")],
      [G + "test_budget_and_config.py"]),
     ("guard-vertex-by-project-id", "Vertex AI jobs are matched by the project id, though their names carry the number",
-     [("guard/compute.py", 'VERTEX_JOB = re.compile(rf"projects/[a-z0-9-]+/locations/', 'VERTEX_JOB = re.compile(rf"projects/{self.s.project}/locations/')],
+     [("guard/compute.py", 'self.vertex_job = re.compile(rf"projects/[a-z0-9-]+/locations/', 'self.vertex_job = re.compile(rf"projects/{settings.project}/locations/')],
      [G + "test_guard.py"]),
     ("guard-deletes-twice", "a Cloud Run service whose deletion is under way is deleted again",
      [("guard/compute.py", 'if "delete_time" in current:', "if False:")],

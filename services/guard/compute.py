@@ -60,6 +60,8 @@ class Compute:
         self.run = run_v2.ServicesClient(credentials=credentials, transport="rest",
                                          client_options=options(settings.run_endpoint))
         self.vertex = AuthorizedSession(credentials)
+        # Vertex AI names jobs by project number (projects/123/locations/...): only the name's shape is checked.
+        self.vertex_job = re.compile(rf"projects/[a-z0-9-]+/locations/{re.escape(settings.region)}/customJobs/[0-9A-Za-z_-]+")
         self.vertex_base = (settings.vertex_endpoint or f"https://{settings.region}-aiplatform.googleapis.com").rstrip("/")
         self.storage = storage.Client(project=settings.project, credentials=credentials,
                                       client_options=options(settings.storage_endpoint))
@@ -99,7 +101,6 @@ class Compute:
 
     def _vertex(self, actions: dict) -> None:
         url = f"{self.vertex_base}/v1/{self.parent}/customJobs"
-        VERTEX_JOB = re.compile(rf"projects/[a-z0-9-]+/locations/{re.escape(self.s.region)}/customJobs/[0-9A-Za-z_-]+")
         params = {"filter": label_filter(self.s.labels), "pageSize": 100}
         jobs = []
         try:
@@ -116,8 +117,7 @@ class Compute:
             return
         for job in jobs:
             name = job.get("name", "")
-            # Vertex AI names jobs by project number (projects/123/locations/...): only the shape is checked.
-            if (not VERTEX_JOB.fullmatch(name) or not carries(job.get("labels") or {}, self.s.labels)
+            if (not self.vertex_job.fullmatch(name) or not carries(job.get("labels") or {}, self.s.labels)
                     or job.get("state") not in VERTEX_RUNNING):
                 continue
             try:
