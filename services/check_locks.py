@@ -15,7 +15,7 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-IMAGES = ("backend", "monitor", "trainer", "frontend")
+IMAGES = ("backend", "monitor", "trainer", "frontend", "guard")
 
 
 def norm(name: str) -> str:

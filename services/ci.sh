@@ -36,7 +36,7 @@ fi
 "$SVC/tools/bin/pip" install -q --no-cache-dir --disable-pip-version-check --require-hashes \
   -r services/requirements-tools.lock.txt
 export UV_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-services/uv"  # kept between runs; hashes checked
-for image in backend monitor trainer frontend; do
+for image in backend monitor trainer frontend guard; do
   "$SVC/tools/bin/uv" venv -q --python "$PY" "$SVC/$image"
   "$SVC/tools/bin/uv" pip sync -q --require-hashes --python "$SVC/$image/bin/python" \
     "services/$image/requirements-test.lock.txt"
@@ -48,7 +48,7 @@ fi
 # Each image's tests in its own environment; services/tests/ (lock check, the emulator and end-to-end tests)
 # in the backend's, which pins every package of the monitor and trainer images at their versions.
 "$SVC/backend/bin/python" -m pytest -q -p no:cacheprovider services/backend/tests services/tests
-for image in monitor trainer frontend; do
+for image in monitor trainer frontend guard; do
   "$SVC/$image/bin/python" -m pytest -q -p no:cacheprovider "services/$image/tests"
 done
 # The backend's contract checked by a peer tool: schemathesis generates bodies from its OpenAPI document and

@@ -5,7 +5,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-for folder in ("", "backend", "monitor", "trainer", "frontend"):
+for folder in ("", "backend", "monitor", "trainer", "frontend", "guard"):
     path = os.path.join(HERE, folder)
     if path not in sys.path:
         sys.path.insert(0, path)

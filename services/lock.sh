@@ -17,7 +17,7 @@ compile() {
   "$UV" pip compile --quiet --generate-hashes --no-strip-markers --python-version 3.12 \
     --python-platform x86_64-manylinux_2_28 --custom-compile-command "services/lock.sh" --output-file "$out" "$@"
 }
-for image in backend monitor trainer frontend; do
+for image in backend monitor trainer frontend guard; do
   compile "$image/requirements.lock.txt" "$image/requirements.txt"
   compile "$image/requirements-test.lock.txt" "$image/requirements.txt" requirements-test.txt
 done

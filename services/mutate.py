@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-B, M, T, F = "backend/tests/", "monitor/tests/", "trainer/tests/", "frontend/tests/"
+B, M, T, F, G = "backend/tests/", "monitor/tests/", "trainer/tests/", "frontend/tests/", "guard/tests/"
 
 # id, what the bug does, [(file, text in the fixed source, text that plants the bug)], tests that must fail
 MUTANTS = [
@@ -146,6 +146,74 @@ MUTANTS = [
        "REFERENCE_FILE: (json.dumps(reference).encode(), \"application/json\"),\n"
        "        MODEL_FILE: (model_bytes.getvalue(), \"application/octet-stream\"),")],
      [T + "test_trainer.py"]),
+    ("guard-no-label-check", "the guard acts on any job or service the API returns, labelled or not",
+     [("guard/compute.py", "return all(resource_labels.get(key) == value for key, value in labels.items())", "return True")],
+     [G + "test_guard.py"]),
+    ("guard-any-job-state", "the guard deletes Batch jobs that have ended too",
+     [("guard/compute.py", " or job.status.state not in BATCH_RUNNING", "")],
+     [G + "test_guard.py"]),
+    ("guard-record-overwrites", "the trip record is written without ifGenerationMatch=0",
+     [("guard/compute.py", "if_generation_match=0, ", "")],
+     [G + "test_guard.py"]),
+    ("guard-tripped-every-push", "every over-cap push logs credit_guard_tripped",
+     [("guard/guard.py", "        if created:\n", "        if True:\n")],
+     [G + "test_guard.py"]),
+    ("guard-below-cap-acts", "the guard acts below the cap",
+     [("guard/budget.py", "return n.cost_amount * 100 >= cap", "return True")],
+     [G + "test_guard.py"]),
+    ("guard-ack-ignored", "an acknowledged trip stops compute again",
+     [("guard/guard.py", "if trip in self.s.acknowledged:", "if False:")],
+     [G + "test_guard.py"]),
+    ("guard-ended-period-acts", "a notification of an ended or older period stops compute",
+     [("guard/guard.py", "if self.clock() >= budget.period_end(n.interval_start).timestamp() or (newest and n.interval_start < newest):",
+       "if False:")],
+     [G + "test_guard.py"]),
+    ("guard-any-billing-account", "a notification of the same budget id on another billing account is acted on",
+     [("guard/guard.py", "if n.billing_account != self.s.billing_account or n.budget_id != self.s.budget_id:",
+       "if n.budget_id != self.s.budget_id:")],
+     [G + "test_guard.py"]),
+    ("guard-failure-acked", "a failed action answers 204, so Pub/Sub never redelivers",
+     [("guard/guard.py", 'return 500 if actions["errors"] else 204', "return 204")],
+     [G + "test_guard.py"]),
+    ("guard-malformed-400", "a malformed push answers 400, so Pub/Sub redelivers it forever",
+     [("guard/guard.py", 'reason="malformed", detail=str(exc))\n            return 204', 'reason="malformed", detail=str(exc))\n            return 400')],
+     [G + "test_guard.py"]),
+    ("guard-unbounded-body", "the whole body is read and parsed whatever its size",
+     [("guard/guard.py", "        if size > budget.MAX_BODY_BYTES:\n            return None\n", ""),
+      ("guard/guard.py", "    if length.isdigit() and int(length) > budget.MAX_BODY_BYTES:\n        return None\n", ""),
+      ("guard/budget.py", "    if len(body) > MAX_BODY_BYTES:\n", "    if False:\n")],
+     [G + "test_guard.py"]),
+    ("guard-no-signature-check", "any token's claims are trusted without checking its signature",
+     [("guard/pushauth.py", 'if token.rsplit(".", 1)[1] == STRIPPED and not self.require_signature:',
+       "if not self.require_signature:")],
+     [G + "test_push_auth.py"]),
+    ("guard-no-audience-check", "a token for another audience is accepted",
+     [("guard/pushauth.py", "audience=self.audience, certs_url=self.certs_url", "audience=None, certs_url=self.certs_url")],
+     [G + "test_push_auth.py"]),
+    ("guard-no-email-check", "a Google token of any account is accepted",
+     [("guard/pushauth.py", 'if claims.get("email") != self.account:', "if False:")],
+     [G + "test_push_auth.py"]),
+    ("guard-email-unverified", "a token whose email is not verified is accepted",
+     [("guard/pushauth.py", 'if claims.get("email_verified") is not True:', 'if not claims.get("email_verified"):')],
+     [G + "test_push_auth.py"]),
+    ("guard-certs-every-push", "Google's certificates are fetched for every push",
+     [("guard/pushauth.py", "            if hit and hit[0] > self._clock():", "            if False:")],
+     [G + "test_push_auth.py"]),
+    ("guard-empty-labels", "GUARD_LABELS={} is accepted: the label filter would match every job of the project",
+     [("guard/guard_config.py", "if not isinstance(labels, dict) or not labels:", "if not isinstance(labels, dict):")],
+     [G + "test_budget_and_config.py"]),
+    ("guard-python-rounding", "the cap is rounded half to even, not like the stack's Math.round",
+     [("guard/budget.py", "return js_round(stop_at * float(budget_amount) * 100)", "return round(stop_at * float(budget_amount) * 100)")],
+     [G + "test_budget_and_config.py"]),
+    ("guard-vertex-by-project-id", "Vertex AI jobs are matched by the project id, though their names carry the number",
+     [("guard/compute.py", 'self.vertex_job = re.compile(rf"projects/[a-z0-9-]+/locations/', 'self.vertex_job = re.compile(rf"projects/{settings.project}/locations/')],
+     [G + "test_guard.py"]),
+    ("guard-deletes-twice", "a Cloud Run service whose deletion is under way is deleted again",
+     [("guard/compute.py", 'if "delete_time" in current:', "if False:")],
+     [G + "test_guard.py"]),
+    ("guard-future-period-kept", "a notification of a period that has not started hides the current period",
+     [("guard/guard.py", "if n.interval_start.timestamp() > self.clock() + 86400:", "if False:")],
+     [G + "test_guard.py"]),
 ]
 
 
@@ -165,7 +233,7 @@ def interpreter(tests, venvs):
     if not venvs:
         return sys.executable
     image = tests[0].split("/", 1)[0]
-    return os.path.join(venvs, image if image in ("backend", "monitor", "trainer", "frontend") else "backend",
+    return os.path.join(venvs, image if image in ("backend", "monitor", "trainer", "frontend", "guard") else "backend",
                         "bin", "python")
 
 
