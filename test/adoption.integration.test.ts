@@ -24,7 +24,7 @@ beforeAll(() => {
   // `npx mlops-gcp-stack@VERSION init`, from the tarball: init needs nothing but Node itself.
   fs.mkdirSync(path.join(work, "unpacked"));
   execFileSync("tar", ["xzf", tarball, "-C", path.join(work, "unpacked")]);
-  const init = run("node", [path.join(work, "unpacked", "package", "dist", "tools", "cli.js"), "init", "--root", repo], repo);
+  const init = run("node", [path.join(work, "unpacked", "package", "dist", "cli", "cli.js"), "init", "--root", repo], repo);
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   const pkgFile = path.join(infra, "package.json");
   const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
@@ -61,6 +61,19 @@ describe("a group adopting the packed package and the template", () => {
     expect(up.status, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toContain("group-7: no change needs an Owner");
     expect(fs.readFileSync(path.join(bin, "calls"), "utf8")).toMatch(/^pulumi preview --stack group-7 --json .*\npulumi up --stack group-7 --yes/);
+  });
+
+  it("ships the command line of cli/ as its bin, and none of this repository's generators (tools/)", () => {
+    const dist = path.join(work, "unpacked", "package", "dist");
+    const shipped = fs.readdirSync(path.join(REPO_ROOT, "cli")).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, ".js"));
+    expect(fs.readdirSync(path.join(dist, "cli")).filter((f) => f.endsWith(".js")).sort()).toEqual(shipped.sort());
+    expect(fs.existsSync(path.join(dist, "tools"))).toBe(false);
+    expect(fs.existsSync(path.join(dist, "test"))).toBe(false);
+    for (const args of [["--help"], ["plan", "--help"]]) {
+      const help = run(path.join(infra, "node_modules", ".bin", "mlops-gcp-stack"), args, infra);
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^usage: mlops-gcp-stack /);
+    }
   });
 
   it("depends on the package version it was laid from", () => {

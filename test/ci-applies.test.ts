@@ -10,7 +10,7 @@ import { REGISTRY_ADMIN_ROLE } from "../components/artifact-registry";
 import { SECRET_ADMIN_ROLE } from "../components/secrets";
 import { BUCKET_ADMIN_ROLE } from "../components/storage";
 import { stackFiles, type Plan, type PlannedResource } from "../plan";
-import { ownerReason } from "../tools/needs-owner";
+import { ownerReason } from "../cli/needs-owner";
 import { byName, planFileWith, planOf } from "./helpers";
 
 type Check = (r: PlannedResource, plan: Plan, deploy: string) => string | undefined;

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ExportedResource } from "../tools/teardown-targets";
+import type { ExportedResource } from "../cli/teardown-targets";
 import { packageCli, TEMPLATE_SCRIPTS } from "./workflow-files";
 
 const ROOT = path.resolve(__dirname, "..");

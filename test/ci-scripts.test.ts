@@ -12,14 +12,14 @@ import { REGISTRY_ADMIN_ROLE } from "../components/artifact-registry";
 import { SECRET_ADMIN_ROLE } from "../components/secrets";
 import { BUCKET_ADMIN_ROLE } from "../components/storage";
 import type { TrainingJobOutput } from "../lib/train/run";
-import { main as needsOwner, ownerChanges, type PreviewStep } from "../tools/needs-owner";
-import { teardownTargets } from "../tools/teardown-targets";
+import { main as needsOwner, ownerChanges, type PreviewStep } from "../cli/needs-owner";
+import { teardownTargets } from "../cli/teardown-targets";
 import { exported, PREVIEW, runScript, tmp, urn } from "./ci-scripts-fixtures";
 import { planOf } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 
-describe("the Owner-change check (tools/needs-owner.ts) on a sample `pulumi preview --json`", () => {
+describe("the Owner-change check (cli/needs-owner.ts) on a sample `pulumi preview --json`", () => {
   const preview = JSON.parse(fs.readFileSync(PREVIEW, "utf8")) as { steps: PreviewStep[] };
 
   it("names identities, CI grants, team grants and new secrets, and lets CI apply services, runtime grants and monitoring", () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./repo";
 
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
-const cli = (...args: string[]) => spawnSync(tsx, [path.join(REPO_ROOT, "tools", "cli.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+const cli = (...args: string[]) => spawnSync(tsx, [path.join(REPO_ROOT, "cli", "cli.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
 
 describe("npx mlops-gcp-stack, as a process", () => {
   it.each(["init", "plan", "new-group", "train", "needs-owner", "teardown-targets"])("%s --help exits 0 with its usage under the package's name", (name) => {

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main as cli } from "../tools/cli";
-import { helpOf, runCommand, type Command, type Io } from "../tools/command";
+import { main as cli } from "../cli/cli";
+import { helpOf, runCommand, type Command, type Io } from "../cli/command";
 import { exported, PREVIEW } from "./ci-scripts-fixtures";
 
 const COMMANDS = ["init", "plan", "new-group", "train", "needs-owner", "teardown-targets"];
@@ -98,7 +98,7 @@ describe("mlops-gcp-stack", () => {
   });
 });
 
-describe("the frame (tools/command.ts)", () => {
+describe("the frame (cli/command.ts)", () => {
   const io = (): Io & { text: { out: string; err: string } } => {
     const text = { out: "", err: "" };
     return { text, out: (t) => void (text.out += t), err: (t) => void (text.err += t) };

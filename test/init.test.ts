@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { main as init, workflowFor } from "../tools/init";
+import { main as init, workflowFor } from "../cli/init";
 import { REPO_ROOT, TEMPLATE_SCRIPTS, TEMPLATE_WORKFLOWS } from "./workflow-files";
 
 /** Runs init quietly; returns its exit code and what it printed. */

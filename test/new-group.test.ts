@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { regionOfZone } from "../lib/gcp";
 import { zonesOf, type GpuType } from "../lib/gpus";
-import { main } from "../tools/new-group";
+import { main } from "../cli/new-group";
 import { planWrittenStackFile as plan } from "./helpers";
 
 /** The same command in this process (its entry point, main), for the cases that need no process of their own. */

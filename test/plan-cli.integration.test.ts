@@ -9,7 +9,7 @@ import { REPO_ROOT } from "./repo";
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 
 function plan(...args: string[]) {
-  const run = spawnSync(tsx, ["tools/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+  const run = spawnSync(tsx, ["cli/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -86,7 +86,7 @@ describe("a change to the code that breaks a rule", () => {
     expect(source).toContain('publicAccessPrevention: "enforced",');
     fs.writeFileSync(storage, source.replace('publicAccessPrevention: "enforced",', ""));
 
-    const run = spawnSync(tsx, ["tools/plan.ts", "--stack", "dev", "--json"], { cwd: copy, encoding: "utf8" });
+    const run = spawnSync(tsx, ["cli/plan.ts", "--stack", "dev", "--json"], { cwd: copy, encoding: "utf8" });
     expect(run.status).toBe(3);
     const doc = JSON.parse(run.stdout);
     expect(doc.resources.length).toBeGreaterThan(0);

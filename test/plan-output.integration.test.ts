@@ -28,7 +28,7 @@ function bigStack(): string {
 /** Runs the CLI reading its stdout slowly: the program must wait for the pipe, not exit and cut it. */
 function planSlowly(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["tools/plan.ts", ...args], { cwd: REPO_ROOT });
+    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["cli/plan.ts", ...args], { cwd: REPO_ROOT });
     const out: Buffer[] = [];
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {

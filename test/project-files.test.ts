@@ -65,9 +65,19 @@ describe("README", () => {
 
   it("names the test command that .ci/run runs", () => {
     const ci = read(".ci/run");
-    expect(ci).toMatch(/^npm ci\b/m);
-    expect(ci).toMatch(/^npm test$/m);
+    // A line of code, not of a comment, that runs each (through the run's stage function).
+    expect(ci).toMatch(/^[^#\n]*\bnpm ci --no-audit --no-fund\b/m);
+    expect(ci).toMatch(/^[^#\n]*\bnpm test(?: \|\||$)/m);
     expect(readme).toContain("npm ci\nnpm test\n");
+  });
+});
+
+describe("npm run check:cycles", () => {
+  it("reads every folder of the project's TypeScript (tsconfig.json) and nothing else, so no build output in dist/", () => {
+    const script: string = JSON.parse(read("package.json")).scripts["check:cycles"];
+    const sources = script.split(" --ts-config tsconfig.json ")[1].split(" ").sort();
+    const included = (JSON.parse(read("tsconfig.json")).include as string[]).map((p) => p.replace(/\/\*\*\/\*\.ts$/, "")).sort();
+    expect(sources).toEqual(included);
   });
 });
 

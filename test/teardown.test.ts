@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./repo";
 import { stackFiles, type Plan } from "../plan";
-import { ownerReason } from "../tools/needs-owner";
-import { dependentsClosure, teardownTargets, type ExportedResource } from "../tools/teardown-targets";
+import { ownerReason } from "../cli/needs-owner";
+import { dependentsClosure, teardownTargets, type ExportedResource } from "../cli/teardown-targets";
 import { planFileWith } from "./helpers";
 
 /** `pulumi stack export`'s resources for a plan: the stack, the default provider, and every resource with its parent and dependencies as URNs. */

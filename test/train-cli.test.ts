@@ -7,8 +7,8 @@ import { protos as batchProtos } from "@google-cloud/batch";
 import { protos as aiProtos } from "@google-cloud/aiplatform";
 import { describe, expect, it } from "vitest";
 import { runId, withDurationObjects, type TrainDeps } from "../lib/train/run";
-import { main as cli } from "../tools/cli";
-import { main } from "../tools/train";
+import { main as cli } from "../cli/cli";
+import { main } from "../cli/train";
 import { planFile } from "./helpers";
 import { fileOf, REPO_ROOT } from "./workflow-files";
 
@@ -164,7 +164,7 @@ describe("the train workflow (the template's) and the package command it runs", 
       process.stderr.write = saved;
     }
     expect(err).toBe("mlops-gcp-stack train: give exactly one of --stack NAME, --outputs FILE (mlops-gcp-stack train --help)\n");
-    expect(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts.train).toBe("tsx tools/train.ts");
-    expect(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.build.json"), "utf8")).toContain('"tools/train.ts"');
+    expect(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts.train).toBe("tsx cli/train.ts");
+    expect(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.build.json"), "utf8")).toContain('"cli/*.ts"');
   });
 });

@@ -64,7 +64,7 @@ export const stepCwd = (n: Name, step: any, root: string) => path.join(root, ste
  */
 export function packageCli(bin: string): void {
   const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
-  const body = `if [ "$1" != --no-install ] || [ "$2" != mlops-gcp-stack ]; then echo "unexpected: npx $*" >&2; exit 127; fi\nexec "${tsx}" "${path.join(REPO_ROOT, "tools", "cli.ts")}" "\${@:3}"\n`;
+  const body = `if [ "$1" != --no-install ] || [ "$2" != mlops-gcp-stack ]; then echo "unexpected: npx $*" >&2; exit 127; fi\nexec "${tsx}" "${path.join(REPO_ROOT, "cli", "cli.ts")}" "\${@:3}"\n`;
   fs.writeFileSync(path.join(bin, "npx"), `#!/usr/bin/env bash\n${body}`, { mode: 0o755 });
 }
 

@@ -33,7 +33,7 @@ function command(args: string[], cwd = ROOT): void {
 
 async function main(): Promise<void> {
   process.stdout.write(`${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
-  await timed("npm run plan -- --stack group-140 --json (a process: start-up and one plan)", () => command(["tools/plan.ts", "--stack", "group-140", "--json"]));
+  await timed("npm run plan -- --stack group-140 --json (a process: start-up and one plan)", () => command(["cli/plan.ts", "--stack", "group-140", "--json"]));
   const files = stackFiles(ROOT);
   await timed(`${files.length} stack files planned in this process`, async () => {
     for (const f of files) {
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-roster-"));
   fs.writeFileSync(path.join(dir, "roster.csv"), rosterOf(150));
-  await timed("npm run new-group -- --roster of 150 groups (a process: each file validated and planned)", () => command([path.join(ROOT, "tools", "new-group.ts"), "--roster", "roster.csv", "--out", dir], dir));
+  await timed("npm run new-group -- --roster of 150 groups (a process: each file validated and planned)", () => command([path.join(ROOT, "cli", "new-group.ts"), "--roster", "roster.csv", "--out", dir], dir));
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

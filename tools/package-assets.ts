@@ -13,5 +13,5 @@ const version = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "ut
 fs.copyFileSync(path.join(root, "policy", "PulumiPolicy.yaml"), path.join(dist, "policy", "PulumiPolicy.yaml"));
 const policyPackage = { name: "mlops-gcp-stack-policy", version, private: true, main: "index.js" };
 fs.writeFileSync(path.join(dist, "policy", "package.json"), `${JSON.stringify(policyPackage, null, 2)}\n`);
-fs.chmodSync(path.join(dist, "tools", "cli.js"), 0o755);
+fs.chmodSync(path.join(dist, "cli", "cli.js"), 0o755);
 process.stdout.write(`dist/ ready for mlops-gcp-stack ${version}\n`);

@@ -108,7 +108,7 @@ export function runCommand(c: Command, argv: string[], io: Io = PROCESS_IO): num
   }
 }
 
-/** The entry point of `tsx tools/X.ts` and of the package's bin: exit once stdout is flushed. */
+/** The entry point of `tsx cli/X.ts` and of the package's bin: exit once stdout is flushed. */
 export async function runAsProcess(main: (argv: string[]) => number | Promise<number>): Promise<void> {
   let code: number;
   try {

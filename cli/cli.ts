@@ -2,7 +2,7 @@
 /**
  * `mlops-gcp-stack <command> [options]`, the package's command line (`npx mlops-gcp-stack plan --file
  * Pulumi.mine.yaml`): each command is the same program as its `npm run <command>` in this repository, and runs
- * in one frame (tools/command.ts): `--help` everywhere, usage errors as one line, one table of exit codes.
+ * in one frame (cli/command.ts): `--help` everywhere, usage errors as one line, one table of exit codes.
  */
 import { BIN, PROCESS_IO, runAsProcess, type Io } from "./command";
 
