@@ -196,7 +196,7 @@ export class CreditGuard extends pulumi.ComponentResource {
     this.url = this.service.url;
 
     new gcp.pubsub.Subscription(
-      `${name}-push`,
+      `${name}-subscription`,
       {
         project,
         name: args.names.subscription,

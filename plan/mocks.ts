@@ -30,6 +30,8 @@ export interface MockContext {
   region: string;
   /** Names of the objects every bucket holds, for getBucketObjects (none unless a test says so). */
   bucketObjects?: string[];
+  /** Plan as `pulumi preview` does (a dry run) rather than as `pulumi up`, the default. */
+  preview?: boolean;
 }
 
 type Computer = (inputs: State, name: string, ctx: MockContext) => { id: string; state: State };
