@@ -39,7 +39,7 @@ export function createStack(config: StackConfig): StackOutputs {
   const topic = budgetTopic(config, apis);
   const monitoring = observability(config, apis, { services: services?.watched ?? [], budgetTopic: topic?.id });
   // The credit guard stays through a pause: training survives it, and the guard costs nothing while idle.
-  const guard = creditGuard(config, { platform, topic, monitoring, services: services?.watched ?? [] });
+  const guard = creditGuard(config, { platform, topic, monitoring, services: services?.watched ?? [], ci });
   return stackOutputs(config, {
     apis,
     identities,

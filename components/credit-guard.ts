@@ -89,6 +89,8 @@ export interface CreditGuardArgs {
   acknowledged: string[];
   /** Notification channels the trip alert mails. */
   channels: pulumi.Input<string>[];
+  /** Who deploys the guard (ci-deploy): it acts as the guard's account and signs the push as its push account. */
+  deployers: Array<{ who: string; member: pulumi.Input<string> }>;
   /** The APIs the guard's resources need. */
   needs: pulumi.Resource[];
 }
@@ -116,6 +118,17 @@ export class CreditGuard extends pulumi.ComponentResource {
     this.runtimeAccount = account("runtime", args.names.runtimeAccount, "Runs the credit guard: stops training runs and deletes the stack's Cloud Run services at the cap");
     this.pushAccount = account("push", args.names.pushAccount, "Signs the budget topic's pushes to the credit guard (its only invoker)");
     const guard = this.runtimeAccount.member;
+    // Deploying a service as an account, and a push subscription signing as one, need actAs on it: on these two only.
+    const deployerGrants = args.deployers.flatMap((d) =>
+      (["runtime", "push"] as const).map(
+        (who) =>
+          new gcp.serviceaccount.IAMMember(
+            `${name}-${d.who}-actas-${who}`,
+            { serviceAccountId: (who === "runtime" ? this.runtimeAccount : this.pushAccount).name, role: "roles/iam.serviceAccountUser", member: d.member },
+            child,
+          ),
+      ),
+    );
 
     // Google keeps a deleted custom role's id for up to 37 days: a new guard gets new ids.
     const suffix = new random.RandomId(`${name}-role-suffix`, { byteLength: 3 }, child);
@@ -189,7 +202,7 @@ export class CreditGuard extends pulumi.ComponentResource {
         invokers: [{ who: "push", member: this.pushAccount.member }],
         customAudiences: [this.audience],
         labels: args.labels,
-        needs: [...args.needs, ...grants],
+        needs: [...args.needs, ...grants, ...deployerGrants],
       },
       { parent: this },
     );
@@ -212,7 +225,7 @@ export class CreditGuard extends pulumi.ComponentResource {
         expirationPolicy: { ttl: "" },
       },
       // After the push account's invoker grant, so the first push is let in.
-      { ...child, dependsOn: [...args.needs, this.service] },
+      { ...child, dependsOn: [...args.needs, ...deployerGrants, this.service] },
     );
 
     if (args.channels.length) {

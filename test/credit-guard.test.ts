@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import packageJson from "../package.json";
 import { GUARD_TRIPS_PREFIX } from "../components/credit-guard";
 import { parseStackConfig } from "../config";
-import { planCost, planProgram, stackFiles, type Plan, type PlannedResource } from "../plan";
+import { planCost, planProgram, planViolations, stackFiles, type Plan, type PlannedResource } from "../plan";
 import { createStack } from "../stack";
 import { blockingTrip, capMinorUnits, GUARD_SOURCE, guardBuildContext, packageRoot, tripIdOf, tripMessage } from "../wiring/guard";
 import { evaluate } from "./cel-google";
@@ -239,6 +239,7 @@ describe("the guard's accounts can stop the stack's compute and nothing else (re
         expect(String(g.inputs.role), g.name).not.toMatch(/owner|editor|admin|iam\.|billing|secretmanager|artifactregistry|roles\/run\.(admin|developer)/i);
       }
     }
+    expect(planViolations(plan).filter((v) => v.level === "mandatory")).toEqual([]);
     // Custom roles carry no permission outside the jobs and services they stop.
     const permissions = ofType(plan, "gcp:projects/iAMCustomRole:IAMCustomRole").filter((r) => String(r.inputs.roleId).includes("_guard_")).flatMap((r) => r.inputs.permissions as string[]);
     expect(permissions.filter((p) => !/^(batch\.jobs|aiplatform\.customJobs|run\.services)\.(list|get|delete|cancel)$/.test(p))).toEqual([]);

@@ -8,10 +8,11 @@ import * as path from "node:path";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { BudgetTopic, CreditGuard, GUARD_TRIPS_PREFIX } from "../components/credit-guard";
+import type { GithubCi } from "../components/github-ci";
 import type { Monitoring, WatchedService } from "../components/monitoring";
 import type { ProjectServices } from "../components/project-services";
 import type { Buckets } from "../components/storage";
-import type { StackConfig } from "../config";
+import { CI_WORKLOADS, type StackConfig } from "../config";
 import { CREDIT_GUARD } from "../lib/wiring";
 import type { Platform } from "./serving";
 
@@ -84,7 +85,7 @@ export function budgetTopic(config: StackConfig, apis: ProjectServices): BudgetT
 /** The guard itself, when the guard is on: after the budget, whose id it reads, and after the services it is granted. */
 export function creditGuard(
   config: StackConfig,
-  deps: { platform: Platform; topic?: BudgetTopic; monitoring: Monitoring; services: WatchedService[] },
+  deps: { platform: Platform; topic?: BudgetTopic; monitoring: Monitoring; services: WatchedService[]; ci?: GithubCi },
 ): CreditGuard | undefined {
   const b = config.budget;
   const { topic, monitoring, platform } = deps;
@@ -106,6 +107,7 @@ export function creditGuard(
     recordBucket: platform.buckets.names.models,
     acknowledged: b.acknowledgedTrips,
     channels: monitoring.channels.map((c) => c.name),
+    deployers: deps.ci ? [{ who: CI_WORKLOADS[1], member: deps.ci.deployAccount.member }] : [],
     needs: platform.apis.need("run", "pubsub", "iam", "logging", "monitoring"),
   });
 }
