@@ -49,7 +49,7 @@ export function createStack(config: StackConfig): StackOutputs {
     secrets,
     workloads: { ...services?.outputs, ...training?.outputs },
     monitoring,
-    guard: guard && { guard, atTheCap: atTheCap(config) ?? "" },
+    guard: guard && topic && monitoring.budget && { guard, atTheCap: atTheCap(config) ?? "", topic: topic.id, budget: monitoring.budget.name },
     costInputs,
   });
 }

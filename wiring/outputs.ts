@@ -55,7 +55,15 @@ export interface StackOutputs extends Partial<ServingOutputs>, Partial<TrainingO
   dashboard?: pulumi.Output<string>;
   costEstimate?: pulumi.Output<CostEstimate>;
   /** The credit guard, when mlops:budget.stopAt is set: what it does at the cap, and its service. */
-  creditGuard?: { atTheCap: string; service: pulumi.Output<string>; runtimeAccount: pulumi.Output<string>; pushAccount: pulumi.Output<string> };
+  creditGuard?: {
+    atTheCap: string;
+    service: pulumi.Output<string>;
+    runtimeAccount: pulumi.Output<string>;
+    pushAccount: pulumi.Output<string>;
+    /** The topic the budget publishes to, and the budget (`billingAccounts/A/budgets/ID`): what a test publishes with. */
+    topic: pulumi.Output<string>;
+    budget: pulumi.Output<string>;
+  };
 }
 
 export interface StackParts {
@@ -69,7 +77,7 @@ export interface StackParts {
   workloads: Partial<ServingOutputs & TrainingOutputs>;
   monitoring: Monitoring;
   /** The credit guard, with what it does at the cap in words. */
-  guard?: { guard: CreditGuard; atTheCap: string };
+  guard?: { guard: CreditGuard; atTheCap: string; topic: pulumi.Output<string>; budget: pulumi.Output<string> };
   /** What the cost estimate reads, when there is a stack to observe. */
   costInputs?: pulumi.Output<CostInput>[];
 }
@@ -102,6 +110,8 @@ export function stackOutputs(config: StackConfig, parts: StackParts): StackOutpu
         service: parts.guard.guard.url,
         runtimeAccount: parts.guard.guard.runtimeAccount.email,
         pushAccount: parts.guard.guard.pushAccount.email,
+        topic: parts.guard.topic,
+        budget: parts.guard.budget,
       },
     }),
     ...(costInputs && { costEstimate: pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, config.region, costAssumptions(config))) }),
