@@ -64,12 +64,13 @@ describe("deploy, pause and teardown, run with a stand-in pulumi", () => {
     expect(run.stdout).toContain("group-43: no change needs an Owner");
     return run.calls.map((c) => c.slice(0, 4));
   };
+  // --refresh: what changed outside Pulumi (services the credit guard deleted) is planned, so it comes back.
   const CHECKED_UP = [
-    ["preview", "--stack", "group-43", "--json"],
-    ["up", "--stack", "group-43", "--yes"],
+    ["preview", "--stack", "group-43", "--refresh"],
+    ["up", "--stack", "group-43", "--refresh"],
   ];
 
-  it("deploy: checks with pulumi preview --json that no change needs an Owner, then pulumi up --yes of the stack", () => {
+  it("deploy: checks with a refreshed pulumi preview --json that no change needs an Owner, then a refreshed pulumi up of the stack", () => {
     expect(pulumiCalls("deploy")).toEqual(CHECKED_UP);
   });
 
