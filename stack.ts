@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { registryImages } from "./components/container-image";
 import { SUFFIX_LENGTH, type StackConfig } from "./config";
 import { declaredSecrets, imageRegistry, storageBuckets, workloadNeeds } from "./wiring/data";
+import { atTheCap, budgetTopic, creditGuard, tripGate } from "./wiring/guard";
 import { observability } from "./wiring/monitoring";
 import { recordCostInputs, stackOutputs, type StackOutputs } from "./wiring/outputs";
 import { githubCi, projectApis, workloadIdentities } from "./wiring/project";
@@ -31,11 +32,14 @@ export function createStack(config: StackConfig): StackOutputs {
   const platform: Platform = { apis, identities, buckets, registry, secrets, image };
 
   // Paused: nothing that costs money while idle or running; data, images, secrets and identities stay.
-  const services = config.paused ? undefined : cloudRunServices(config, platform);
+  const services = config.paused ? undefined : cloudRunServices(config, platform, tripGate(config, buckets));
   // Training costs nothing between runs, so a pause keeps it: a run in progress keeps its network and grants.
   const training = pausedTraining(config) ? undefined : config.training && trainingRun(config, config.training, platform, services?.refs ?? platformRefs(config, platform));
 
-  const monitoring = observability(config, apis, { services: services?.watched ?? [] });
+  const topic = budgetTopic(config, apis);
+  const monitoring = observability(config, apis, { services: services?.watched ?? [], budgetTopic: topic?.id });
+  // The credit guard stays through a pause: training survives it, and the guard costs nothing while idle.
+  const guard = creditGuard(config, { platform, topic, monitoring, services: services?.watched ?? [], ci });
   return stackOutputs(config, {
     apis,
     identities,
@@ -45,6 +49,7 @@ export function createStack(config: StackConfig): StackOutputs {
     secrets,
     workloads: { ...services?.outputs, ...training?.outputs },
     monitoring,
+    guard: guard && topic && monitoring.budget && { guard, atTheCap: atTheCap(config) ?? "", topic: topic.id, budget: monitoring.budget.name },
     costInputs,
   });
 }

@@ -62,6 +62,10 @@ export function ownerReason(step: PreviewStep): string | undefined {
   const member = String((step.newState ?? step.oldState)?.inputs?.member ?? "");
   if (type.startsWith("gcp:projects/iAM") && /^(user|group|domain):/.test(member)) return "a team grant";
   if (CREATED_BY_OWNER.includes(type) && CREATES.has(step.op)) return "a new bucket, secret or registry";
+  // Custom roles need iam.roles.create, and ci-deploy grants project-wide only its fixed list of predefined roles
+  // (the credit guard's roles and its job grant).
+  if (type === "gcp:projects/iAMCustomRole:IAMCustomRole") return "a custom role";
+  if (type === PROJECT_IAM_MEMBER && String(role ?? "").startsWith("projects/")) return "a project grant of a custom role";
   // A budget lives on the billing account, where ci-deploy holds nothing (its alert emails change it too).
   if (type === "gcp:billing/budget:Budget") return "a budget on the billing account";
   return undefined;

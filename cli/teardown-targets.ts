@@ -2,7 +2,7 @@
  * `mlops-gcp-stack teardown-targets --stack S EXPORT.json` reads `pulumi stack export` and prints the URNs the
  * hand-run teardown workflow destroys (`pulumi destroy --target … --target-dependents`): every cloud resource
  * CI manages, data included, but not the APIs, identities, federation, CI grants and team grants, which stay
- * or only an Owner removes. It refuses (exit 1, one line) when the dependents of its targets would reach one
+ * or only an Owner removes, nor what the budget (an Owner's) uses: its notification channels and topic. It refuses (exit 1, one line) when the dependents of its targets would reach one
  * of those, while anything it would delete is protected, or while a bucket would keep its objects: the stack
  * file must say `mlops:protectData: false`, and deploy must have applied it, first.
  */
@@ -60,7 +60,10 @@ export function dependentsClosure(resources: ExportedResource[], targets: Set<st
 export type Targets = { ok: true; urns: string[] } | { ok: false; message: string };
 
 export function teardownTargets(stack: string, resources: ExportedResource[]): Targets {
-  const targets = resources.filter((r) => inCloud(r) && !keptByOwner(r));
+  // What the budget (an Owner's, on the billing account) uses stays with it: its notification channels and topic.
+  const budgets = resources.filter((r) => r.type === "gcp:billing/budget:Budget");
+  const usedByOwner = new Set(budgets.flatMap((r) => [...(r.dependencies ?? []), ...Object.values(r.propertyDependencies ?? {}).flat()]));
+  const targets = resources.filter((r) => inCloud(r) && !keptByOwner(r) && !usedByOwner.has(r.urn));
   const closure = dependentsClosure(resources, new Set(targets.map((r) => r.urn)));
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   // What the closure reaches beyond the targets that Pulumi would delete by a call of its own.

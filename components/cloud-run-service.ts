@@ -44,8 +44,13 @@ export interface CloudRunServiceArgs extends ServiceSettings {
   labels: Record<string, string>;
   /** Scrape a Prometheus endpoint with Google's Managed Prometheus sidecar, configured by a secret (collectorConfig). */
   metrics?: { collectorImage: pulumi.Input<string>; config: SecretRef };
-  /** What the first revision needs (its API, bucket and secret grants, secret versions): the service waits for them. */
-  needs: pulumi.Resource[];
+  /**
+   * What the first revision needs (its API, bucket and secret grants, secret versions): the service waits for
+   * them. An Output that rejects stops the service from being registered (the credit guard's trip check).
+   */
+  needs: pulumi.Input<pulumi.Resource>[];
+  /** Audiences an ID token may carry besides the service URL, which is not known before the service exists. */
+  customAudiences?: pulumi.Input<string>[];
 }
 
 /**
@@ -71,6 +76,7 @@ export class CloudRunService extends pulumi.ComponentResource {
         deletionProtection: false,
         ingress: "INGRESS_TRAFFIC_ALL",
         invokerIamDisabled: args.access === "invokerIamDisabled",
+        ...(args.customAudiences && { customAudiences: args.customAudiences }),
         labels: args.labels,
         template: {
           serviceAccount: args.serviceAccountEmail,

@@ -27,7 +27,15 @@ export interface MonitoringArgs {
   /** Share of 5xx responses above which a service alerts. */
   errorRatio: number;
   latencyP95Ms: number;
-  budget?: { billingAccount: string; amount: number; currency: string; thresholds: number[]; projectNumber: pulumi.Input<string> };
+  budget?: {
+    billingAccount: string;
+    amount: number;
+    currency: string;
+    thresholds: number[];
+    projectNumber: pulumi.Input<string>;
+    /** A topic (`projects/P/topics/T`) that gets every update of the budget: the credit guard's. */
+    pubsubTopic?: pulumi.Input<string>;
+  };
 }
 
 const RUN = 'resource.type="cloud_run_revision"';
@@ -85,6 +93,7 @@ type ChildOptions = (dependsOn?: pulumi.Resource[]) => pulumi.CustomResourceOpti
 export class Monitoring extends pulumi.ComponentResource {
   readonly channels: gcp.monitoring.NotificationChannel[];
   readonly dashboard?: gcp.monitoring.Dashboard;
+  readonly budget?: gcp.billing.Budget;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:observability:Monitoring", name, {}, opts);
@@ -122,7 +131,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     for (const s of args.services) watchService(name, args, s, alert, child);
     this.dashboard = dashboard(name, args, child);
-    if (args.budget) budget(name, args.project, args.budget, channelNames, child);
+    if (args.budget) this.budget = budget(name, args.project, args.budget, channelNames, child);
     this.registerOutputs({ dashboard: this.dashboard?.id });
   }
 }
@@ -218,8 +227,10 @@ function dashboard(name: string, args: MonitoringArgs, child: ChildOptions): gcp
 }
 
 /** The billing budget, mailing the alert channels at each threshold. */
-function budget(name: string, project: string, b: NonNullable<MonitoringArgs["budget"]>, channelNames: pulumi.Output<string>[], child: ChildOptions): void {
-  new gcp.billing.Budget(
+function budget(name: string, project: string, b: NonNullable<MonitoringArgs["budget"]>, channelNames: pulumi.Output<string>[], child: ChildOptions): gcp.billing.Budget {
+  // "Only \"1.0\" is accepted" for schemaVersion, required with pubsubTopic (billingbudgets v1 NotificationsRule).
+  const topic = b.pubsubTopic === undefined ? {} : { pubsubTopic: b.pubsubTopic, schemaVersion: "1.0" };
+  return new gcp.billing.Budget(
     `${name}-budget`,
     {
       billingAccount: b.billingAccount,
@@ -228,7 +239,7 @@ function budget(name: string, project: string, b: NonNullable<MonitoringArgs["bu
       budgetFilter: { projects: [pulumi.interpolate`projects/${b.projectNumber}`], creditTypesTreatment: "EXCLUDE_ALL_CREDITS" },
       amount: { specifiedAmount: { currencyCode: b.currency, units: String(Math.floor(b.amount)), nanos: Math.round((b.amount % 1) * 1e9) } },
       thresholdRules: b.thresholds.map((thresholdPercent) => ({ thresholdPercent })),
-      allUpdatesRule: { monitoringNotificationChannels: channelNames, disableDefaultIamRecipients: false },
+      allUpdatesRule: { monitoringNotificationChannels: channelNames, disableDefaultIamRecipients: false, ...topic },
     },
     child(),
   );

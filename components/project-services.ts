@@ -91,6 +91,13 @@ export const APIS = {
     deployRoles: ["roles/monitoring.editor"],
     previewRoles: ["roles/monitoring.viewer"],
   },
+  pubsub: {
+    api: "pubsub.googleapis.com",
+    why: "the credit guard: budget notifications pushed to its service",
+    // The topic's publisher grant (billing's) is an IAM policy on the topic: pubsub.admin on the project.
+    deployRoles: ["roles/pubsub.admin"],
+    previewRoles: ["roles/pubsub.viewer"],
+  },
   billingbudgets: {
     api: "billingbudgets.googleapis.com",
     why: "the optional billing budget",
@@ -117,6 +124,8 @@ export interface ApiFeatures {
   /** Alerts are mailed to someone. */
   alertEmails: boolean;
   budget: boolean;
+  /** The credit guard (mlops:budget.stopAt): a topic, a push subscription and a Cloud Run service. */
+  creditGuard?: boolean;
 }
 
 /** The APIs every stack enables, whatever its stack file says. */
@@ -129,10 +138,12 @@ export function requiredApis(features: ApiFeatures): ApiName[] {
   if (features.secrets) apis.push("secretmanager");
   if (features.training === "vm") apis.push("compute", "batch", "logging");
   if (features.training === "vertex") apis.push("aiplatform");
-  if (features.services) apis.push("run");
+  if (features.services || features.creditGuard) apis.push("run");
   if (features.services || features.alertEmails) apis.push("monitoring");
   if (features.budget) apis.push("billingbudgets");
-  return apis;
+  // The guard's trip alert matches a log entry (Cloud Logging); Batch training enables the API already.
+  if (features.creditGuard) apis.push("pubsub", "logging");
+  return [...new Set(apis)];
 }
 
 /** Project roles of the CI accounts: what lets them read (preview) or manage (deploy) what these APIs create. */

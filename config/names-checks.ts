@@ -40,6 +40,16 @@ export function derivedNameChecks(f: Fields): string[] {
       { key: "mlops:group", what: "custom role id", name: `${names.trainRoleBase}_${suffix}`, rule: gcp.CUSTOM_ROLE_ID },
     );
   }
+  if (f["mlops:budget"]?.stopAt !== undefined) {
+    const g = names.guard;
+    derived.push(
+      { key: "mlops:group", what: "service-account id", name: g.runtimeAccount, rule: gcp.SERVICE_ACCOUNT_ID },
+      { key: "mlops:group", what: "service-account id", name: g.pushAccount, rule: gcp.SERVICE_ACCOUNT_ID },
+      { key: "mlops:group", what: "Cloud Run service name", name: g.service, rule: gcp.CLOUD_RUN_NAME },
+      { key: "mlops:group", what: "custom role id", name: `${g.jobsRoleBase}_${suffix}`, rule: gcp.CUSTOM_ROLE_ID },
+      { key: "mlops:group", what: "custom role id", name: `${g.runRoleBase}_${suffix}`, rule: gcp.CUSTOM_ROLE_ID },
+    );
+  }
   const problems: string[] = [];
   for (const { key, what, name, rule } of derived) {
     const why = gcp.nameProblem(name, rule);

@@ -22,7 +22,14 @@ export interface Names {
   network: { vpc: string; subnet: string; router: string; nat: string };
   /** Display name of training runs; the train command appends a timestamp to make each job id unique. */
   trainJob: string;
+  /** The credit guard: its Cloud Run service, topic and subscription, accounts and custom role ids before their suffix. */
+  guard: { service: string; topic: string; subscription: string; runtimeAccount: string; pushAccount: string; jobsRoleBase: string; runRoleBase: string };
 }
+
+/** The workload names of the credit guard's accounts (`<prefix>-guard`, `<prefix>-guard-push`, services/guard/README.md). */
+export const GUARD_ACCOUNTS = { runtime: "guard", push: "guard-push" } as const;
+/** The guard's Cloud Run service, after the prefix. */
+export const GUARD_SERVICE = "credit-guard";
 
 /** Length of the random suffix (hex of a 3-byte RandomId) that makes global names unique. */
 export const SUFFIX_LENGTH = 6;
@@ -43,5 +50,14 @@ export function deriveNames(project: string, group: string): Names {
     serviceName: (key) => `${prefix}-${key}`,
     network: { vpc: `${prefix}-vpc`, subnet: `${prefix}-training`, router: `${prefix}-router`, nat: `${prefix}-nat` },
     trainJob: `${prefix}-train`,
+    guard: {
+      service: `${prefix}-${GUARD_SERVICE}`,
+      topic: `${prefix}-budget`,
+      subscription: `${prefix}-${GUARD_SERVICE}`,
+      runtimeAccount: serviceAccountId(GUARD_ACCOUNTS.runtime),
+      pushAccount: serviceAccountId(GUARD_ACCOUNTS.push),
+      jobsRoleBase: `${prefix.replace(/-/g, "_")}_guard_jobs`,
+      runRoleBase: `${prefix.replace(/-/g, "_")}_guard_run`,
+    },
   };
 }

@@ -1,5 +1,5 @@
 /** Validating raw config: every problem at once, one line each, as `<key.path>: <what is wrong>`. */
-import { budgetChannelChecks } from "./budget-checks";
+import { budgetChannelChecks, creditGuardChecks } from "./budget-checks";
 import { derivedNameChecks } from "./names-checks";
 import { alertChecks } from "./observability-checks";
 import { formatIssue, genericMessage, keyPath, unique } from "./problems";
@@ -72,6 +72,7 @@ function crossChecks(f: Fields, rawTraining: unknown): string[] {
     ...serviceChecks(f),
     ...catalogChecks(f),
     ...budgetChannelChecks(f),
+    ...creditGuardChecks(f),
     ...labelChecks(f),
     ...secretIdChecks(f),
     ...plainSecretChecks(f),

@@ -12,3 +12,7 @@ export function bucketEnvName(bucket: string): string {
 export function bucketOfEnvName(name: string, buckets: readonly string[]): string | undefined {
   return buckets.find((b) => bucketEnvName(b) === name);
 }
+
+/** The credit guard's component name (wiring/guard.ts); its Cloud Run service is `<name>-run-service`. */
+export const CREDIT_GUARD = "credit-guard";
+export const CREDIT_GUARD_SERVICE_RESOURCE = `${CREDIT_GUARD}-run-service`;

@@ -28,6 +28,10 @@ export interface MockContext {
   stack: string;
   project: string;
   region: string;
+  /** Names of the objects every bucket holds, for getBucketObjects (none unless a test says so). */
+  bucketObjects?: string[];
+  /** Plan as `pulumi preview` does (a dry run) rather than as `pulumi up`, the default. */
+  preview?: boolean;
 }
 
 type Computer = (inputs: State, name: string, ctx: MockContext) => { id: string; state: State };
@@ -110,6 +114,14 @@ const COMPUTED: Record<string, Computer> = {
     const id = sha(name).slice(0, 36);
     return { id: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}`, state: { name: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}` } };
   },
+  "gcp:pubsub/topic:Topic": (inputs, name, ctx) => {
+    const id = `projects/${at(inputs, "project", ctx.project)}/topics/${at(inputs, "name", name)}`;
+    return { id, state: { name: at(inputs, "name", name) } };
+  },
+  "gcp:pubsub/subscription:Subscription": (inputs, name, ctx) => {
+    const id = `projects/${at(inputs, "project", ctx.project)}/subscriptions/${at(inputs, "name", name)}`;
+    return { id, state: { name: at(inputs, "name", name) } };
+  },
   "docker:index/image:Image": (inputs) => {
     const imageName = String(inputs.imageName);
     const repo = imageName.replace(/:[^/:]+$/, "");
@@ -139,6 +151,17 @@ export function gcpMocks(ctx: MockContext): pulumi.runtime.Mocks {
         }
         case "gcp:organizations/getClientConfig:getClientConfig":
           return { accessToken: "mock-access-token", project: ctx.project, region: ctx.region, zone: `${ctx.region}-b`, id: "client" };
+        case "gcp:storage/getBucketObjects:getBucketObjects": {
+          const bucket = String(inputs.bucket);
+          const prefix = at(inputs, "prefix", "");
+          const names = (ctx.bucketObjects ?? []).filter((n) => n.startsWith(prefix));
+          return {
+            bucket,
+            prefix,
+            id: bucket,
+            bucketObjects: names.map((n) => ({ name: n, contentType: "application/json", storageClass: "STANDARD", mediaLink: `https://storage.googleapis.com/download/storage/v1/b/${bucket}/o/${encodeURIComponent(n)}?alt=media`, selfLink: `https://www.googleapis.com/storage/v1/b/${bucket}/o/${encodeURIComponent(n)}` })),
+          };
+        }
         case "docker:index/getRegistryImage:getRegistryImage": {
           const name = String(inputs.name);
           return { name, sha256Digest: fakeDigest(name), id: name };

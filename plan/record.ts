@@ -114,9 +114,21 @@ export class RecordingMonitor extends MockMonitor {
       const parent = byUrn.get(r.parentUrn);
       return parent ? `${treePath(parent)}/${r.name}` : r.name;
     };
+    // The engine qualifies a type by its parents' whole chain (`A$B$TYPE`); the mock monitor by the parent's alone.
+    const typeChain = (r: Recorded): string => {
+      const parent = byUrn.get(r.parentUrn);
+      return parent ? `${typeChain(parent)}$${r.type}` : r.type;
+    };
+    const withChain = (r: Recorded) => {
+      const urn = engineUrn(r.urn);
+      return `${urn.slice(0, urn.indexOf("::", urn.indexOf("::") + 2) + 2)}${typeChain(r)}::${r.name}`;
+    };
     const resources = [...this.recorded]
       .sort((a, b) => treePath(a).localeCompare(treePath(b)))
-      .map(({ parentUrn, urn, ...r }) => ({ ...r, urn: engineUrn(urn), parent: names.get(parentUrn) ?? nameOfUrn(this.rootUrn) }));
+      .map((rec) => {
+        const { parentUrn, urn: _urn, ...r } = rec;
+        return { ...r, urn: withChain(rec), parent: names.get(parentUrn) ?? nameOfUrn(this.rootUrn) };
+      });
     return { stack, resources, outputs: this.rootOutputs };
   }
 }

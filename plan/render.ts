@@ -21,6 +21,9 @@ const KEY_SETTINGS: Record<string, string[]> = {
   "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours", "maxRetryCount"],
   "gcp:compute/subnetwork:Subnetwork": ["name", "privateIpGoogleAccess"],
   "gcp:cloudrunv2/service:Service": ["name", "template.containers[0].image", "template.scaling.maxInstanceCount"],
+  "gcp:pubsub/topic:Topic": ["name"],
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": ["role", "member"],
+  "gcp:pubsub/subscription:Subscription": ["name", "pushConfig.oidcToken.serviceAccountEmail", "pushConfig.oidcToken.audience"],
 };
 
 function pick(value: unknown, path: string): unknown {
@@ -83,6 +86,10 @@ export function renderView(view: StackView): string {
   const nameWidth = Math.max(0, ...view.buckets.map((b) => b.name.length));
   for (const b of view.buckets) lines.push(`  ${b.key.padEnd(11)}  ${b.name.padEnd(nameWidth)}  ${accessOf(view, `bucket:${b.key}`)}`);
   if (view.registry) lines.push("", `registry: ${view.registry}  ${accessOf(view, "registry")}`);
+  if (view.guard) {
+    lines.push("", `credit guard: ${view.guard.service}`, `    at the cap: ${view.guard.atTheCap}`);
+    for (const a of view.guard.accounts) lines.push(`  ${a.who}  ${a.email}`, ...a.grants.map((g) => `    ${g}`));
+  }
   if (view.ci.length) {
     lines.push("", `CI identities (GitHub ${view.github}):`);
     for (const c of view.ci) lines.push(`  ${c.workload}  ${c.email}`, `    roles: ${c.roles.join(", ") || "none"}`);

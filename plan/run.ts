@@ -32,20 +32,47 @@ export function planProgram(ctx: MockContext, program: () => Record<string, unkn
 
 async function runProgram(ctx: MockContext, program: () => object): Promise<Plan> {
   const monitor = new RecordingMonitor(gcpMocks(ctx));
-  pulumi.runtime.setMockOptions(monitor, "mlops", ctx.stack, false);
+  pulumi.runtime.setMockOptions(monitor, "mlops", ctx.stack, ctx.preview ?? false);
   // Pulumi records a stack trace for every promise and resource (debuggable.ts, resource.ts); formatting them
   // makes up a third to a half of a plan's CPU and a plan reads none of them, so none are taken.
   const traceLimit = Error.stackTraceLimit;
   const sourceMaps = process.sourceMapsEnabled;
   Error.stackTraceLimit = 0;
   process.setSourceMapsEnabled(false);
+  // A registration that fails (an input or dependency that rejects, like the credit guard's trip check) rejects
+  // where the program cannot catch it; `pulumi up` ends the program with its message (a RunError's alone), and so
+  // does the plan, instead of the process. Plans run one at a time, so nothing else's rejection lands here.
+  const others = process.listeners("unhandledRejection");
+  let failure: unknown;
+  let fail: (reason: unknown) => void = () => undefined;
+  // A failed registration never settles what waits for it: the plan ends with the first failure.
+  const failedRun = new Promise<never>((_resolve, reject) => (fail = reject));
+  failedRun.catch(() => undefined);
+  const failed = (reason: unknown) => {
+    failure ??= reason;
+    fail(reason);
+  };
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", failed);
   try {
-    await pulumi.runtime.runInPulumiStack(async () => program());
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await Promise.race([
+      (async () => {
+        await pulumi.runtime.runInPulumiStack(async () => program());
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        // Rejections are reported after the microtasks that made them.
+        await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      failedRun,
+    ]);
+  } catch (err) {
+    failure ??= err;
   } finally {
     Error.stackTraceLimit = traceLimit;
     process.setSourceMapsEnabled(sourceMaps);
+    process.off("unhandledRejection", failed);
+    for (const listener of others) process.on("unhandledRejection", listener);
   }
+  if (failure !== undefined) throw failure instanceof Error ? new Error(failure.message) : new Error(String(failure));
   return monitor.plan(ctx.stack);
 }
 

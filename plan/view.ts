@@ -29,6 +29,34 @@ export interface Grant {
   access: Access;
 }
 
+/** The resource a grant is on: the input that names it, by IAM resource type. */
+export const GRANTED_ON: Record<string, string> = {
+  "gcp:projects/iAMMember:IAMMember": "project",
+  "gcp:storage/bucketIAMMember:BucketIAMMember": "bucket",
+  "gcp:serviceaccount/iAMMember:IAMMember": "serviceAccountId",
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": "repository",
+  "gcp:secretmanager/secretIamMember:SecretIamMember": "secretId",
+  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": "name",
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": "topic",
+};
+
+/** Every grant to `member` in a plan, as `role on KIND RESOURCE [if CONDITION]`. */
+export function grantsTo(plan: Plan, member: string): string[] {
+  const custom = new Map(
+    plan.resources
+      .filter((r) => r.type === "gcp:projects/iAMCustomRole:IAMCustomRole")
+      .map((r) => [`projects/${str(r.inputs.project)}/roles/${str(r.inputs.roleId)}`, (r.inputs.permissions as string[] | undefined) ?? []]),
+  );
+  const permissions = (role: string) => (custom.has(role) ? ` (${custom.get(role)!.join(", ")})` : "");
+  return plan.resources
+    .filter((r) => r.type in GRANTED_ON && r.inputs.member === member)
+    .map((r) => {
+      const condition = r.inputs.condition as { title?: string } | undefined;
+      return `${str(r.inputs.role)}${permissions(str(r.inputs.role))} on ${r.type.split(":")[1].split("/")[0]} ${str(r.inputs[GRANTED_ON[r.type]])}${condition ? ` if ${condition.title}` : ""}`;
+    })
+    .sort();
+}
+
 export interface StackView {
   stack: string;
   project: string;
@@ -41,6 +69,8 @@ export interface StackView {
   grants: Grant[];
   ci: Array<{ workload: string; email: string; roles: string[] }>;
   github?: string;
+  /** The credit guard: what it does at the cap, its service and the grants of its two accounts. */
+  guard?: { atTheCap: string; service: string; accounts: Array<{ who: string; email: string; grants: string[] }> };
 }
 
 const T = {
@@ -115,7 +145,15 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
     grants,
     ci: config.github ? CI_WORKLOADS.map((w) => ({ workload: w, email: config.names.serviceAccountEmail(w), roles: ciRoles(w) })) : [],
     github: config.github && `${config.github.repository} (branch ${config.github.branch})`,
+    guard: guardView(plan),
   };
+}
+
+function guardView(plan: Plan): StackView["guard"] {
+  const out = plan.outputs.creditGuard as { atTheCap?: string; service?: string; runtimeAccount?: string; pushAccount?: string } | undefined;
+  if (!out?.runtimeAccount || !out.pushAccount) return undefined;
+  const account = (who: string, email: string) => ({ who, email, grants: grantsTo(plan, `serviceAccount:${email}`) });
+  return { atTheCap: out.atTheCap ?? "", service: out.service ?? "", accounts: [account("guard", out.runtimeAccount), account("push", out.pushAccount)] };
 }
 
 /** "read: a, b; write: c" for a target, from the grants. */

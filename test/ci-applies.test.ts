@@ -57,14 +57,19 @@ const NEEDS: Record<string, Check> = {
       ? undefined
       : `ci-deploy may not grant ${String(r.inputs.role)}`,
   "random:index/randomId:RandomId": nothing,
+  // The credit guard's topic, its publisher grant and its push subscription.
+  "gcp:pubsub/topic:Topic": projectRole("roles/pubsub.admin"),
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": projectRole("roles/pubsub.admin"),
+  "gcp:pubsub/subscription:Subscription": projectRole("roles/pubsub.admin"),
 };
 
 const examples = stackFiles(REPO_ROOT).filter((f) => f.example).map((f) => f.stack);
 const withBudget = { "mlops:budget": { billingAccount: "012345-6789AB-CDEF01", amount: 50 }, "mlops:alerts": { emails: ["a@example.org"] } };
 
-describe.each(examples)("Pulumi.%s.yaml: who applies a change", (stack) => {
+describe.each(examples.flatMap((stack) => [{ stack, guard: false }, { stack, guard: true }]))("Pulumi.$stack.yaml (credit guard: $guard): who applies a change", ({ stack, guard }) => {
   it("CI applies exactly the changes ci-deploy holds a role for; needs-owner flags the rest", async () => {
-    const { plan, config } = await planFileWith(stack, (raw) => ({ ...raw, ...withBudget, "mlops:alerts": raw["mlops:alerts"] ?? withBudget["mlops:alerts"] }));
+    const budget = { "mlops:budget": { ...withBudget["mlops:budget"], ...(guard && { stopAt: 1 }) } };
+    const { plan, config } = await planFileWith(stack, (raw) => ({ ...raw, ...budget, "mlops:alerts": raw["mlops:alerts"] ?? withBudget["mlops:alerts"] }));
     if (!config.github) return;
     const deploy = `serviceAccount:${config.names.serviceAccountEmail("ci-deploy")}`;
     const problems: string[] = [];
@@ -79,6 +84,23 @@ describe.each(examples)("Pulumi.%s.yaml: who applies a change", (stack) => {
     expect(problems).toEqual([]);
     expect(ownerReason({ op: "update", urn: byName(plan, "monitoring-budget").urn, newState: { type: "gcp:billing/budget:Budget" } })).toBe("a budget on the billing account");
   });
+});
+
+it("lets ci-deploy act as the credit guard's two accounts, on those accounts alone, and leaves its roles to an Owner", async () => {
+  const plan = await planOf({ "mlops:github": { repository: "o/r" }, ...withBudget, "mlops:budget": { ...withBudget["mlops:budget"], stopAt: 1 }, "mlops:training": { kind: "vm", machineType: "n1-standard-4" }, "mlops:services": { backend: {} } });
+  const deploy = "serviceAccount:g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com";
+  const actAs = plan.resources.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.inputs.member === deploy && r.name.startsWith("credit-guard"));
+  expect(actAs.map((r) => [r.inputs.serviceAccountId, r.inputs.role])).toEqual([
+    ["projects/dtu-mlops-140/serviceAccounts/g140-guard-push@dtu-mlops-140.iam.gserviceaccount.com", "roles/iam.serviceAccountUser"],
+    ["projects/dtu-mlops-140/serviceAccounts/g140-guard@dtu-mlops-140.iam.gserviceaccount.com", "roles/iam.serviceAccountUser"],
+  ]);
+  const step = (name: string) => ({ op: "create", urn: byName(plan, name).urn, newState: { type: byName(plan, name).type, inputs: byName(plan, name).inputs } });
+  expect(ownerReason(step("credit-guard-jobs-role"))).toBe("a custom role");
+  expect(ownerReason(step("credit-guard-jobs"))).toBe("a project grant of a custom role");
+  expect(ownerReason(step("credit-guard-runtime"))).toBe("identity or federation");
+  // After a trip, `pulumi up --refresh` recreates the services the guard deleted: CI may.
+  expect(ownerReason(step("backend-service"))).toBeUndefined();
+  expect(ownerReason({ ...step("backend-service"), op: "refresh" })).toBeUndefined();
 });
 
 it("flags a budget change as an Owner's: ci-deploy holds nothing on the billing account", async () => {

@@ -21,16 +21,25 @@ describe("the deploy and pause step (template/scripts/up.sh)", () => {
   it("deploy: applies a change CI may make, and stops before `pulumi up` on one that needs an Owner", () => {
     const ok = runScript("up.sh", ["group-43"], { pulumi: pulumi(ciOnly) });
     expect(ok.code, ok.out).toBe(0);
-    expect(ok.calls).toContain("pulumi up --stack group-43 --yes --non-interactive --color never");
+    expect(ok.calls).toEqual(["pulumi preview --stack group-43 --refresh --json --non-interactive", "pulumi up --stack group-43 --refresh --yes --non-interactive --color never"]);
     const owner = runScript("up.sh", ["group-43"], { pulumi: pulumi(PREVIEW) });
     expect(owner.code).toBe(1);
     expect(owner.calls.some((c) => c.startsWith("pulumi up"))).toBe(false);
   });
 
+  it("reads a refreshed preview: the services the credit guard deleted come back as creates CI may apply", () => {
+    const refreshed = path.join(tmp("preview-"), "refreshed.json");
+    const service = urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:serving:CloudRunService");
+    fs.writeFileSync(refreshed, JSON.stringify({ steps: [{ op: "refresh", urn: service }, { op: "create", urn: service, newState: { type: "gcp:cloudrunv2/service:Service", inputs: {} } }] }));
+    const run = runScript("up.sh", ["group-43"], { pulumi: pulumi(refreshed) });
+    expect(run.code, run.out).toBe(0);
+    expect(run.calls.at(-1)).toBe("pulumi up --stack group-43 --refresh --yes --non-interactive --color never");
+  });
+
   it("pause: still removes what costs money when a change needs an Owner (the rest fails alone), and ends red", () => {
     const run = runScript("up.sh", ["group-43", "--pause"], { pulumi: pulumi(PREVIEW) });
     expect(run.code).toBe(1);
-    expect(run.calls).toContain("pulumi up --stack group-43 --yes --non-interactive --color never --continue-on-error");
+    expect(run.calls).toContain("pulumi up --stack group-43 --refresh --yes --non-interactive --color never --continue-on-error");
     expect(run.out).toContain("pausing anyway");
   });
 });

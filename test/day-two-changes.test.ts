@@ -334,3 +334,51 @@ describe("the change simulator", () => {
     expect(simulate(p, p, { secretsDiffer: () => true })[0].action).toBe("replace");
   });
 });
+
+// The credit guard (mlops:budget.stopAt) on day two, on the seed group whose file sets it (group-xray) and one
+// whose file does not (group-43). Its accounts are the guard's own, not protected: turning it off deletes them.
+describe("the credit guard on day two", () => {
+  const BUDGET = { billingAccount: "012345-6789AB-CDEF01", amount: 50 };
+  const withGuard = (raw: Raw): Raw => ({ ...raw, "mlops:budget": { ...BUDGET, stopAt: 1 } });
+  const withoutGuard = (raw: Raw): Raw => {
+    const { stopAt: _stopAt, ...budget } = raw["mlops:budget"] as Raw;
+    return { ...raw, "mlops:budget": budget };
+  };
+  const withStopAt = (stopAt: number) => (raw: Raw): Raw => ({ ...raw, "mlops:budget": { ...(raw["mlops:budget"] as Raw), stopAt } });
+  // Its accounts, and the suffix of its custom roles (Google keeps a deleted role id: a new guard gets new ids).
+  const GUARD_OWN = ["credit-guard-push", "credit-guard-role-suffix", "credit-guard-runtime"];
+
+  it("turning it on (with a budget) creates it and replaces or deletes nothing", async () => {
+    const [before, after] = await Promise.all([running("group-43"), planWith("group-43", "guard on", withGuard)]);
+    const steps = simulate(before, after);
+    expect(did(steps, "create", "gcp:pubsub/subscription:Subscription")).toEqual(["credit-guard-subscription"]);
+    expect(steps.filter((s) => s.action === "delete" || s.action === "replace").map(describeStep)).toEqual([]);
+    expectSafe(steps, after);
+  });
+
+  it("turning it off deletes the guard, its accounts included, and touches nothing of the data", async () => {
+    const [before, after] = await Promise.all([running("group-xray"), planWith("group-xray", "guard off", withoutGuard)]);
+    const steps = simulate(before, after);
+    const deleted = steps.filter((s) => s.action === "delete");
+    expect(deleted.map((s) => s.name).filter((n) => !n.startsWith("credit-guard") && !n.startsWith("budget-topic") && !["apis-pubsub", "apis-logging"].includes(n) && n !== "image-credit-guard" && n !== "image-credit-guard-image")).toEqual([]);
+    expect(steps.filter((s) => s.holdsData && s.action !== "same" && s.action !== "create").map((s) => `${s.action} ${s.name}`).sort()).toEqual(GUARD_OWN.map((n) => `delete ${n}`));
+    expect(steps.filter((s) => s.refused || (s.action === "replace" && s.protected)).map(describeStep)).toEqual([]);
+    // The APIs stay enabled (disableOnDestroy: false); the budget stops publishing (an update, not a replacement).
+    expect(steps.find((s) => s.name === "monitoring-budget")).toMatchObject({ action: "update", fields: ["allUpdatesRule.pubsubTopic", "allUpdatesRule.schemaVersion"] });
+  });
+
+  it("changing stopAt updates only the guard's service (its GUARD_STOP_AT)", async () => {
+    const [before, after] = await Promise.all([running("group-xray"), planWith("group-xray", "stopAt 0.9", withStopAt(0.9))]);
+    const steps = changes(simulate(before, after));
+    expect(steps.map((s) => `${s.action} ${s.name}`)).toEqual(["update credit-guard-run-service"]);
+    expectSafe(steps, after);
+  });
+
+  it("adding a service grants the guard on it and tells the guard its name, replacing nothing", async () => {
+    const [before, after] = await Promise.all([running("group-xray"), planWith("group-xray", "service added", edits.addService)]);
+    const steps = simulate(before, after);
+    expect(did(steps, "create", "gcp:cloudrunv2/serviceIamMember:ServiceIamMember")).toContain("credit-guard-run-reports");
+    expect(steps.find((s) => s.name === "credit-guard-run-service")).toMatchObject({ action: "update" });
+    expectSafe(steps, after);
+  });
+});

@@ -60,13 +60,16 @@ function keptByExcludeProtected(plan: Plan): PlannedResource[] {
 }
 
 describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
+  const isGuard = (r: { name: string }) => r.name.startsWith("credit-guard");
+
   it("paused (mlops:paused: true), holds no VM, Cloud Run service, uptime check or alert policy", async () => {
     const { plan, config } = await planOf(stack);
     if (config.services.length || config.training?.kind === "vm") {
       expect(plan.resources.filter((r) => COSTLY.includes(r.type)), "the running stack has something to pause").not.toEqual([]);
     }
     const paused = await planOf(stack, { "mlops:paused": true });
-    expect(paused.plan.resources.filter((r) => COSTLY.includes(r.type)).map(id)).toEqual([]);
+    // The credit guard stays (docs/operations.md): scaled to zero it costs nothing, and training survives a pause.
+    expect(paused.plan.resources.filter((r) => COSTLY.includes(r.type) && !isGuard(r)).map(id)).toEqual([]);
     expect(paused.plan.outputs.paused).toBe(true);
   });
 
@@ -88,7 +91,8 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
 
   it("protects the buckets, the registry, the secrets, the service accounts and workload identity (protectData defaults to true)", async () => {
     const { plan, config } = await planOf(stack);
-    const kept = plan.resources.filter((r) => KEPT.includes(r.type));
+    // The credit guard's accounts are its own and go with it (mlops:budget.stopAt), unprotected.
+    const kept = plan.resources.filter((r) => KEPT.includes(r.type) && !isGuard(r));
     expect(kept.filter((r) => !r.protect).map(id)).toEqual([]);
     const count = (type: string) => kept.filter((r) => r.type === type).length;
     expect(count("gcp:storage/bucket:Bucket")).toBe(3);

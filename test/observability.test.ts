@@ -84,6 +84,13 @@ describe("every alert policy in the group stacks", () => {
         const doc = p.inputs.documentation as { content: string; mimeType: string };
         expect(doc.mimeType).toBe("text/markdown");
         expect(doc.content, p.name).toMatch(/(gcloud|curl) /);
+        const logMatch = (p.inputs.conditions as any[])[0].conditionMatchedLog;
+        if (logMatch) {
+          // A log-match condition (the credit guard's trip): Google requires a notification rate limit with it.
+          expect(logMatch.filter, p.name).toContain('resource.type="cloud_run_revision"');
+          expect((p.inputs.alertStrategy as any).notificationRateLimit.period, p.name).toMatch(/^\d+s$/);
+          continue;
+        }
         const c = condition(p);
         for (const [filter, aggregations] of [[c.filter, c.aggregations], [c.denominatorFilter, c.denominatorAggregations]] as const) {
           if (!filter) continue;

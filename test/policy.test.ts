@@ -62,6 +62,8 @@ const violating: Record<string, CheckedResource> = {
   "cloud-run-no-plain-secrets": change("run", { template: { ...ok.run.props.template, containers: [{ image: digest, envs: [{ name: "WANDB_API_KEY", value: "abc" }] }] } }),
   "registry-cleanup": change("repo", { cleanupPolicies: [{ id: "keep", action: "KEEP" }] }),
   "labels-for-cost": change("bucket", { labels: { bucket: "data" } }),
+  // The credit guard's own record grant, without the condition that keeps it to credit-guard/.
+  "credit-guard-least-privilege": change("bucketIam", { member: sa("g140-guard"), role: "roles/storage.objectCreator" }),
   ...CI_VIOLATING,
 };
 
@@ -95,6 +97,34 @@ describe("the policy rules", () => {
   it("flag a Cloud Run service without its own account as running on the default compute account", () => {
     const noAccount = change("run", { template: { ...ok.run.props.template, serviceAccount: undefined } });
     expect(evaluate([noAccount]).map((v) => v.policy)).toEqual(["no-default-compute-account"]);
+  });
+});
+
+describe("the credit guard rule", () => {
+  const guard = sa("g140-guard");
+  const push = sa("g140-guard-push");
+  const record = { title: "t", description: "d", expression: 'resource.name.startsWith("projects/_/buckets/b-1/objects/credit-guard/")' };
+  const runIam = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember";
+  const policiesOf = (r: CheckedResource) => evaluate([r]).map((v) => v.policy);
+
+  it("admits exactly the guard's grants: its record under a condition, its job role, its run role per service, the push account's invoker", () => {
+    expect(policiesOf(change("bucketIam", { member: guard, role: "roles/storage.objectViewer", condition: record }))).toEqual([]);
+    expect(policiesOf(change("projectIam", { member: guard, role: "projects/p/roles/g140_guard_jobs_abc123" }))).toEqual([]);
+    expect(policiesOf({ type: runIam, name: "run", props: { name: "g140-backend", role: "projects/p/roles/g140_guard_run_abc123", member: guard } })).toEqual([]);
+    expect(policiesOf({ type: runIam, name: "inv", props: { name: "g140-credit-guard", role: "roles/run.invoker", member: push } })).toEqual([]);
+  });
+
+  it.each([
+    ["a predefined role on the project", change("projectIam", { member: guard, role: "roles/run.admin" })],
+    ["the run role on the project", change("projectIam", { member: guard, role: "projects/p/roles/g140_guard_run_abc123" })],
+    ["a record grant reaching the whole bucket", change("bucketIam", { member: guard, role: "roles/storage.objectViewer", condition: { ...record, expression: 'resource.name.startsWith("projects/_/buckets/b-1/")' } })],
+    ["objectUser on the bucket", change("bucketIam", { member: guard, role: "roles/storage.objectUser", condition: record })],
+    ["IAM on a service account", { type: "gcp:serviceaccount/iAMMember:IAMMember", name: "actas", props: { serviceAccountId: "x", role: "roles/iam.serviceAccountUser", member: guard } }],
+    ["a secret", { type: "gcp:secretmanager/secretIamMember:SecretIamMember", name: "s", props: { secretId: "s", role: "roles/secretmanager.secretAccessor", member: guard } }],
+    ["the push account beyond invoking", change("projectIam", { member: push, role: "roles/run.invoker" })],
+    ["a custom role with more", { type: "gcp:projects/iAMCustomRole:IAMCustomRole", name: "r", props: { roleId: "g140_guard_run_abc123", permissions: ["run.services.get", "run.services.update"] } }],
+  ])("refuses %s", (_what, r) => {
+    expect(policiesOf(r)).toContain("credit-guard-least-privilege");
   });
 });
 

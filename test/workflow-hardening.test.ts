@@ -64,12 +64,13 @@ describe("deploy, pause and teardown, run with a stand-in pulumi", () => {
     expect(run.stdout).toContain("group-43: no change needs an Owner");
     return run.calls.map((c) => c.slice(0, 4));
   };
+  // --refresh: what changed outside Pulumi (services the credit guard deleted) is planned, so it comes back.
   const CHECKED_UP = [
-    ["preview", "--stack", "group-43", "--json"],
-    ["up", "--stack", "group-43", "--yes"],
+    ["preview", "--stack", "group-43", "--refresh"],
+    ["up", "--stack", "group-43", "--refresh"],
   ];
 
-  it("deploy: checks with pulumi preview --json that no change needs an Owner, then pulumi up --yes of the stack", () => {
+  it("deploy: checks with a refreshed pulumi preview --json that no change needs an Owner, then a refreshed pulumi up of the stack", () => {
     expect(pulumiCalls("deploy")).toEqual(CHECKED_UP);
   });
 
@@ -220,5 +221,23 @@ describe("the workflow linter (npm run lint:workflows, in .ci/run)", () => {
     const findings = (await lintWorkflow("deploy.yml", unset)).filter((f) => f.includes("[shell]"));
     expect(findings).toHaveLength(runScripts("deploy.yml", deploy).length);
     expect(findings[0]).toMatch(/^deploy\.yml:\d+:\d+: no shell is set, so GitHub runs this with bash -e and without pipefail/);
+  });
+});
+
+describe("the images workflow (images.yml)", () => {
+  it("builds and tests every image of services/, each in the build context its Dockerfile names", () => {
+    const images = YAML.parse(fs.readFileSync(path.join(REPO_WORKFLOWS, "images.yml"), "utf8"));
+    const rows = images.jobs.test.strategy.matrix.include as { service: string; context: string }[];
+    const services = path.join(REPO_ROOT, "services");
+    const expected = fs
+      .readdirSync(services)
+      .filter((d) => fs.existsSync(path.join(services, d, "Dockerfile")))
+      .map((service) => {
+        const context = /^# Build context: (services\/?[a-z]*)/.exec(fs.readFileSync(path.join(services, service, "Dockerfile"), "utf8"))?.[1];
+        expect(context, `services/${service}/Dockerfile names its build context`).toBeDefined();
+        return { service, context: context!.replace(/\/$/, "") };
+      });
+    expect(expected.map((r) => r.service)).toContain("guard");
+    expect([...rows].sort((a, b) => a.service.localeCompare(b.service))).toEqual(expected.sort((a, b) => a.service.localeCompare(b.service)));
   });
 });

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { planStackFile, stackFilePath, stackFiles, type Plan, type PlannedResource } from "../plan";
+import { GRANTED_ON } from "../plan/view";
 
 export const MISSING = "__missing__";
 const ROOT = path.join(__dirname, "..");
@@ -47,23 +48,15 @@ const KEY_SETTINGS: Record<string, string[]> = {
   "gcp:monitoring/notificationChannel:NotificationChannel": ["type", "labels.email_address"],
   "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": ["displayName", "period"],
   "gcp:monitoring/alertPolicy:AlertPolicy": ["displayName"],
-  "gcp:billing/budget:Budget": ["displayName", "amount.specifiedAmount.units"],
+  "gcp:billing/budget:Budget": ["displayName", "amount.specifiedAmount.units", "allUpdatesRule.pubsubTopic"],
+  "gcp:pubsub/topic:Topic": ["name"],
+  "gcp:pubsub/subscription:Subscription": ["name", "ackDeadlineSeconds", "expirationPolicy.ttl", "pushConfig.oidcToken.serviceAccountEmail", "pushConfig.oidcToken.audience"],
   "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours"],
   "mlops:training:VertexJob": ["machineType", "accelerator", "spot", "maxRunHours"],
 };
 
 /** The outputs a group reads first. */
 const KEY_OUTPUTS = ["project", "region", "group", "paused", "buckets", "serviceUrls", "serviceAccounts", "trainCommand", "workloadIdentityProvider"];
-
-/** The resource a grant is on: the input that names it, by IAM resource type. */
-const GRANTED_ON: Record<string, string> = {
-  "gcp:projects/iAMMember:IAMMember": "project",
-  "gcp:storage/bucketIAMMember:BucketIAMMember": "bucket",
-  "gcp:serviceaccount/iAMMember:IAMMember": "serviceAccountId",
-  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": "repository",
-  "gcp:secretmanager/secretIamMember:SecretIamMember": "secretId",
-  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": "name",
-};
 
 function at(value: unknown, dotted: string): unknown {
   let v = value;

@@ -9,7 +9,7 @@ import type { StackConfig } from "../config";
 export function observability(
   config: StackConfig,
   apis: ProjectServices,
-  watched: { services: WatchedService[] },
+  watched: { services: WatchedService[]; budgetTopic?: pulumi.Input<string> },
 ): Monitoring {
   const { alerts, budget, project } = config;
   const { services } = watched;
@@ -23,7 +23,14 @@ export function observability(
       services,
       errorRatio: alerts.errorRatio,
       latencyP95Ms: alerts.latencyP95Ms,
-      budget: budget && { ...budget, projectNumber: gcp.organizations.getProjectOutput({ projectId: project }).number },
+      budget: budget && {
+        billingAccount: budget.billingAccount,
+        amount: budget.amount,
+        currency: budget.currency,
+        thresholds: budget.thresholds,
+        projectNumber: gcp.organizations.getProjectOutput({ projectId: project }).number,
+        ...(watched.budgetTopic && { pubsubTopic: watched.budgetTopic }),
+      },
     },
     { dependsOn: [...apis.needIfEnabled("monitoring"), ...(budget ? apis.need("billingbudgets") : [])] },
   );

@@ -1,6 +1,7 @@
 /** The stack's outputs in one place: what a group copies into its repository, CI and terminal. */
 import * as pulumi from "@pulumi/pulumi";
 import type { ArtifactRegistry } from "../components/artifact-registry";
+import type { CreditGuard } from "../components/credit-guard";
 import type { GithubCi } from "../components/github-ci";
 import type { Identities } from "../components/identities";
 import type { Monitoring } from "../components/monitoring";
@@ -53,6 +54,16 @@ export interface StackOutputs extends Partial<ServingOutputs>, Partial<TrainingO
   githubAuthStep?: pulumi.Output<string>;
   dashboard?: pulumi.Output<string>;
   costEstimate?: pulumi.Output<CostEstimate>;
+  /** The credit guard, when mlops:budget.stopAt is set: what it does at the cap, and its service. */
+  creditGuard?: {
+    atTheCap: string;
+    service: pulumi.Output<string>;
+    runtimeAccount: pulumi.Output<string>;
+    pushAccount: pulumi.Output<string>;
+    /** The topic the budget publishes to, and the budget (`billingAccounts/A/budgets/ID`): what a test publishes with. */
+    topic: pulumi.Output<string>;
+    budget: pulumi.Output<string>;
+  };
 }
 
 export interface StackParts {
@@ -65,6 +76,8 @@ export interface StackParts {
   /** Outputs of the workloads: services, then training. */
   workloads: Partial<ServingOutputs & TrainingOutputs>;
   monitoring: Monitoring;
+  /** The credit guard, with what it does at the cap in words. */
+  guard?: { guard: CreditGuard; atTheCap: string; topic: pulumi.Output<string>; budget: pulumi.Output<string> };
   /** What the cost estimate reads, when there is a stack to observe. */
   costInputs?: pulumi.Output<CostInput>[];
 }
@@ -91,6 +104,16 @@ export function stackOutputs(config: StackConfig, parts: StackParts): StackOutpu
     }),
     ...parts.workloads,
     ...(monitoring.dashboard && { dashboard: dashboardUrl(monitoring.dashboard.id, config.project) }),
+    ...(parts.guard && {
+      creditGuard: {
+        atTheCap: parts.guard.atTheCap,
+        service: parts.guard.guard.url,
+        runtimeAccount: parts.guard.guard.runtimeAccount.email,
+        pushAccount: parts.guard.guard.pushAccount.email,
+        topic: parts.guard.topic,
+        budget: parts.guard.budget,
+      },
+    }),
     ...(costInputs && { costEstimate: pulumi.all(costInputs).apply((inputs) => estimateCost(inputs, config.region, costAssumptions(config))) }),
   };
 }

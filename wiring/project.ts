@@ -15,6 +15,7 @@ export function apiFeatures(config: StackConfig): ApiFeatures {
     training: config.training?.kind,
     alertEmails: config.alerts.emails.length > 0,
     budget: config.budget !== undefined,
+    creditGuard: config.budget?.stopAt !== undefined,
   };
 }
 

@@ -37,13 +37,14 @@ export interface Serving {
   outputs: Partial<ServingOutputs>;
 }
 
-export function cloudRunServices(config: StackConfig, platform: Platform): Serving {
+/** `gate`: what every service waits for besides its own needs (the credit guard's trip check, wiring/guard.ts). */
+export function cloudRunServices(config: StackConfig, platform: Platform, gate?: pulumi.Input<pulumi.Resource>): Serving {
   const refs = platformRefs(config, platform);
   const images: Record<string, pulumi.Output<string>> = {};
   const watched: WatchedService[] = [];
   for (const s of config.services) {
     const image = platform.image(s.key, s.image);
-    const service = cloudRunService(config, s, image.ref, refs, platform);
+    const service = cloudRunService(config, s, image.ref, refs, platform, gate);
     refs.services[s.key] = service.url;
     images[s.key] = image.ref;
     watched.push({
@@ -64,7 +65,7 @@ export function cloudRunServices(config: StackConfig, platform: Platform): Servi
   return { refs, watched, outputs: { serviceUrls: refs.services, serviceImages: images, curlCommands } };
 }
 
-function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Output<string>, refs: References, p: Platform): CloudRunService {
+function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Output<string>, refs: References, p: Platform, gate?: pulumi.Input<pulumi.Resource>): CloudRunService {
   const secrets = secretRefs(p.secrets, s.secrets);
   return new CloudRunService(s.key, {
     project: config.project,
@@ -88,7 +89,7 @@ function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Ou
     invokers: s.callers.map((c) => ({ who: c, member: p.identities.accounts[c].member })),
     labels: config.labels,
     metrics: s.metrics && { collectorImage: p.image(`${s.key}-collector`, { ref: GMP_COLLECTOR_IMAGE }).ref, config: secretRefs(p.secrets, [sidecarSecret(s.key)]).refs[sidecarSecret(s.key)] },
-    needs: [...p.apis.need("run"), ...p.buckets.grantsOf(s.key), ...p.identities.grantsOf(s.key), ...secrets.waitFor],
+    needs: [...p.apis.need("run"), ...p.buckets.grantsOf(s.key), ...p.identities.grantsOf(s.key), ...secrets.waitFor, ...(gate ? [gate] : [])],
   });
 }
 

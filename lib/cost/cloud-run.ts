@@ -1,7 +1,9 @@
 /** Cloud Run services: an hour of one busy instance, and warm instances while idle (none when it scales to zero). */
 import { mebibytes } from "../gcp";
 import prices from "../prices.json";
+import { CREDIT_GUARD_SERVICE_RESOURCE } from "../wiring";
 import { HOURS_PER_MONTH, round, usd, type Pricing } from "./items";
+import { guardServiceItems } from "./pubsub";
 
 function gib(memory: string): number {
   const mib = mebibytes(memory);
@@ -20,6 +22,8 @@ export const CLOUD_RUN_PRICING: Record<string, Pricing> = {
       const cpu = Number(limits.cpu ?? 1);
       const memory = gib(limits.memory ?? "512Mi");
       const rates = template.containers?.[0]?.resources?.cpuIdle === false ? prices.cloudRun.instanceBased : prices.cloudRun.requestBased;
+      // Not serving: it runs only when the budget publishes (several times a day), so it is priced for that.
+      if (r.name === CREDIT_GUARD_SERVICE_RESOURCE) return guardServiceItems(r, cpu, memory);
       const hourly = (cpu * rates.vcpuSecond + memory * rates.gibSecond) * 3600;
       const min = template.scaling?.minInstanceCount ?? 0;
       const idleHourly = (cpu * prices.cloudRun.instanceBased.vcpuSecond + memory * prices.cloudRun.instanceBased.gibSecond) * 3600;

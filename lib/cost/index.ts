@@ -12,6 +12,7 @@ import { CLOUD_RUN_PRICING } from "./cloud-run";
 import { round, type Assumptions, type Context, type CostInput, type CostItem, type Pricing } from "./items";
 import { MONITORING_PRICING } from "./monitoring";
 import { NAT_PRICING } from "./nat";
+import { PUBSUB_PRICING } from "./pubsub";
 import { IMAGE, keptVersions, REGISTRY_PRICING } from "./registry";
 import { SECRET_PRICING } from "./secrets";
 import { TRAINING_PRICING } from "./training";
@@ -40,6 +41,7 @@ const PRICING: Record<string, Pricing> = {
   ...REGISTRY_PRICING,
   ...SECRET_PRICING,
   ...MONITORING_PRICING,
+  ...PUBSUB_PRICING,
 };
 
 /** Copies the fields the estimate reads, keeping their paths; works on plain values and on Pulumi inputs. */

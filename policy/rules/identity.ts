@@ -78,3 +78,46 @@ export const IDENTITY_RULES: Rule[] = [
     }),
   },
 ];
+
+/** The credit guard's accounts (`<prefix>-guard`, `<prefix>-guard-push`, config/names.ts). */
+const GUARD_MEMBER = /^serviceAccount:[^@]+-guard@/;
+const GUARD_PUSH_MEMBER = /^serviceAccount:[^@]+-guard-push@/;
+const CUSTOM_ROLE = /^projects\/[^/]+\/roles\/[\w.]+_guard_(jobs|run)_[0-9a-f]+$/;
+/** Its record: the models bucket's `credit-guard/` folder, by the condition `recordCondition` of components/credit-guard.ts. */
+const RECORD_CONDITION = /^resource\.name\.startsWith\("projects\/_\/buckets\/[a-z0-9._-]+\/objects\/credit-guard\/"\)$/;
+/** What the guard's custom roles may hold: find and stop runs, read and delete services (services/guard/README.md). */
+const GUARD_PERMISSIONS = /^(batch\.jobs\.(list|get|delete)|aiplatform\.customJobs\.(list|get|cancel)|run\.services\.(get|delete))$/;
+const ANY_GRANT = /iammember:|iambinding:/i;
+
+/** Why a grant to the guard or its push account is beyond what they need, or undefined. */
+function guardGrantProblem(r: CheckedResource): string | undefined {
+  if (!ANY_GRANT.test(r.type)) return undefined;
+  const role = String(r.props.role ?? "");
+  const members = membersOf(r.props);
+  if (members.some((m) => GUARD_PUSH_MEMBER.test(m))) {
+    return r.type === "gcp:cloudrunv2/serviceIamMember:ServiceIamMember" && role === "roles/run.invoker"
+      ? undefined
+      : `${r.name} grants ${role} to the credit guard's push account, which may only invoke the guard (roles/run.invoker on its service)`;
+  }
+  if (!members.some((m) => GUARD_MEMBER.test(m))) return undefined;
+  if (r.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && ["roles/storage.objectViewer", "roles/storage.objectCreator"].includes(role)) {
+    const expression = (r.props.condition as Props | undefined)?.expression;
+    return RECORD_CONDITION.test(String(expression ?? "")) ? undefined : `${r.name} grants ${role} to the credit guard beyond its record; limit it with the condition on objects under credit-guard/`;
+  }
+  if (r.type === "gcp:projects/iAMMember:IAMMember" && /_guard_jobs_/.test(role) && CUSTOM_ROLE.test(role)) return undefined;
+  if (r.type === "gcp:cloudrunv2/serviceIamMember:ServiceIamMember" && /_guard_run_/.test(role) && CUSTOM_ROLE.test(role)) return undefined;
+  return `${r.name} grants ${role} on ${r.type.split(":")[1]} to the credit guard, which may only stop jobs (its jobs role on the project), delete services (its run role on each) and write its record`;
+}
+
+IDENTITY_RULES.push({
+  name: "credit-guard-least-privilege",
+  level: "mandatory",
+  why: "The credit guard acts unattended on the stack's compute: it may stop runs, delete the stack's services and write its record, and never change IAM, billing, data, secrets or images.",
+  check: (r) => {
+    if (r.type === "gcp:projects/iAMCustomRole:IAMCustomRole" && /_guard_/.test(String(r.props.roleId ?? ""))) {
+      const extra = ((r.props.permissions as unknown[] | undefined) ?? []).map(String).filter((p) => !GUARD_PERMISSIONS.test(p));
+      return extra.length ? `${r.name} gives the credit guard ${extra.join(", ")}; its roles hold only the permissions that find and stop runs and delete services` : undefined;
+    }
+    return guardGrantProblem(r);
+  },
+});

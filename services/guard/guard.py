@@ -1,5 +1,5 @@
 """The credit guard: receives the budget's Pub/Sub pushes and, once spending reaches the cap, stops the stack's
-compute (compute.py) and records the trip. Contract with the stack: services/guard/README.md (from GUARD.md).
+compute (compute.py) and records the trip. Contract with the stack: services/guard/README.md.
 
     POST /        a Pub/Sub push: 401/403 without the push account's token; 204 once handled (below the cap,
                   ignored, acknowledged, or every action done); 500 when an action failed (Pub/Sub redelivers)

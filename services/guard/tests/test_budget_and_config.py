@@ -1,4 +1,4 @@
-"""The cap, trip ids and budget periods as GUARD.md defines them, and the GUARD_* settings refused with a line
+"""The cap, trip ids and budget periods as services/guard/README.md defines them, and the GUARD_* settings refused with a line
 naming the variable."""
 
 import json
