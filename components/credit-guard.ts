@@ -38,6 +38,8 @@ export const recordCondition = (bucket: string) => ({
 
 /** The log line the guard writes once per trip (services/guard/README.md), which the alert policy mails. */
 export const TRIPPED_EVENT = "credit_guard_tripped";
+/** The log line of an action (or the record) that failed, or of a setting that stopped the guard at start. */
+export const ERROR_EVENT = "credit_guard_error";
 
 export interface BudgetTopicArgs {
   project: string;
@@ -228,27 +230,33 @@ export class CreditGuard extends pulumi.ComponentResource {
       { ...child, dependsOn: [...args.needs, ...deployerGrants, this.service] },
     );
 
-    if (args.channels.length) {
+    // Two mails: a trip, and a guard that could not act (an action or its record failed, or a wrong setting
+    // stopped it at start), which would otherwise leave the cap unenforced without a word.
+    const alerts = [
+      { key: "tripped", event: TRIPPED_EVENT, title: "the credit guard stopped compute", severity: "CRITICAL", runbook: tripRunbook(project, args.names.service, args.recordBucket) },
+      { key: "failing", event: ERROR_EVENT, title: "the credit guard could not act", severity: "ERROR", runbook: errorRunbook(project, args.names.service) },
+    ];
+    for (const alert of args.channels.length ? alerts : []) {
       new gcp.monitoring.AlertPolicy(
-        `${name}-tripped`,
+        `${name}-${alert.key}`,
         {
           project,
-          displayName: `${args.names.service}: the credit guard stopped compute`,
+          displayName: `${args.names.service}: ${alert.title}`,
           combiner: "OR",
-          severity: "CRITICAL",
+          severity: alert.severity,
           conditions: [
             {
-              displayName: "a credit_guard_tripped log entry",
+              displayName: `a ${alert.event} log entry`,
               conditionMatchedLog: {
-                filter: `resource.type="cloud_run_revision" AND resource.labels.service_name="${args.names.service}" AND jsonPayload.event="${TRIPPED_EVENT}"`,
-                labelExtractors: { trip: "EXTRACT(jsonPayload.tripId)" },
+                filter: `resource.type="cloud_run_revision" AND resource.labels.service_name="${args.names.service}" AND jsonPayload.event="${alert.event}"`,
+                ...(alert.key === "tripped" ? { labelExtractors: { trip: "EXTRACT(jsonPayload.tripId)" } } : {}),
               },
             },
           ],
           notificationChannels: args.channels,
           // Log-match conditions need a notification rate limit (AlertStrategy.notificationRateLimit).
           alertStrategy: { notificationRateLimit: { period: "300s" }, autoClose: "604800s" },
-          documentation: { mimeType: "text/markdown", content: tripRunbook(project, args.names.service, args.recordBucket) },
+          documentation: { mimeType: "text/markdown", content: alert.runbook },
           userLabels: args.labels,
         },
         { ...child, dependsOn: [...args.needs, this.service] },
@@ -269,4 +277,14 @@ What it did is in gs://${bucket}/${GUARD_TRIPS_PREFIX} (one JSON file per trip) 
     gcloud logging read 'resource.labels.service_name="${service}" AND jsonPayload.event:"credit_guard"' --project ${project} --limit 20
 
 To resume, raise mlops:budget.stopAt or mlops:budget.amount, or add the trip id to mlops:budget.acknowledgedTrips, then run \`pulumi up --refresh\` (docs/operations.md).`;
+}
+
+function errorRunbook(project: string, service: string): string {
+  return `The credit guard logged credit_guard_error: an action or its record failed (Pub/Sub retries the notification with backoff for a day), or a wrong GUARD_* setting stopped it at start. Until it succeeds the cap is not enforced.
+
+Read what failed:
+
+    gcloud logging read 'resource.labels.service_name="${service}" AND jsonPayload.event="credit_guard_error"' --project ${project} --limit 20
+
+A missing permission or a wrong setting is fixed by a pulumi up of this stack's current version; stop what spends by hand meanwhile (mlops:paused: true, and cancel the training runs).`;
 }

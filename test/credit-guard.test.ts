@@ -166,14 +166,21 @@ describe("a stack with stopAt", () => {
     expect(env.GUARD_BUDGET_ID).toMatch(/^[0-9a-f]{36}$/);
   });
 
-  it("mails a trip to the alert channels with a log-match policy, rate-limited as Google requires", async () => {
+  it("mails a trip, and a guard that could not act, to the alert channels with log-match policies, rate-limited as Google requires", async () => {
     const plan = await planOf(GUARDED);
-    const policy = byName(plan, "credit-guard-tripped");
-    expect(policy.inputs).toMatchObject({
-      notificationChannels: [expect.stringMatching(/^projects\/dtu-mlops-140\/notificationChannels\/\d+$/)],
-      alertStrategy: { notificationRateLimit: { period: "300s" } },
-      conditions: [{ conditionMatchedLog: { filter: 'resource.type="cloud_run_revision" AND resource.labels.service_name="g140-credit-guard" AND jsonPayload.event="credit_guard_tripped"' } }],
-    });
+    for (const [name, event] of [
+      ["credit-guard-tripped", "credit_guard_tripped"],
+      ["credit-guard-failing", "credit_guard_error"],
+    ]) {
+      expect(byName(plan, name).inputs, name).toMatchObject({
+        notificationChannels: [expect.stringMatching(/^projects\/dtu-mlops-140\/notificationChannels\/\d+$/)],
+        alertStrategy: { notificationRateLimit: { period: "300s" } },
+        conditions: [{ conditionMatchedLog: { filter: `resource.type="cloud_run_revision" AND resource.labels.service_name="g140-credit-guard" AND jsonPayload.event="${event}"` } }],
+      });
+    }
+    // The events the service logs (services/guard/guard.py's severities), so a renamed event fails here.
+    const logged = fs.readFileSync(path.join(REPO_ROOT, "services", "guard", "guard.py"), "utf8");
+    for (const event of ["credit_guard_tripped", "credit_guard_error"]) expect(logged).toContain(`log("${event}"`);
   });
 
   it("stays through a pause (training survives it), granted on no service while none exists", async () => {
