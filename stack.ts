@@ -34,7 +34,9 @@ export function createStack(config: StackConfig): StackOutputs {
   // Paused: nothing that costs money while idle or running; data, images, secrets and identities stay.
   const services = config.paused ? undefined : cloudRunServices(config, platform, tripGate(config, buckets));
   // Training costs nothing between runs, so a pause keeps it: a run in progress keeps its network and grants.
-  const training = pausedTraining(config) ? undefined : config.training && trainingRun(config, config.training, platform, services?.refs ?? platformRefs(config, platform));
+  const training = pausedTraining(config)
+    ? undefined
+    : config.training && trainingRun(config, config.training, platform, services?.refs ?? platformRefs(config, platform));
 
   const topic = budgetTopic(config, apis);
   const monitoring = observability(config, apis, { services: services?.watched ?? [], budgetTopic: topic?.id });

@@ -14,7 +14,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Main> }> =
   "new-group": { summary: "write a group's stack file, or one per row of a roster", load: async () => (await import("./new-group")).main },
   train: { summary: "start one training run of a deployed stack (--stack NAME)", load: async () => (await import("./train")).main },
   // The steps of the deploy and teardown workflows (.github/scripts/up.sh, teardown.sh).
-  "needs-owner": { summary: "fail when a `pulumi preview --json` needs an Owner (--stack NAME PREVIEW.json)", load: async () => (await import("./needs-owner")).main },
+  "needs-owner": {
+    summary: "fail when a `pulumi preview --json` needs an Owner (--stack NAME PREVIEW.json)",
+    load: async () => (await import("./needs-owner")).main,
+  },
   "teardown-targets": { summary: "what a teardown destroys (--stack NAME EXPORT.json)", load: async () => (await import("./teardown-targets")).main },
 };
 

@@ -21,7 +21,11 @@ export const PROCESS_IO: Io = { out: (text) => process.stdout.write(text), err: 
 
 /** An Io whose stdout is a line callback (the CI steps' commands report in lines); stderr stays the process's. */
 export const lineIo = (out: (line: string) => void): Io => ({
-  out: (text) => text.replace(/\n$/, "").split("\n").forEach((line) => out(line)),
+  out: (text) =>
+    text
+      .replace(/\n$/, "")
+      .split("\n")
+      .forEach((line) => out(line)),
   err: (text) => process.stderr.write(text),
 });
 
@@ -48,7 +52,12 @@ export class UsageError extends Error {}
 export const usageLine = (c: Command): string => c.usage.map((u, i) => `${i ? "       " : "usage: "}${BIN} ${c.name} ${u}`).join("\n");
 
 export function helpOf(c: Command): string {
-  const codes = [`0 ${c.exits[0]}`, ...(c.exits[1] ? [`1 ${c.exits[1]}`] : []), "2 a usage error or invalid input", `3 ${c.exits[3] ?? "an unexpected failure"}`];
+  const codes = [
+    `0 ${c.exits[0]}`,
+    ...(c.exits[1] ? [`1 ${c.exits[1]}`] : []),
+    "2 a usage error or invalid input",
+    `3 ${c.exits[3] ?? "an unexpected failure"}`,
+  ];
   return `${usageLine(c)}\n\n${c.about}\n\nexit codes: ${codes.join("; ")}\n`;
 }
 
@@ -98,7 +107,13 @@ export function runCommand(c: Command, argv: string[], io: Io = PROCESS_IO): num
   }
   const wanted = c.positionals ?? [];
   if (parsed.positionals.length !== wanted.length) {
-    return usageError(c, parsed.positionals.length < wanted.length ? `missing ${wanted.slice(parsed.positionals.length).join(" ")}` : `unexpected argument ${parsed.positionals[wanted.length]}`, io);
+    return usageError(
+      c,
+      parsed.positionals.length < wanted.length
+        ? `missing ${wanted.slice(parsed.positionals.length).join(" ")}`
+        : `unexpected argument ${parsed.positionals[wanted.length]}`,
+      io,
+    );
   }
   try {
     const code = c.run(parsed, io);

@@ -15,7 +15,6 @@ import { planRaw } from "../plan";
 import { PROCESS_IO, runAsProcess, runCommand, UsageError, type Command, type Io } from "./command";
 import { readRoster, REQUIRED, type GroupSpec, type RosterRow } from "./roster";
 
-
 /** The course template's layout, seen from the group's infra/ folder; the whole repository is the context. */
 const CONTEXT = "..";
 const TRAIN_DOCKERFILE = "../dockerfiles/train.dockerfile";
@@ -48,7 +47,13 @@ function trainingOf(kind: string, gpu: string | undefined, dockerfile = TRAIN_DO
 function configOf(spec: GroupSpec, course = DEFAULT_COURSE): Record<string, unknown> {
   const region = spec.region ?? DEFAULT_REGION;
   const kind = spec.training ?? "none";
-  const emails = typeof spec.email === "string" ? spec.email.split(";").map((e) => e.trim()).filter(Boolean) : spec.email;
+  const emails =
+    typeof spec.email === "string"
+      ? spec.email
+          .split(";")
+          .map((e) => e.trim())
+          .filter(Boolean)
+      : spec.email;
   // The group's own Dockerfile when given; Google's sample image until then (the service deploys either way).
   const image = (dockerfile: string | undefined) => (dockerfile ? { image: { build: CONTEXT, dockerfile } } : {});
   return {
@@ -79,8 +84,13 @@ function render(spec: GroupSpec, config: Record<string, unknown>): string {
     ` a service without an image runs Google's sample image.`,
     ...(spec.repository_id && spec.owner_id
       ? []
-      : [` Pin the repository by GitHub's ids, which a recreated repository cannot take: add repositoryId and`, ` repositoryOwnerId under mlops:github (\`gh api repos/${spec.repo} --jq '.id, .owner.id'\`).`]),
-    ...(spec.training && spec.training !== "none" ? [` Training starts nothing on pulumi up; start a run with \`npx mlops-gcp-stack train --stack group-${spec.group}\`.`] : []),
+      : [
+          ` Pin the repository by GitHub's ids, which a recreated repository cannot take: add repositoryId and`,
+          ` repositoryOwnerId under mlops:github (\`gh api repos/${spec.repo} --jq '.id, .owner.id'\`).`,
+        ]),
+    ...(spec.training && spec.training !== "none"
+      ? [` Training starts nothing on pulumi up; start a run with \`npx mlops-gcp-stack train --stack group-${spec.group}\`.`]
+      : []),
   ].join("\n");
   return doc.toString({ lineWidth: 0 });
 }
@@ -233,7 +243,12 @@ function run(values: Record<string, string | undefined> & { email?: string[]; co
   const single: GroupSpec = { ...rest, ...(repositoryId && { repository_id: repositoryId }), ...(ownerId && { owner_id: ownerId }) };
   if (!fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--out: "${out}" is not a directory`);
   if (roster) {
-    if (Object.keys(single).length) throw new UsageError(`--roster takes the groups from the file; drop ${Object.keys(single).map((k) => `--${k}`).join(", ")}`);
+    if (Object.keys(single).length)
+      throw new UsageError(
+        `--roster takes the groups from the file; drop ${Object.keys(single)
+          .map((k) => `--${k}`)
+          .join(", ")}`,
+      );
     return newGroups(roster, course, out, io);
   }
   return newGroup(single, course, out, io);

@@ -6,7 +6,19 @@
  */
 import * as fs from "node:fs";
 import { costAssumptions, stackNameOfFile } from "../config";
-import { exitCodeOf, planCost, planJson, planStackFile, planViolations, renderCost, renderPlan, renderView, renderViolations, stackFilePath, stackView } from "../plan";
+import {
+  exitCodeOf,
+  planCost,
+  planJson,
+  planStackFile,
+  planViolations,
+  renderCost,
+  renderPlan,
+  renderView,
+  renderViolations,
+  stackFilePath,
+  stackView,
+} from "../plan";
 import { renderHtml } from "../plan/html";
 import { PROCESS_IO, runAsProcess, runCommand, UsageError, type Command, type Io } from "./command";
 

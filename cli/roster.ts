@@ -41,15 +41,27 @@ export function readRoster(file: string): { ok: true; rows: RosterRow[] } | { ok
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     // info.lines is the line a record ends on, so problems name the line a teaching assistant sees.
-    records = parse(text, { bom: true, comment: "#", comment_no_infix: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      comment: "#",
+      comment_no_infix: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      info: true,
+    }) as unknown as typeof records;
   } catch (err) {
     return { ok: false, problems: [`${file}: not a CSV file: ${(err as Error).message}`] };
   }
   if (!records.length) return { ok: false, problems: [`${file}: empty; the header row is ${COLUMNS.join(",")}`] };
   const header = records[0].record.map((c) => c.toLowerCase());
   const problems = [
-    ...header.filter((c) => !(COLUMNS as readonly string[]).includes(c)).map((c) => `${file}:${records[0].info.lines}: unknown column "${c}"; the columns are ${COLUMNS.join(",")}`),
-    ...Object.keys(REQUIRED).filter((c) => !header.includes(c)).map((c) => `${file}:${records[0].info.lines}: missing column "${c}"; the header row is ${COLUMNS.join(",")}`),
+    ...header
+      .filter((c) => !(COLUMNS as readonly string[]).includes(c))
+      .map((c) => `${file}:${records[0].info.lines}: unknown column "${c}"; the columns are ${COLUMNS.join(",")}`),
+    ...Object.keys(REQUIRED)
+      .filter((c) => !header.includes(c))
+      .map((c) => `${file}:${records[0].info.lines}: missing column "${c}"; the header row is ${COLUMNS.join(",")}`),
   ];
   if (problems.length) return { ok: false, problems };
 
@@ -66,4 +78,3 @@ export function readRoster(file: string): { ok: true; rows: RosterRow[] } | { ok
   }
   return { ok: true, rows };
 }
-

@@ -16,7 +16,9 @@ export function readOutputs(args: { stack?: string; outputs?: string }): Record<
     try {
       return JSON.parse(fs.readFileSync(args.outputs, "utf8")) as Record<string, unknown>;
     } catch (e) {
-      throw new UsageError(`--outputs: cannot read ${args.outputs} as the JSON of pulumi stack output --json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(
+        `--outputs: cannot read ${args.outputs} as the JSON of pulumi stack output --json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
   }
   try {
@@ -47,7 +49,12 @@ export function trainCommand(deps?: TrainDeps): Command {
   };
 }
 
-export function main(argv = process.argv.slice(2), deps?: TrainDeps, out: Pick<NodeJS.WritableStream, "write"> = process.stdout, err: Pick<NodeJS.WritableStream, "write"> = process.stderr): number | Promise<number> {
+export function main(
+  argv = process.argv.slice(2),
+  deps?: TrainDeps,
+  out: Pick<NodeJS.WritableStream, "write"> = process.stdout,
+  err: Pick<NodeJS.WritableStream, "write"> = process.stderr,
+): number | Promise<number> {
   return runCommand(trainCommand(deps), argv, { out: (t) => void out.write(t), err: (t) => void err.write(t) });
 }
 

@@ -69,16 +69,16 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
     this.grants = args.grants.map(
       (grant) =>
         new gcp.artifactregistry.RepositoryIamMember(
-        `${name}-${grant.who}-${grant.access}`,
-        {
-          project: args.project,
-          location: args.location,
-          repository: this.repository.repositoryId,
-          role: REGISTRY_ROLES[grant.access],
-          member: grant.member,
-        },
-        child,
-      ),
+          `${name}-${grant.who}-${grant.access}`,
+          {
+            project: args.project,
+            location: args.location,
+            repository: this.repository.repositoryId,
+            role: REGISTRY_ROLES[grant.access],
+            member: grant.member,
+          },
+          child,
+        ),
     );
     for (const admin of args.admins) {
       new gcp.artifactregistry.RepositoryIamMember(

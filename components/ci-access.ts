@@ -149,7 +149,8 @@ export function grantableConditions(roles: readonly string[] = GRANTABLE_ROLES.r
   if (sorted.includes(PROJECT_IAM_ADMIN)) throw new Error(`${PROJECT_IAM_ADMIN} must never be grantable`);
   const lists: string[][] = [];
   for (let i = 0; i < sorted.length; i += GOOGLE_LIMITS.hasOnlyRoles) lists.push(sorted.slice(i, i + GOOGLE_LIMITS.hasOnlyRoles));
-  if (lists.length > GOOGLE_LIMITS.conditionalBindings) throw new Error(`${sorted.length} grantable roles need more than ${GOOGLE_LIMITS.conditionalBindings} conditional bindings`);
+  if (lists.length > GOOGLE_LIMITS.conditionalBindings)
+    throw new Error(`${sorted.length} grantable roles need more than ${GOOGLE_LIMITS.conditionalBindings} conditional bindings`);
   return lists.map((list, i) => ({
     title: `runtime roles v${version}${lists.length > 1 ? ` (${i + 1}/${lists.length})` : ""}`,
     description: `Grants and revokes only the runtime roles of mlops-gcp-stack's list v${version}`,

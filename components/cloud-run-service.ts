@@ -110,8 +110,7 @@ export class CloudRunService extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...args.needs, ...(collector?.needs ?? [])] },
     );
-    const members =
-      args.access === "allUsers" ? [{ who: "public", member: "allUsers" }] : args.access === "private" ? args.invokers : [];
+    const members = args.access === "allUsers" ? [{ who: "public", member: "allUsers" }] : args.access === "private" ? args.invokers : [];
     for (const m of members) {
       new gcp.cloudrunv2.ServiceIamMember(
         `${name}-invoker-${m.who}`,
@@ -137,7 +136,6 @@ export class CloudRunService extends pulumi.ComponentResource {
       needs: metrics.config.waitFor,
     };
   }
-
 }
 
 /**

@@ -58,7 +58,11 @@ export class BudgetTopic extends pulumi.ComponentResource {
     super("mlops:guard:BudgetTopic", name, {}, opts);
     const child = { parent: this, dependsOn: opts?.dependsOn };
     this.topic = new gcp.pubsub.Topic(`${name}-topic`, { project: args.project, name: args.name, labels: args.labels }, child);
-    new gcp.pubsub.TopicIAMMember(`${name}-billing-publisher`, { project: args.project, topic: this.topic.name, role: PUBLISHER_ROLE, member: BUDGET_PUBLISHER }, child);
+    new gcp.pubsub.TopicIAMMember(
+      `${name}-billing-publisher`,
+      { project: args.project, topic: this.topic.name, role: PUBLISHER_ROLE, member: BUDGET_PUBLISHER },
+      child,
+    );
     this.id = this.topic.id;
     this.registerOutputs({ id: this.id });
   }
@@ -117,7 +121,11 @@ export class CreditGuard extends pulumi.ComponentResource {
     const { project, region } = args;
     const account = (who: "runtime" | "push", accountId: string, description: string) =>
       new gcp.serviceaccount.Account(`${name}-${who}`, { project, accountId, displayName: `mlops credit guard ${who}`, description }, child);
-    this.runtimeAccount = account("runtime", args.names.runtimeAccount, "Runs the credit guard: stops training runs and deletes the stack's Cloud Run services at the cap");
+    this.runtimeAccount = account(
+      "runtime",
+      args.names.runtimeAccount,
+      "Runs the credit guard: stops training runs and deletes the stack's Cloud Run services at the cap",
+    );
     this.pushAccount = account("push", args.names.pushAccount, "Signs the budget topic's pushes to the credit guard (its only invoker)");
     const guard = this.runtimeAccount.member;
     // Deploying a service as an account, and a push subscription signing as one, need actAs on it: on these two only.
@@ -143,14 +151,30 @@ export class CreditGuard extends pulumi.ComponentResource {
     const grants: pulumi.Resource[] = [];
     if (args.jobKind) {
       const what = args.jobKind === "batch" ? "Cloud Batch jobs" : "Vertex AI custom jobs";
-      const jobs = role("jobs", args.names.jobsRoleBase, "mlops credit guard: stop training", `List, read and stop ${what} (the credit guard)`, GUARD_JOB_PERMISSIONS[args.jobKind]);
+      const jobs = role(
+        "jobs",
+        args.names.jobsRoleBase,
+        "mlops credit guard: stop training",
+        `List, read and stop ${what} (the credit guard)`,
+        GUARD_JOB_PERMISSIONS[args.jobKind],
+      );
       // Runs are made by the train command, so they cannot be granted one by one: the project, for one kind of job.
       grants.push(new gcp.projects.IAMMember(`${name}-jobs`, { project, role: jobs.name, member: guard }, child));
     }
     if (args.services.length) {
-      const run = role("run", args.names.runRoleBase, "mlops credit guard: delete services", "Read and delete the stack's Cloud Run services, granted on each (the credit guard)", GUARD_RUN_PERMISSIONS);
+      const run = role(
+        "run",
+        args.names.runRoleBase,
+        "mlops credit guard: delete services",
+        "Read and delete the stack's Cloud Run services, granted on each (the credit guard)",
+        GUARD_RUN_PERMISSIONS,
+      );
       for (const s of args.services) {
-        new gcp.cloudrunv2.ServiceIamMember(`${name}-run-${s.key}`, { project, location: region, name: s.service.name, role: run.name, member: guard }, { ...child, dependsOn: [...args.needs, s.service] });
+        new gcp.cloudrunv2.ServiceIamMember(
+          `${name}-run-${s.key}`,
+          { project, location: region, name: s.service.name, role: run.name, member: guard },
+          { ...child, dependsOn: [...args.needs, s.service] },
+        );
       }
     }
     for (const role of GUARD_RECORD_ROLES) {
@@ -233,7 +257,13 @@ export class CreditGuard extends pulumi.ComponentResource {
     // Two mails: a trip, and a guard that could not act (an action or its record failed, or a wrong setting
     // stopped it at start), which would otherwise leave the cap unenforced without a word.
     const alerts = [
-      { key: "tripped", event: TRIPPED_EVENT, title: "the credit guard stopped compute", severity: "CRITICAL", runbook: tripRunbook(project, args.names.service, args.recordBucket) },
+      {
+        key: "tripped",
+        event: TRIPPED_EVENT,
+        title: "the credit guard stopped compute",
+        severity: "CRITICAL",
+        runbook: tripRunbook(project, args.names.service, args.recordBucket),
+      },
       { key: "failing", event: ERROR_EVENT, title: "the credit guard could not act", severity: "ERROR", runbook: errorRunbook(project, args.names.service) },
     ];
     for (const alert of args.channels.length ? alerts : []) {

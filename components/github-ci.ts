@@ -93,7 +93,13 @@ export class GithubCi extends pulumi.ComponentResource {
     const account = (role: "preview" | "deploy" | "train", accountId: string, description: string) =>
       new gcp.serviceaccount.Account(`${name}-${role}`, { project: args.project, accountId, displayName: `mlops CI ${role}`, description }, kept);
     this.previewAccount = account("preview", args.previewAccountId, `pulumi preview from ${PREVIEW_RUN.file} of ${args.repository}`);
-    this.deployAccount = account("deploy", args.deployAccountId, `pulumi up from ${DEPLOY_RUNS.map((r) => r.file).filter((f, i, all) => all.indexOf(f) === i).join(", ")} of ${args.repository}@${args.branch}`);
+    this.deployAccount = account(
+      "deploy",
+      args.deployAccountId,
+      `pulumi up from ${DEPLOY_RUNS.map((r) => r.file)
+        .filter((f, i, all) => all.indexOf(f) === i)
+        .join(", ")} of ${args.repository}@${args.branch}`,
+    );
     this.trainAccount = account("train", args.trainAccountId, `training runs from ${TRAIN_RUN.file} of ${args.repository}@${args.branch}`);
     this.bindRuns(args);
     this.grantProjectRoles(args);
@@ -161,12 +167,13 @@ export class GithubCi extends pulumi.ComponentResource {
     for (const role of args.deployRoles.filter((r) => r !== PROJECT_IAM_ADMIN)) grant("deploy", this.deployAccount, role);
     if (!args.deployRoles.includes(PROJECT_IAM_ADMIN)) return;
     // Not protected: replacing it (a new list version) needs an Owner anyway, and needs-owner says so.
-    grantableConditions().forEach((condition, i) =>
-      new gcp.projects.IAMMember(
-        `${this.name}-deploy-${PROJECT_IAM_ADMIN.split("/")[1]}${i ? `-${i + 1}` : ""}`,
-        { project: args.project, role: PROJECT_IAM_ADMIN, member: this.deployAccount.member, condition },
-        { ...this.kept, protect: false },
-      ),
+    grantableConditions().forEach(
+      (condition, i) =>
+        new gcp.projects.IAMMember(
+          `${this.name}-deploy-${PROJECT_IAM_ADMIN.split("/")[1]}${i ? `-${i + 1}` : ""}`,
+          { project: args.project, role: PROJECT_IAM_ADMIN, member: this.deployAccount.member, condition },
+          { ...this.kept, protect: false },
+        ),
     );
   }
 

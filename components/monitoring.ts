@@ -64,14 +64,18 @@ export const alertConditions = {
   /** request_latencies is a DISTRIBUTION: a percentile aligner (ALIGN_RATE is rejected for it). */
   latencyP95: (service: string, ms: number) => ({
     filter: latency(service),
-    aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_PERCENTILE_95", crossSeriesReducer: "REDUCE_MAX", groupByFields: ["resource.label.service_name"] }],
+    aggregations: [
+      { alignmentPeriod: "300s", perSeriesAligner: "ALIGN_PERCENTILE_95", crossSeriesReducer: "REDUCE_MAX", groupByFields: ["resource.label.service_name"] },
+    ],
     comparison: "COMPARISON_GT",
     thresholdValue: ms,
     duration: "300s",
   }),
   uptime: (checkId: pulumi.Input<string>) => ({
     filter: pulumi.interpolate`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url" AND metric.label.check_id="${checkId}"`,
-    aggregations: [{ alignmentPeriod: "1200s", perSeriesAligner: "ALIGN_NEXT_OLDER", crossSeriesReducer: "REDUCE_COUNT_FALSE", groupByFields: ["resource.label.*"] }],
+    aggregations: [
+      { alignmentPeriod: "1200s", perSeriesAligner: "ALIGN_NEXT_OLDER", crossSeriesReducer: "REDUCE_COUNT_FALSE", groupByFields: ["resource.label.*"] },
+    ],
     comparison: "COMPARISON_GT",
     thresholdValue: 1,
     duration: "60s",
@@ -186,19 +190,21 @@ function downRunbook(s: WatchedService, path: string, logs: string): pulumi.Outp
     return pulumi.interpolate`The uptime check of ${s.url}${path} failed from more than one region. Check that the service starts (its startup probe hits ${path}) and read its logs:\n\n    ${logs}\n\nTry it yourself: \`curl -fsS ${s.url}${path}\`.`;
   }
   const starts = `its startup probe hits ${s.healthPath ?? "nothing (set healthPath)"}; a crash at import or a wrong port are the usual causes`;
-  return pulumi.all([s.url, pulumi.all(s.readyHints ?? [])]).apply(([url, hints]) =>
-    [
-      `The readiness check of ${url}${path} failed from more than one region: ${s.serviceName} does not start, or runs but cannot do its work. ` +
-        `See why: \`curl -sS ${url}${path}\` answers 503 with the reason.`,
-      "",
-      ...hints.map((h) => `- ${h}`),
-      `- Not started: ${starts}.`,
-      "",
-      "Its logs:",
-      "",
-      `    ${logs}`,
-    ].join("\n"),
-  );
+  return pulumi
+    .all([s.url, pulumi.all(s.readyHints ?? [])])
+    .apply(([url, hints]) =>
+      [
+        `The readiness check of ${url}${path} failed from more than one region: ${s.serviceName} does not start, or runs but cannot do its work. ` +
+          `See why: \`curl -sS ${url}${path}\` answers 503 with the reason.`,
+        "",
+        ...hints.map((h) => `- ${h}`),
+        `- Not started: ${starts}.`,
+        "",
+        "Its logs:",
+        "",
+        `    ${logs}`,
+      ].join("\n"),
+    );
 }
 
 /** One dashboard with traffic, errors, latency and instances per service; none without services. */
@@ -227,7 +233,13 @@ function dashboard(name: string, args: MonitoringArgs, child: ChildOptions): gcp
 }
 
 /** The billing budget, mailing the alert channels at each threshold. */
-function budget(name: string, project: string, b: NonNullable<MonitoringArgs["budget"]>, channelNames: pulumi.Output<string>[], child: ChildOptions): gcp.billing.Budget {
+function budget(
+  name: string,
+  project: string,
+  b: NonNullable<MonitoringArgs["budget"]>,
+  channelNames: pulumi.Output<string>[],
+  child: ChildOptions,
+): gcp.billing.Budget {
   // "Only \"1.0\" is accepted" for schemaVersion, required with pubsubTopic (billingbudgets v1 NotificationsRule).
   const topic = b.pubsubTopic === undefined ? {} : { pubsubTopic: b.pubsubTopic, schemaVersion: "1.0" };
   return new gcp.billing.Budget(
@@ -253,7 +265,9 @@ function budget(name: string, project: string, b: NonNullable<MonitoringArgs["bu
 export function withoutDefaults(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutDefaults);
   if (!value || typeof value !== "object") return value;
-  const kept = Object.entries(value).map(([k, v]) => [k, withoutDefaults(v)] as const).filter(([, v]) => !isDefault(v));
+  const kept = Object.entries(value)
+    .map(([k, v]) => [k, withoutDefaults(v)] as const)
+    .filter(([, v]) => !isDefault(v));
   return Object.fromEntries(kept);
 }
 

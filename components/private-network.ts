@@ -35,7 +35,11 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       child,
     );
     if (args.internet) {
-      const router = new gcp.compute.Router(`${name}-router`, { project: args.project, region: args.region, name: args.names.router, network: this.network.id }, child);
+      const router = new gcp.compute.Router(
+        `${name}-router`,
+        { project: args.project, region: args.region, name: args.names.router, network: this.network.id },
+        child,
+      );
       this.nat = new gcp.compute.RouterNat(
         `${name}-nat`,
         {

@@ -54,7 +54,11 @@ export class Secrets extends pulumi.ComponentResource {
       );
       // Never protected: a version's data is immutable, so a new value replaces it, and protection would refuse that.
       const version = spec.value
-        ? new gcp.secretmanager.SecretVersion(`${name}-${spec.name}-version`, { secret: secret.id, secretData: pulumi.secret(spec.value) }, { ...child, ...was("-version") })
+        ? new gcp.secretmanager.SecretVersion(
+            `${name}-${spec.name}-version`,
+            { secret: secret.id, secretData: pulumi.secret(spec.value) },
+            { ...child, ...was("-version") },
+          )
         : undefined;
       const grants = spec.accessors.map(
         (a) =>
@@ -99,5 +103,10 @@ function secretRef(secrets: Secrets | undefined, name: string): SecretRef {
   if (!created) throw new Error(`secret ${name} is used but not declared`);
   // Validation refuses a workload that lists a secret without a value (secretUseChecks).
   if (!created.version) throw new Error(`secret ${name} is used but has no value`);
-  return { secret: created.secret.secretId, version: created.version.version, versionName: created.version.name, waitFor: [created.version, ...created.grants] };
+  return {
+    secret: created.secret.secretId,
+    version: created.version.version,
+    versionName: created.version.name,
+    waitFor: [created.version, ...created.grants],
+  };
 }

@@ -143,9 +143,7 @@ export class Buckets extends pulumi.ComponentResource {
    * granted, in bucket order, and nothing for the others.
    */
   envOf(granted: Partial<Record<BucketName, unknown>>): Record<string, pulumi.Output<string>> {
-    return Object.fromEntries(
-      (Object.keys(this.names) as BucketName[]).filter((b) => granted[b]).map((b) => [bucketEnvName(b), this.names[b]]),
-    );
+    return Object.fromEntries((Object.keys(this.names) as BucketName[]).filter((b) => granted[b]).map((b) => [bucketEnvName(b), this.names[b]]));
   }
 
   /** The bucket grants of one workload, for what must not start before them. */

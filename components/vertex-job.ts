@@ -62,7 +62,12 @@ export class VertexJob extends pulumi.ComponentResource {
   readonly specUri: pulumi.Output<string>;
 
   constructor(name: string, args: VertexJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mlops:training:VertexJob", name, { machineType: args.machineType, accelerator: args.accelerator, spot: args.spot, maxRunHours: args.maxRunHours }, opts);
+    super(
+      "mlops:training:VertexJob",
+      name,
+      { machineType: args.machineType, accelerator: args.accelerator, spot: args.spot, maxRunHours: args.maxRunHours },
+      opts,
+    );
     this.spec = pulumi
       .all([args.image, args.env, args.serviceAccountEmail, args.bucket])
       .apply(([image, env, serviceAccount, bucket]) =>

@@ -10,7 +10,9 @@ export const MAX_BUDGET_CHANNELS = 5;
 export function budgetChannelChecks(f: Fields): string[] {
   const emails = f["mlops:alerts"]?.emails ?? [];
   if (!f["mlops:budget"] || emails.length <= MAX_BUDGET_CHANNELS) return [];
-  return [`mlops:alerts.emails: ${emails.length} addresses, but a budget notifies at most ${MAX_BUDGET_CHANNELS} channels; list at most ${MAX_BUDGET_CHANNELS} (a Google group address reaches more people)`];
+  return [
+    `mlops:alerts.emails: ${emails.length} addresses, but a budget notifies at most ${MAX_BUDGET_CHANNELS} channels; list at most ${MAX_BUDGET_CHANNELS} (a Google group address reaches more people)`,
+  ];
 }
 
 /**

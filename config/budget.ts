@@ -6,10 +6,15 @@ export const TRIP_ID = /^\d{4}-\d{2}-\d{2}-\d+$/;
 
 export const budget = z
   .strictObject({
-    billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, { error: "must be a billing account id such as 012345-6789AB-CDEF01" })
+    billingAccount: z
+      .string()
+      .regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, { error: "must be a billing account id such as 012345-6789AB-CDEF01" })
       .describe("Billing account the project is billed to (needs Billing Account Administrator or Costs Manager)."),
     amount: z.number({ error: "must be an amount such as 50" }).positive({ error: "must be above 0" }).describe("Monthly budget."),
-    currency: z.string().regex(/^[A-Z]{3}$/, { error: "must be a currency code such as USD or EUR" }).default("USD")
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, { error: "must be a currency code such as USD or EUR" })
+      .default("USD")
       .describe("Currency of the amount; must be the billing account's currency."),
     thresholds: z
       .array(z.number().gt(0, { error: "must be above 0" }).max(2, { error: "must be at most 2 (200 %)" }), { error: "must be a list of fractions" })
@@ -21,7 +26,9 @@ export const budget = z
       .gt(0, { error: "must be above 0 and at most 2 (200 %), e.g. 1 to stop at the amount" })
       .max(2, { error: "must be above 0 and at most 2 (200 %), e.g. 1 to stop at the amount" })
       .optional()
-      .describe("The credit guard, off unless set: at this fraction of the amount it stops training runs and deletes the Cloud Run services, keeping the data (docs/operations.md)."),
+      .describe(
+        "The credit guard, off unless set: at this fraction of the amount it stops training runs and deletes the Cloud Run services, keeping the data (docs/operations.md).",
+      ),
     acknowledgedTrips: z
       .array(z.string().regex(TRIP_ID, { error: "must be a trip id such as 2026-12-01-5000 (the period's start date, then the cap in cents)" }), {
         error: "must be a list of trip ids",

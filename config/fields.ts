@@ -4,7 +4,9 @@ import * as gcp from "../lib/gcp";
 
 /** An integer setting within [min, max], with a message that names the range. */
 export function intIn(min: number, max: number, what: string) {
-  return z.number({ error: `must be a whole number of ${what} from ${min} to ${max}` }).int({ error: `must be a whole number of ${what} from ${min} to ${max}` })
+  return z
+    .number({ error: `must be a whole number of ${what} from ${min} to ${max}` })
+    .int({ error: `must be a whole number of ${what} from ${min} to ${max}` })
     .min(min, { error: `must be at least ${min} ${what}; allowed ${min}–${max}` })
     .max(max, { error: `must be at most ${max} ${what}; allowed ${min}–${max}` });
 }

@@ -60,7 +60,10 @@ export function readStackFile(path: string): StackFileResult {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
     const full = key.includes(":") ? key : `mlops:${key}`;
-    if (Object.hasOwn(raw, full)) problems.push(`${path}: config.${keyPath([full])}: set twice (as ${quote(key)} and ${quote(full === key ? key.replace(/^mlops:/, "") : full)}); keep one`);
+    if (Object.hasOwn(raw, full))
+      problems.push(
+        `${path}: config.${keyPath([full])}: set twice (as ${quote(key)} and ${quote(full === key ? key.replace(/^mlops:/, "") : full)}); keep one`,
+      );
     // `pulumi config set KEY true` writes the string "true"; the runtime reads scalar text as JSON, so do we.
     raw[full] = typeof value === "string" ? parseConfigText(value) : decodeSecure(value);
   }

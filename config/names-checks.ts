@@ -29,7 +29,12 @@ export function derivedNameChecks(f: Fields): string[] {
       name: names.serviceAccountId(w),
       rule: gcp.SERVICE_ACCOUNT_ID,
     })),
-    ...Object.keys(f["mlops:services"] ?? {}).map((k) => ({ key: `mlops:services.${k}`, what: "Cloud Run service name", name: names.serviceName(k), rule: gcp.CLOUD_RUN_NAME })),
+    ...Object.keys(f["mlops:services"] ?? {}).map((k) => ({
+      key: `mlops:services.${k}`,
+      what: "Cloud Run service name",
+      name: names.serviceName(k),
+      rule: gcp.CLOUD_RUN_NAME,
+    })),
     ...BUCKETS.map((b) => ({ key: "gcp:project", what: "bucket name", name: `${names.bucketBase(b)}-${suffix}`, rule: gcp.BUCKET_NAME })),
     { key: "mlops:group", what: "repository id", name: names.repositoryId, rule: gcp.REPOSITORY_ID },
   ];

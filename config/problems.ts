@@ -91,4 +91,3 @@ function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefine
     else return node;
   }
 }
-

@@ -20,5 +20,8 @@ export function labelChecks(f: Fields): string[] {
   const own = keys.filter((k) => !STACK_LABELS.includes(k));
   if (own.length + STACK_LABELS.length <= gcp.MAX_LABELS) return taken;
   const over = own.length + STACK_LABELS.length - gcp.MAX_LABELS;
-  return [...taken, `mlops:labels: ${own.length} labels plus the stack's ${STACK_LABELS.length} (${STACK_LABELS.join(", ")}) exceed Google's ${gcp.MAX_LABELS} labels per resource; remove ${over}`];
+  return [
+    ...taken,
+    `mlops:labels: ${own.length} labels plus the stack's ${STACK_LABELS.length} (${STACK_LABELS.join(", ")}) exceed Google's ${gcp.MAX_LABELS} labels per resource; remove ${over}`,
+  ];
 }

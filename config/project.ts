@@ -8,7 +8,7 @@ const label = z.string().regex(gcp.LABEL_VALUE, {
 });
 
 const groupId = z
-  .union([z.string(), z.number()], { error: "must be a string such as \"140\" or \"flowers\"" })
+  .union([z.string(), z.number()], { error: 'must be a string such as "140" or "flowers"' })
   .transform(String)
   .pipe(
     z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
@@ -21,7 +21,7 @@ export const project = z
   .regex(gcp.PROJECT_ID, {
     error: "is not a valid project id; 6–30 lowercase letters, digits and hyphens, starting with a letter",
   })
-  .refine((p) => !p.includes("google"), { error: "must not contain \"google\"" })
+  .refine((p) => !p.includes("google"), { error: 'must not contain "google"' })
   .describe("Google Cloud project id the stack deploys into.");
 
 export const region = z
@@ -29,13 +29,9 @@ export const region = z
   .default("europe-west1")
   .describe("Region of every regional resource (buckets, registry, Cloud Run, Vertex AI).");
 
-export const defaultZone = zone()
-  .optional()
-  .describe("Zone where training runs start when training.zone is not set; must lie in gcp:region.");
+export const defaultZone = zone().optional().describe("Zone where training runs start when training.zone is not set; must lie in gcp:region.");
 
-export const group = groupId
-  .meta({ defaultText: "stack name without `group-`" })
-  .describe("Group id used in resource names and labels.");
+export const group = groupId.meta({ defaultText: "stack name without `group-`" }).describe("Group id used in resource names and labels.");
 
 export const protectData = flag()
   .default(true)

@@ -10,7 +10,8 @@ import type { Fields } from "./schema";
 import { SECRET_NAME, SecretValue } from "./secrets";
 
 /** Values shaped like well-known credentials: OpenAI, GitHub, AWS, Google API keys, Hugging Face, Slack, PEM. */
-const SECRET_VALUE = /^(sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,})$|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const SECRET_VALUE =
+  /^(sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,})$|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /** Each secret is declared once, and every secret a workload reads is declared. */
 export function declaredSecretChecks(f: Fields): string[] {
@@ -49,7 +50,9 @@ export function secretUseChecks(f: Fields, values: Record<string, unknown>): str
   return uses.flatMap(([key, names]) =>
     (names ?? []).flatMap((name, i) =>
       declared.includes(name) && values[name] === undefined
-        ? [`${key}[${i}]: secret ${name} has no value yet; set it first with \`pulumi config set --secret ${name} <value>\` (a workload cannot start without it), or remove it from ${key}`]
+        ? [
+            `${key}[${i}]: secret ${name} has no value yet; set it first with \`pulumi config set --secret ${name} <value>\` (a workload cannot start without it), or remove it from ${key}`,
+          ]
         : [],
     ),
   );
@@ -62,9 +65,7 @@ export function secretValueChecks(declared: string[] | undefined, values: Record
     if (declared && !declared.includes(name)) {
       problems.push(`mlops:${name}: a value for a secret that mlops:secrets does not declare; declare it there or remove the key`);
     } else if (!(value instanceof SecretValue)) {
-      problems.push(
-        `mlops:${name}: stored in plain text; remove it from the stack file and run \`pulumi config set --secret ${name} <value>\``,
-      );
+      problems.push(`mlops:${name}: stored in plain text; remove it from the stack file and run \`pulumi config set --secret ${name} <value>\``);
     }
   }
   return problems;
@@ -92,6 +93,9 @@ export function plainSecretChecks(f: Fields): string[] {
   return envs.flatMap(([key, env]) =>
     Object.entries(env)
       .filter(([name, value]) => SECRET_LIKE.test(name) || SECRET_VALUE.test(value.trim()))
-      .map(([name]) => `${key}.env.${name}: looks like a secret in plain text; declare it in mlops:secrets, list it under ${key}.secrets, and set it with \`pulumi config set --secret ${SECRET_NAME.test(name) ? name : "NAME"} <value>\``),
+      .map(
+        ([name]) =>
+          `${key}.env.${name}: looks like a secret in plain text; declare it in mlops:secrets, list it under ${key}.secrets, and set it with \`pulumi config set --secret ${SECRET_NAME.test(name) ? name : "NAME"} <value>\``,
+      ),
   );
 }

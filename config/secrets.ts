@@ -18,4 +18,6 @@ export const secrets = z
     error: "must be a list of secret names, e.g. [WANDB_API_KEY]",
   })
   .default([])
-  .describe("Secrets in Secret Manager, by name; workloads list the ones they read. Set each value with `pulumi config set --secret NAME <value>`; a value in plain text is rejected.");
+  .describe(
+    "Secrets in Secret Manager, by name; workloads list the ones they read. Set each value with `pulumi config set --secret NAME <value>`; a value in plain text is rejected.",
+  );

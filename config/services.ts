@@ -28,22 +28,40 @@ const service = z.strictObject({
     .default("512Mi")
     .describe("Memory per instance, e.g. 512Mi or 2Gi; Cloud Run bounds it by the CPUs."),
   minInstances: intIn(0, MAX_INSTANCES, "instances").default(0).describe("Instances kept warm; 0 scales to zero and costs nothing idle."),
-  maxInstances: intIn(1, MAX_INSTANCES, "instances").default(3).describe(`Upper bound on instances, which caps what a traffic spike can cost (the policy pack allows at most ${MAX_INSTANCES}).`),
+  maxInstances: intIn(1, MAX_INSTANCES, "instances")
+    .default(3)
+    .describe(`Upper bound on instances, which caps what a traffic spike can cost (the policy pack allows at most ${MAX_INSTANCES}).`),
   concurrency: intIn(1, 1000, "requests").default(80).describe("Requests one instance serves at once."),
   cpuAlwaysOn: flag()
     .default(false)
-    .describe("CPU between requests too (Cloud Run's instance-based billing, cpuIdle off): for a container that works in the background, such as the sample backend's prediction-log writer and model reload. Billed while an instance runs, idle or not; it still scales to zero."),
+    .describe(
+      "CPU between requests too (Cloud Run's instance-based billing, cpuIdle off): for a container that works in the background, such as the sample backend's prediction-log writer and model reload. Billed while an instance runs, idle or not; it still scales to zero.",
+    ),
   timeoutSeconds: intIn(1, 3600, "seconds").default(300).describe("Request timeout."),
-  healthPath: httpPath("/health").optional()
-    .describe("HTTP path that answers 200 once the process serves: the startup and liveness probes (and the uptime check of a public service without readyPath)."),
-  readyPath: httpPath("/ready").optional()
-    .describe("HTTP path that answers 200 only while the service can do its work (model loaded, buckets usable): what the uptime check of a public service and its alert watch."),
-  env: envVars()
-    .describe("Environment variables; values may use ${services.NAME.url}, ${buckets.NAME.name}, ${project}, ${region}. DATA_BUCKET, MODELS_BUCKET and PREDICTIONS_BUCKET are the stack's to set, from buckets (docs/wiring.md)."),
+  healthPath: httpPath("/health")
+    .optional()
+    .describe(
+      "HTTP path that answers 200 once the process serves: the startup and liveness probes (and the uptime check of a public service without readyPath).",
+    ),
+  readyPath: httpPath("/ready")
+    .optional()
+    .describe(
+      "HTTP path that answers 200 only while the service can do its work (model loaded, buckets usable): what the uptime check of a public service and its alert watch.",
+    ),
+  env: envVars().describe(
+    "Environment variables; values may use ${services.NAME.url}, ${buckets.NAME.name}, ${project}, ${region}. DATA_BUCKET, MODELS_BUCKET and PREDICTIONS_BUCKET are the stack's to set, from buckets (docs/wiring.md).",
+  ),
   secrets: secretNames().describe("Secrets (from mlops:secrets) the service reads, as env vars of the same name."),
-  buckets: bucketAccess.default({}).describe("Bucket access of the service's account, read or write per bucket; the service gets each granted bucket's name as DATA_BUCKET, MODELS_BUCKET or PREDICTIONS_BUCKET. On a public service, or one a public service calls, write creates objects only (docs/wiring.md)."),
+  buckets: bucketAccess
+    .default({})
+    .describe(
+      "Bucket access of the service's account, read or write per bucket; the service gets each granted bucket's name as DATA_BUCKET, MODELS_BUCKET or PREDICTIONS_BUCKET. On a public service, or one a public service calls, write creates objects only (docs/wiring.md).",
+    ),
   public: flag().default(false).describe("Reachable by anyone on the internet; otherwise only by its callers."),
-  callers: z.array(z.string(), { error: "must be a list of service names" }).default([]).describe("Private services only: the services whose accounts may invoke this one."),
+  callers: z
+    .array(z.string(), { error: "must be a list of service names" })
+    .default([])
+    .describe("Private services only: the services whose accounts may invoke this one."),
   metrics: z
     .strictObject({
       port: port().describe("Port of the Prometheus endpoint inside the container."),

@@ -80,14 +80,20 @@ function stackLabels(own: Record<string, string>, group: string, stack: string):
 }
 
 function sanitizeLabel(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, "-")
+    .slice(0, 63);
 }
 
 /** Where a run may start: the zone the stack names, else the region's zones that offer the GPU, else the region. */
 function runLocations(zone: string | undefined, region: string, gpu: TrainingConfig["gpu"]): string[] {
   if (zone) return [`zones/${zone}`];
   if (!gpu) return [`regions/${region}`];
-  return gpus.zonesOf(gpu.type).filter((z) => gcp.regionOfZone(z) === region).map((z) => `zones/${z}`);
+  return gpus
+    .zonesOf(gpu.type)
+    .filter((z) => gcp.regionOfZone(z) === region)
+    .map((z) => `zones/${z}`);
 }
 
 /** Training with its locations resolved, or undefined when the stack trains nowhere. */

@@ -18,9 +18,7 @@ export const storage = z
     keepVersions: intIn(1, 100, "versions")
       .default(5)
       .describe("Noncurrent versions kept per object in the data and models buckets (DVC's version_aware remote reads them); older ones are deleted."),
-    predictionsDays: intIn(1, 3650, "days")
-      .default(90)
-      .describe("Days a logged prediction stays in the predictions bucket before it is deleted."),
+    predictionsDays: intIn(1, 3650, "days").default(90).describe("Days a logged prediction stays in the predictions bucket before it is deleted."),
     expectedGb: gbIn(0, 100000).default(1).describe("Cost estimate only: the GB each bucket is expected to hold."),
   })
   .prefault({})

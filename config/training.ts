@@ -26,16 +26,24 @@ export const training = z
       .optional()
       .describe("A GPU; omit to train on CPU. Needs GPU quota in the region (see README)."),
     spot: flag().default(false).describe("Spot capacity: about a third of the price, may be stopped at any time."),
-    maxRunHours: intIn(1, 72, "hours").default(4).describe("A run is ended (its VM deleted, or the job cancelled) after this many hours, whatever it is doing."),
-    zone: zone()
-      .optional()
-      .describe("VM only: the one zone runs may use; defaults to gcp:zone, else every zone of the region that offers the GPU."),
+    maxRunHours: intIn(1, 72, "hours")
+      .default(4)
+      .describe("A run is ended (its VM deleted, or the job cancelled) after this many hours, whatever it is doing."),
+    zone: zone().optional().describe("VM only: the one zone runs may use; defaults to gcp:zone, else every zone of the region that offers the GPU."),
     bootDiskGb: intIn(20, 2000, "GB").default(50).describe("VM only: boot disk of each run's VM; the image is pulled onto it."),
-    internet: flag().optional()
+    internet: flag()
+      .optional()
       .meta({ defaultText: "true with a GPU, else false" })
-      .describe("VM only: true adds Cloud NAT so runs reach the internet (W&B, pip, and Batch's NVIDIA driver download for a GPU); Google APIs are reached privately either way."),
+      .describe(
+        "VM only: true adds Cloud NAT so runs reach the internet (W&B, pip, and Batch's NVIDIA driver download for a GPU); Google APIs are reached privately either way.",
+      ),
     image: imageSource.prefault({ ...SAMPLE_TRAINER }).describe("The training image: { build: DIR } or { ref: IMAGE }."),
-    args: z.array(z.string(), { error: "must be a list of strings" }).default([]).describe("Arguments appended to the training image's ENTRYPOINT; they replace its CMD. The sample trainer's ENTRYPOINT is python train.py; an image that starts its program through CMD alone needs an ENTRYPOINT for args (see docs/training.md)."),
+    args: z
+      .array(z.string(), { error: "must be a list of strings" })
+      .default([])
+      .describe(
+        "Arguments appended to the training image's ENTRYPOINT; they replace its CMD. The sample trainer's ENTRYPOINT is python train.py; an image that starts its program through CMD alone needs an ENTRYPOINT for args (see docs/training.md).",
+      ),
     env: envVars().describe("Environment variables of the training container."),
     buckets: bucketAccess.default({ data: "read", models: "write" }).describe("Bucket access of the trainer account: read or write per bucket."),
     secrets: secretNames().describe("Secrets (from mlops:secrets) the trainer reads."),

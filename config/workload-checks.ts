@@ -72,7 +72,9 @@ export function buildContextChecks(f: Fields, projectDir: string): string[] {
   return images.flatMap(([key, image]) => {
     if (!image || !("build" in image)) return [];
     if (key === "mlops:training.image" && image.build === SAMPLE_TRAINER.build && !fs.existsSync(path.resolve(projectDir, image.dockerfile ?? ""))) {
-      return [`${key}: not set, and the sample trainer (${SAMPLE_TRAINER.dockerfile}) is not in this project; set it to your training image, e.g. { build: .., dockerfile: ../dockerfiles/train.dockerfile }`];
+      return [
+        `${key}: not set, and the sample trainer (${SAMPLE_TRAINER.dockerfile}) is not in this project; set it to your training image, e.g. { build: .., dockerfile: ../dockerfiles/train.dockerfile }`,
+      ];
     }
     const dockerfile = image.dockerfile ?? path.join(image.build, "Dockerfile");
     if (!fs.existsSync(path.resolve(projectDir, image.build))) {

@@ -14,13 +14,22 @@ export const IMAGE_REF = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9._-]+(?:\/[a-z0-9._
 
 export const imageSource = z
   .strictObject({
-    build: z.string().min(1).optional().describe("Build context: a folder relative to the Pulumi project folder (`..` is the repository when the project is in infra/)."),
+    build: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Build context: a folder relative to the Pulumi project folder (`..` is the repository when the project is in infra/)."),
     dockerfile: z.string().min(1).optional().describe("Dockerfile path, relative to the Pulumi project folder; default BUILD/Dockerfile."),
     buildArgs: z.record(z.string(), z.string()).optional().describe("Docker build arguments."),
-    ref: z.string().regex(IMAGE_REF, { error: "is not an image reference such as us-docker.pkg.dev/cloudrun/container/hello" }).optional()
+    ref: z
+      .string()
+      .regex(IMAGE_REF, { error: "is not an image reference such as us-docker.pkg.dev/cloudrun/container/hello" })
+      .optional()
       .describe("A prebuilt image; its tag is resolved to a digest at deploy time."),
   })
-  .refine((i) => (i.build === undefined) !== (i.ref === undefined), { error: "needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)" });
+  .refine((i) => (i.build === undefined) !== (i.ref === undefined), {
+    error: "needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)",
+  });
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "is not an environment variable name" });
 /** Environment variables of a workload's container. */

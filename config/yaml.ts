@@ -22,7 +22,8 @@ class Refusal extends Error {}
  * duplicate keys, aliases to nothing or to the anchor they sit in. */
 function check(doc: Document, node: unknown, at: PropertyKey[], open: Set<string>, firstAlias: { at?: string }): void {
   if (isAlias(node)) {
-    if (open.has(node.source)) throw new Refusal(`${keyPath(at)}: the alias *${node.source} sits inside its own anchor &${node.source}, so it would never end; write the value out`);
+    if (open.has(node.source))
+      throw new Refusal(`${keyPath(at)}: the alias *${node.source} sits inside its own anchor &${node.source}, so it would never end; write the value out`);
     if (!node.resolve(doc)) throw new Refusal(`${keyPath(at)}: the alias *${node.source} names no anchor defined before it`);
     firstAlias.at ??= `${keyPath(at)} (*${node.source})`;
     return;
@@ -38,7 +39,8 @@ function check(doc: Document, node: unknown, at: PropertyKey[], open: Set<string
   const seen = new Set<string>();
   for (const pair of n.items) {
     if (!isScalar(pair.key)) throw new Refusal(`${keyPath(at)}: a key must be a plain name, not a map, list or alias`);
-    if (pair.key.tag && !PLAIN_TAGS.has(pair.key.tag)) throw new Refusal(`${keyPath(at)}: the YAML tag ${quote(showTag(pair.key.tag))} on a key is not supported`);
+    if (pair.key.tag && !PLAIN_TAGS.has(pair.key.tag))
+      throw new Refusal(`${keyPath(at)}: the YAML tag ${quote(showTag(pair.key.tag))} on a key is not supported`);
     const key = String(pair.key.value);
     if (seen.has(key)) throw new Refusal(`${keyPath([...at, key])}: this key appears twice in the same map; keep one`);
     seen.add(key);
@@ -70,7 +72,10 @@ export function parseYaml(text: string): YamlResult {
   } catch (err) {
     if (err instanceof Refusal) return { ok: false, problems: [err.message] };
     if (err instanceof ReferenceError) {
-      return { ok: false, problems: [`${firstAlias.at ?? "an alias"}: aliases here expand to too many copies (more than ${MAX_ALIAS_COUNT} of one anchor); write the values out`] };
+      return {
+        ok: false,
+        problems: [`${firstAlias.at ?? "an alias"}: aliases here expand to too many copies (more than ${MAX_ALIAS_COUNT} of one anchor); write the values out`],
+      };
     }
     throw err;
   }

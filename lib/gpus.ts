@@ -10,14 +10,7 @@
 import catalog from "./catalog/gpus.json";
 import { MACHINES } from "./machines";
 
-export const GPU_TYPES = [
-  "nvidia-tesla-t4",
-  "nvidia-l4",
-  "nvidia-tesla-v100",
-  "nvidia-tesla-p100",
-  "nvidia-tesla-p4",
-  "nvidia-tesla-a100",
-] as const;
+export const GPU_TYPES = ["nvidia-tesla-t4", "nvidia-l4", "nvidia-tesla-v100", "nvidia-tesla-p100", "nvidia-tesla-p4", "nvidia-tesla-a100"] as const;
 export type GpuType = (typeof GPU_TYPES)[number];
 
 export interface Hourly {
@@ -60,9 +53,7 @@ export const GPUS: Record<GpuType, GpuSpec> = {
 };
 
 /** GPUs that come with G2 and A2 machine types, by machine type (from the machine catalog). */
-export const BUNDLED_GPUS: Record<string, number> = Object.fromEntries(
-  Object.entries(MACHINES).flatMap(([name, m]) => (m.gpu ? [[name, m.gpu.count]] : [])),
-);
+export const BUNDLED_GPUS: Record<string, number> = Object.fromEntries(Object.entries(MACHINES).flatMap(([name, m]) => (m.gpu ? [[name, m.gpu.count]] : [])));
 
 /** Hourly price of one GPU in a region (the GPU alone, as attached to an N1 VM), or undefined if unknown. */
 export function gpuHourly(type: string, region: string): Hourly | undefined {
@@ -120,8 +111,12 @@ export function machineProblems(key: string, machineType: string, gpu?: { type: 
     return [`${key}.gpu.count: ${gpu.type} comes in counts of ${spec.counts.join(", ")} on N1; got ${gpu.count}`];
   }
   if (!spec.counts) {
-    if (bundled === undefined) return [`${key}.machineType: ${machineType} is not a ${family.toUpperCase()} machine type with GPUs; for example ${family === "g2" ? "g2-standard-4" : "a2-highgpu-1g"}`];
-    if (bundled !== gpu.count) return [`${key}.gpu.count: ${machineType} comes with ${bundled} ${gpu.type}; set count: ${bundled} or pick the machine type with ${gpu.count}`];
+    if (bundled === undefined)
+      return [
+        `${key}.machineType: ${machineType} is not a ${family.toUpperCase()} machine type with GPUs; for example ${family === "g2" ? "g2-standard-4" : "a2-highgpu-1g"}`,
+      ];
+    if (bundled !== gpu.count)
+      return [`${key}.gpu.count: ${machineType} comes with ${bundled} ${gpu.type}; set count: ${bundled} or pick the machine type with ${gpu.count}`];
   }
   return [];
 }

@@ -8,7 +8,16 @@ import type { StackView } from "./view";
 /** A DOT string literal. */
 const q = (text: string): string => `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r?\n/g, "\\n")}"`;
 
-const COLORS = { service: "#dbeafe", training: "#fef3c7", bucket: "#dcfce7", registry: "#ede9fe", ci: "#f3f4f6", read: "#2563eb", write: "#dc2626", call: "#374151" };
+const COLORS = {
+  service: "#dbeafe",
+  training: "#fef3c7",
+  bucket: "#dcfce7",
+  registry: "#ede9fe",
+  ci: "#f3f4f6",
+  read: "#2563eb",
+  write: "#dc2626",
+  call: "#374151",
+};
 
 function node(id: string, label: string, fill: string, shape = "box"): string {
   return `    ${q(id)} [label=${q(label)}, fillcolor=${q(fill)}, shape=${shape}];`;
@@ -19,19 +28,35 @@ function cluster(name: string, label: string, lines: string[]): string[] {
   return [`  subgraph ${q(`cluster_${name}`)} {`, `    label=${q(label)}; style="rounded,dashed"; color="#9ca3af";`, ...lines, "  }"];
 }
 
-const short = (image: string): string => image.replace(/@sha256:([a-f0-9]{8})[a-f0-9]+$/, "@…$1").split("/").slice(-1)[0];
+const short = (image: string): string =>
+  image
+    .replace(/@sha256:([a-f0-9]{8})[a-f0-9]+$/, "@…$1")
+    .split("/")
+    .slice(-1)[0];
 
 function nodes(view: StackView): string[] {
   const services = view.services.map((s) =>
-    node(`service:${s.key}`, `${s.key}\n${s.public ? "public" : "private"} · port ${s.port}\n${short(s.image)}${s.env.length || s.secrets.length ? `\nenv: ${[...s.env, ...s.secrets].join(", ")}` : ""}`, COLORS.service),
+    node(
+      `service:${s.key}`,
+      `${s.key}\n${s.public ? "public" : "private"} · port ${s.port}\n${short(s.image)}${s.env.length || s.secrets.length ? `\nenv: ${[...s.env, ...s.secrets].join(", ")}` : ""}`,
+      COLORS.service,
+    ),
   );
   const t = view.training;
   return [
     ...(view.services.some((s) => s.public) ? [`  "internet" [label="internet", shape=ellipse, fillcolor="#ffffff"];`] : []),
-    ...cluster("ci", `GitHub Actions: ${view.github ?? ""}`, view.ci.map((c) => node(`ci:${c.workload}`, `${c.workload}\n${c.roles.length} roles`, COLORS.ci))),
+    ...cluster(
+      "ci",
+      `GitHub Actions: ${view.github ?? ""}`,
+      view.ci.map((c) => node(`ci:${c.workload}`, `${c.workload}\n${c.roles.length} roles`, COLORS.ci)),
+    ),
     ...cluster("services", "Cloud Run services", services),
     ...cluster("training", "training", t ? [node("training", `trainer (${t.kind})\n${t.machine}\n${short(t.image)}`, COLORS.training)] : []),
-    ...cluster("storage", "Cloud Storage", view.buckets.map((b) => node(`bucket:${b.key}`, `${b.key}\n${b.name}`, COLORS.bucket, "cylinder"))),
+    ...cluster(
+      "storage",
+      "Cloud Storage",
+      view.buckets.map((b) => node(`bucket:${b.key}`, `${b.key}\n${b.name}`, COLORS.bucket, "cylinder")),
+    ),
     ...(view.registry ? [node("registry", `Artifact Registry\n${view.registry}`, COLORS.registry, "folder")] : []),
   ];
 }

@@ -43,7 +43,9 @@ code { font-size: 12px; }`;
 function costTable(cost: CostEstimate): string {
   const unknownOf = (kind: string) => cost.items.some((i) => i.kind === kind && i.unknown?.length);
   const cell = (usd: number, unknown: boolean, digits?: number) => `<td class="num${unknown ? " unknown" : ""}">${esc(money(usd, unknown, digits))}</td>`;
-  const rows = cost.items.map((i) => `<tr><td>${esc(i.resource)}</td><td>${i.kind}</td>${cell(i.usd, Boolean(i.unknown?.length))}<td>${esc(i.basis)}</td></tr>`);
+  const rows = cost.items.map(
+    (i) => `<tr><td>${esc(i.resource)}</td><td>${i.kind}</td>${cell(i.usd, Boolean(i.unknown?.length))}<td>${esc(i.basis)}</td></tr>`,
+  );
   return `<table><tr><th></th><th>USD</th></tr>
 <tr><td>idle, per month</td>${cell(cost.idleMonthlyUsd, unknownOf("idle"), 2)}</tr>
 <tr><td>active, per hour</td>${cell(cost.activeHourlyUsd, unknownOf("active"), 2)}</tr></table>
@@ -53,16 +55,21 @@ ${(cost.unknown ?? []).map((u) => `<div class="advisory">no price: ${esc(u)}</di
 
 function verdict(plan: HtmlPlan): string {
   const problems = plan.problems.map((p) => `<div class="problem">${esc(p)}</div>`);
-  const violations = plan.violations.map((v) => `<div class="${v.level === "mandatory" ? "mandatory" : "advisory"}">[${v.level}] ${esc(v.policy)}: ${esc(v.message)}</div>`);
+  const violations = plan.violations.map(
+    (v) => `<div class="${v.level === "mandatory" ? "mandatory" : "advisory"}">[${v.level}] ${esc(v.policy)}: ${esc(v.message)}</div>`,
+  );
   if (!problems.length && !violations.length) return `<div class="ok">no config problems, no policy violations</div>`;
   return [...problems, ...violations].join("\n");
 }
 
 function workloads(view: StackView): string {
-  const rows = view.services.map((s) =>
-    `<tr><td><b>${esc(s.key)}</b></td><td>${s.public ? "public" : "private"}</td><td>${s.port}</td><td>${esc(s.public ? "anyone" : s.callers.join(", ") || "none")}</td><td>${esc([...s.env, ...s.secrets.map((n) => `${n} (secret)`)].join(", ") || "none")}</td><td>${esc(grantsOf(view, s.key))}</td><td><code>${esc(s.image)}</code></td></tr>`,
+  const rows = view.services.map(
+    (s) =>
+      `<tr><td><b>${esc(s.key)}</b></td><td>${s.public ? "public" : "private"}</td><td>${s.port}</td><td>${esc(s.public ? "anyone" : s.callers.join(", ") || "none")}</td><td>${esc([...s.env, ...s.secrets.map((n) => `${n} (secret)`)].join(", ") || "none")}</td><td>${esc(grantsOf(view, s.key))}</td><td><code>${esc(s.image)}</code></td></tr>`,
   );
-  const buckets = view.buckets.map((b) => `<tr><td>${esc(b.key)}</td><td><code>${esc(b.name)}</code></td><td>${esc(accessOf(view, `bucket:${b.key}`))}</td></tr>`);
+  const buckets = view.buckets.map(
+    (b) => `<tr><td>${esc(b.key)}</td><td><code>${esc(b.name)}</code></td><td>${esc(accessOf(view, `bucket:${b.key}`))}</td></tr>`,
+  );
   const ci = view.ci.map((c) => `<tr><td>${esc(c.workload)}</td><td><code>${esc(c.email)}</code></td><td>${esc(c.roles.join(", "))}</td></tr>`);
   return `<h2>Services</h2><table><tr><th>service</th><th>reach</th><th>port</th><th>callers</th><th>env</th><th>access</th><th>image</th></tr>${rows.join("")}</table>
 <h2>Buckets</h2><table>${buckets.join("")}</table>

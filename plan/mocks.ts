@@ -11,7 +11,9 @@ type State = Record<string, unknown>;
 
 /** A deterministic stand-in for the project number Google assigns to a project id. */
 function projectNumber(project: string): string {
-  const digits = BigInt(`0x${sha(project).slice(0, 12)}`).toString().padStart(12, "1");
+  const digits = BigInt(`0x${sha(project).slice(0, 12)}`)
+    .toString()
+    .padStart(12, "1");
   return digits.slice(0, 12);
 }
 
@@ -43,7 +45,10 @@ const COMPUTED: Record<string, Computer> = {
   "random:index/randomId:RandomId": (inputs, name, ctx) => {
     const bytes = Buffer.from(sha(`${ctx.stack}/${name}`), "hex").subarray(0, Number(inputs.byteLength ?? 4));
     const b64Url = bytes.toString("base64url");
-    return { id: b64Url, state: { hex: bytes.toString("hex"), b64Url, b64Std: bytes.toString("base64"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() } };
+    return {
+      id: b64Url,
+      state: { hex: bytes.toString("hex"), b64Url, b64Std: bytes.toString("base64"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() },
+    };
   },
   "gcp:projects/service:Service": (inputs, _name, ctx) => ({
     id: `${at(inputs, "project", ctx.project)}/${String(inputs.service)}`,
@@ -98,8 +103,13 @@ const COMPUTED: Record<string, Computer> = {
     return { id: `projects/${ctx.project}/notificationChannels/${id}`, state: { name: `projects/${ctx.project}/notificationChannels/${id}` } };
   },
   "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": (inputs, name, ctx) => {
-    const uptimeCheckId = `${String(inputs.displayName ?? name).toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${sha(name).slice(0, 8)}`;
-    return { id: `projects/${ctx.project}/uptimeCheckConfigs/${uptimeCheckId}`, state: { uptimeCheckId, name: `projects/${ctx.project}/uptimeCheckConfigs/${uptimeCheckId}` } };
+    const uptimeCheckId = `${String(inputs.displayName ?? name)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")}-${sha(name).slice(0, 8)}`;
+    return {
+      id: `projects/${ctx.project}/uptimeCheckConfigs/${uptimeCheckId}`,
+      state: { uptimeCheckId, name: `projects/${ctx.project}/uptimeCheckConfigs/${uptimeCheckId}` },
+    };
   },
   "gcp:monitoring/alertPolicy:AlertPolicy": (_inputs, name, ctx) => {
     const id = projectNumber(`${ctx.project}/policy/${name}`);
@@ -112,7 +122,10 @@ const COMPUTED: Record<string, Computer> = {
   },
   "gcp:billing/budget:Budget": (inputs, name) => {
     const id = sha(name).slice(0, 36);
-    return { id: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}`, state: { name: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}` } };
+    return {
+      id: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}`,
+      state: { name: `billingAccounts/${String(inputs.billingAccount)}/budgets/${id}` },
+    };
   },
   "gcp:pubsub/topic:Topic": (inputs, name, ctx) => {
     const id = `projects/${at(inputs, "project", ctx.project)}/topics/${at(inputs, "name", name)}`;
@@ -131,7 +144,10 @@ const COMPUTED: Record<string, Computer> = {
 
 /** Cloud Run's short region code in service URLs, e.g. europe-west1 → ew. */
 function regionCode(region: string): string {
-  return region.split("-").map((part) => part[0]).join("");
+  return region
+    .split("-")
+    .map((part) => part[0])
+    .join("");
 }
 
 /** The mocks for one stack. */
@@ -159,7 +175,13 @@ export function gcpMocks(ctx: MockContext): pulumi.runtime.Mocks {
             bucket,
             prefix,
             id: bucket,
-            bucketObjects: names.map((n) => ({ name: n, contentType: "application/json", storageClass: "STANDARD", mediaLink: `https://storage.googleapis.com/download/storage/v1/b/${bucket}/o/${encodeURIComponent(n)}?alt=media`, selfLink: `https://www.googleapis.com/storage/v1/b/${bucket}/o/${encodeURIComponent(n)}` })),
+            bucketObjects: names.map((n) => ({
+              name: n,
+              contentType: "application/json",
+              storageClass: "STANDARD",
+              mediaLink: `https://storage.googleapis.com/download/storage/v1/b/${bucket}/o/${encodeURIComponent(n)}?alt=media`,
+              selfLink: `https://www.googleapis.com/storage/v1/b/${bucket}/o/${encodeURIComponent(n)}`,
+            })),
           };
         }
         case "docker:index/getRegistryImage:getRegistryImage": {

@@ -80,7 +80,9 @@ export function renderView(view: StackView): string {
     lines.push("", `training: ${t.kind}  ${t.machine}`, `    image:    ${t.image}`);
     lines.push(`    env:      ${t.env.join(", ") || "none"}${t.secrets.length ? `;  secrets: ${t.secrets.join(", ")}` : ""}`);
     lines.push(`    access:   ${grantsOf(view, "trainer")}`);
-    lines.push(`    args:     ${t.args.length ? `${JSON.stringify(t.args)} after the image's ENTRYPOINT, in place of its CMD` : "none: the image runs its ENTRYPOINT and CMD as built"}`);
+    lines.push(
+      `    args:     ${t.args.length ? `${JSON.stringify(t.args)} after the image's ENTRYPOINT, in place of its CMD` : "none: the image runs its ENTRYPOINT and CMD as built"}`,
+    );
   }
   lines.push("", "buckets:");
   const nameWidth = Math.max(0, ...view.buckets.map((b) => b.name.length));

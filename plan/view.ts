@@ -87,9 +87,7 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 export function stackView(plan: Plan, config: StackConfig): StackView {
   const of = (type: string): PlannedResource[] => plan.resources.filter((r) => r.type === type);
-  const workloadOf = new Map(
-    [...config.workloads, ...CI_WORKLOADS].map((w) => [`serviceAccount:${config.names.serviceAccountEmail(w)}`, w]),
-  );
+  const workloadOf = new Map([...config.workloads, ...CI_WORKLOADS].map((w) => [`serviceAccount:${config.names.serviceAccountEmail(w)}`, w]));
   const buckets = of(T.bucket).flatMap((r) => {
     const key = BUCKETS.find((b) => r.name.endsWith(`-${b}`));
     return key ? [{ key, name: str(r.inputs.name) }] : [];
@@ -100,20 +98,34 @@ export function stackView(plan: Plan, config: StackConfig): StackView {
     return workload && target ? [{ workload, target, access: READ_ROLES.test(str(r.inputs.role)) ? "read" : "write" }] : [];
   };
   const ciRoles = (w: string): string[] =>
-    of(T.projectIam).filter((r) => workloadOf.get(str(r.inputs.member)) === w).map((r) => str(r.inputs.role)).sort();
+    of(T.projectIam)
+      .filter((r) => workloadOf.get(str(r.inputs.member)) === w)
+      .map((r) => str(r.inputs.role))
+      .sort();
   const grants = [
     ...of(T.bucketIam).flatMap((r) => grant(r, bucketKey.has(str(r.inputs.bucket)) ? `bucket:${bucketKey.get(str(r.inputs.bucket))}` : undefined)),
     ...of(T.repoIam).flatMap((r) => grant(r, "registry")),
-    ...CI_WORKLOADS.filter((w) => ciRoles(w).some((role) => /artifactregistry\.(admin|writer)/.test(role))).map((w): Grant => ({ workload: w, target: "registry", access: "write" })),
+    ...CI_WORKLOADS.filter((w) => ciRoles(w).some((role) => /artifactregistry\.(admin|writer)/.test(role))).map((w): Grant => ({
+      workload: w,
+      target: "registry",
+      access: "write",
+    })),
   ];
   const container = (name: string) =>
-    (of(T.run).find((x) => x.inputs.name === name)?.inputs.template as { containers?: Array<{ image?: string; envs?: Array<{ name: string; valueSource?: unknown }> }> } | undefined)
-      ?.containers?.[0];
+    (
+      of(T.run).find((x) => x.inputs.name === name)?.inputs.template as
+        { containers?: Array<{ image?: string; envs?: Array<{ name: string; valueSource?: unknown }> }> } | undefined
+    )?.containers?.[0];
   const runImage = (name: string): string => str(container(name)?.image) || "[built at deploy]";
   // What the container really gets (the stack adds <NAME>_BUCKET), not only what the stack file lists.
   const plainEnv = (name: string, fallback: string[]) => {
     const envs = container(name)?.envs;
-    return envs ? envs.filter((e) => e.valueSource === undefined).map((e) => e.name).sort() : fallback;
+    return envs
+      ? envs
+          .filter((e) => e.valueSource === undefined)
+          .map((e) => e.name)
+          .sort()
+      : fallback;
   };
   const t = config.training;
   const trainingImage = str(plan.outputs.trainingImage) || (t && "ref" in t.image ? t.image.ref : "[built at deploy]");
@@ -164,5 +176,10 @@ export function accessOf(view: StackView, target: string): string {
 
 /** "models read, predictions write" for a workload. */
 export function grantsOf(view: StackView, workload: string): string {
-  return view.grants.filter((g) => g.workload === workload).map((g) => `${g.target.replace(/^bucket:/, "")} ${g.access}`).join(", ") || "none";
+  return (
+    view.grants
+      .filter((g) => g.workload === workload)
+      .map((g) => `${g.target.replace(/^bucket:/, "")} ${g.access}`)
+      .join(", ") || "none"
+  );
 }

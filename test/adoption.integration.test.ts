@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { REPO_ROOT } from "./repo";
 
-
 // A group adopts the stack by version: the packed package, the template laid into its own repository
 // (with its own Dockerfile), installed from the tarball and planned with the package's command line.
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-adopt-"));
@@ -57,7 +56,11 @@ describe("a group adopting the packed package and the template", () => {
     const pulumi = `#!/usr/bin/env bash\necho "pulumi $*" >> "${bin}/calls"\nif [[ " $* " == *" --json "* ]]; then echo '{"steps":[]}'; fi\n`;
     fs.writeFileSync(path.join(bin, "pulumi"), pulumi, { mode: 0o755 });
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_WORKSPACE: repo, RUNNER_TEMP: bin, STACK: "group-7" };
-    const up = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step!.run!], { cwd: path.join(repo, laid.defaults.run["working-directory"]), env, encoding: "utf8" });
+    const up = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step!.run!], {
+      cwd: path.join(repo, laid.defaults.run["working-directory"]),
+      env,
+      encoding: "utf8",
+    });
     expect(up.status, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toContain("group-7: no change needs an Owner");
     expect(fs.readFileSync(path.join(bin, "calls"), "utf8")).toMatch(/^pulumi preview --stack group-7 --json .*\npulumi up --stack group-7 --yes/);
@@ -65,8 +68,16 @@ describe("a group adopting the packed package and the template", () => {
 
   it("ships the command line of cli/ as its bin, and none of this repository's generators (tools/)", () => {
     const dist = path.join(work, "unpacked", "package", "dist");
-    const shipped = fs.readdirSync(path.join(REPO_ROOT, "cli")).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, ".js"));
-    expect(fs.readdirSync(path.join(dist, "cli")).filter((f) => f.endsWith(".js")).sort()).toEqual(shipped.sort());
+    const shipped = fs
+      .readdirSync(path.join(REPO_ROOT, "cli"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => f.replace(/\.ts$/, ".js"));
+    expect(
+      fs
+        .readdirSync(path.join(dist, "cli"))
+        .filter((f) => f.endsWith(".js"))
+        .sort(),
+    ).toEqual(shipped.sort());
     expect(fs.existsSync(path.join(dist, "tools"))).toBe(false);
     expect(fs.existsSync(path.join(dist, "test"))).toBe(false);
     for (const args of [["--help"], ["plan", "--help"]]) {

@@ -26,10 +26,16 @@ const extract = celMethod("extract", CelScalar.STRING, [CelScalar.STRING], CelSc
   return end < 0 ? "" : rest.slice(0, end);
 });
 
-const hasOnly = celMethod("hasOnly", listType(CelScalar.DYN), [listType(CelScalar.DYN)], CelScalar.BOOL, function (this: Iterable<unknown>, allowed: Iterable<unknown>) {
-  const ok = [...allowed];
-  return [...this].every((x) => ok.includes(x));
-});
+const hasOnly = celMethod(
+  "hasOnly",
+  listType(CelScalar.DYN),
+  [listType(CelScalar.DYN)],
+  CelScalar.BOOL,
+  function (this: Iterable<unknown>, allowed: Iterable<unknown>) {
+    const ok = [...allowed];
+    return [...this].every((x) => ok.includes(x));
+  },
+);
 
 const getAttribute = celMethod(
   "getAttribute",

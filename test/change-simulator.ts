@@ -166,7 +166,9 @@ export function simulate(before: Plan | Inventory, after: Plan, options: Simulat
     let aliasOf: string | undefined;
     if (oldName === undefined || claimed.has(oldName)) {
       const prefix = urn.slice(0, urn.lastIndexOf("::"));
-      oldName = aliasUrns(r, prefix).map((u) => oldByUrn.get(u)).find((n) => n !== undefined && !claimed.has(n));
+      oldName = aliasUrns(r, prefix)
+        .map((u) => oldByUrn.get(u))
+        .find((n) => n !== undefined && !claimed.has(n));
       aliasOf = oldName;
     }
     const base = { urn, type: r.type, name, holdsData: HOLDS_DATA.has(r.type), replacedDependencies: [] as string[] };

@@ -17,6 +17,9 @@ export function openPage(file: string): { dom: string; console: string[] } {
 
 /** A PNG screenshot of a local page. */
 export function screenshot(file: string, png: string, size = "1400,1100"): void {
-  const run = spawnSync(CHROMIUM as string, [...FLAGS, `--window-size=${size}`, `--screenshot=${png}`, `file://${file}`], { encoding: "utf8", timeout: 60_000 });
+  const run = spawnSync(CHROMIUM as string, [...FLAGS, `--window-size=${size}`, `--screenshot=${png}`, `file://${file}`], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   if (run.status !== 0) throw new Error(`chromium exited ${run.status}: ${run.stderr.slice(-2000)}`);
 }

@@ -128,21 +128,41 @@ const env = "group-140";
 
 /** The runs of docs/ci.md's table, by the words of its first column. */
 function runsOf(group: Repo): Record<string, Run[]> {
-  const both = (run: Omit<Run, "format">): Run[] => [{ ...run, format: "name" }, { ...run, format: "id" }];
+  const both = (run: Omit<Run, "format">): Run[] => [
+    { ...run, format: "name" },
+    { ...run, format: "id" },
+  ];
   const other = (name: string, ids: Partial<Repo> = {}): Repo => ({ ...group, name, id: "111222333", ...ids });
   return {
-    "deploy.yml, push to the default branch": [...both({ repo: group, file: "deploy.yml", event: "push", ref: main, environment: env }), ...both({ repo: group, file: "deploy.yml", event: "push", ref: main })],
+    "deploy.yml, push to the default branch": [
+      ...both({ repo: group, file: "deploy.yml", event: "push", ref: main, environment: env }),
+      ...both({ repo: group, file: "deploy.yml", event: "push", ref: main }),
+    ],
     "deploy.yml, by hand on the default branch": both({ repo: group, file: "deploy.yml", event: "workflow_dispatch", ref: main, environment: env }),
     "pause.yml, nightly schedule": both({ repo: group, file: "pause.yml", event: "schedule", ref: main, environment: env }),
     "pause.yml, by hand": both({ repo: group, file: "pause.yml", event: "workflow_dispatch", ref: main, environment: env }),
     "teardown.yml, by hand": both({ repo: group, file: "teardown.yml", event: "workflow_dispatch", ref: main, environment: env }),
     "train.yml, by hand": both({ repo: group, file: "train.yml", event: "workflow_dispatch", ref: main, environment: env }),
-    "preview.yml, pull request from a branch": [...both({ repo: group, file: "preview.yml", event: "pull_request", ref: "refs/pull/7/merge", environment: env }), ...both({ repo: group, file: "preview.yml", event: "pull_request", ref: "refs/pull/7/merge" })],
-    "preview.yml, pull request from a fork (if GitHub issued it a token)": both({ repo: group, file: "preview.yml", event: "pull_request", ref: "refs/pull/8/merge" }),
+    "preview.yml, pull request from a branch": [
+      ...both({ repo: group, file: "preview.yml", event: "pull_request", ref: "refs/pull/7/merge", environment: env }),
+      ...both({ repo: group, file: "preview.yml", event: "pull_request", ref: "refs/pull/7/merge" }),
+    ],
+    "preview.yml, pull request from a fork (if GitHub issued it a token)": both({
+      repo: group,
+      file: "preview.yml",
+      event: "pull_request",
+      ref: "refs/pull/8/merge",
+    }),
     "deploy.yml, push to another branch": both({ repo: group, file: "deploy.yml", event: "push", ref: "refs/heads/feature", environment: env }),
     "train.yml, by hand on another branch": both({ repo: group, file: "train.yml", event: "workflow_dispatch", ref: "refs/heads/feature", environment: env }),
     "deploy.yml, tag push": both({ repo: group, file: "deploy.yml", event: "push", ref: "refs/tags/v1.0", environment: env }),
-    "preview.yml, pull_request_target on the default branch": both({ repo: group, file: "preview.yml", event: "pull_request_target", ref: main, environment: env }),
+    "preview.yml, pull_request_target on the default branch": both({
+      repo: group,
+      file: "preview.yml",
+      event: "pull_request_target",
+      ref: main,
+      environment: env,
+    }),
     "deploy.yml, workflow_run on the default branch": both({ repo: group, file: "deploy.yml", event: "workflow_run", ref: main, environment: env }),
     "deploy.yml, issue_comment on the default branch": both({ repo: group, file: "deploy.yml", event: "issue_comment", ref: main, environment: env }),
     "another workflow file, push to the default branch": both({ repo: group, file: "ci.yml", event: "push", ref: main }),
@@ -151,9 +171,27 @@ function runsOf(group: Repo): Record<string, Run[]> {
       ...both({ repo: other(`${group.name}-evil`), file: "deploy.yml", event: "push", ref: main, environment: env }),
       ...both({ repo: other(`${group.name}x`), file: "deploy.yml", event: "push", ref: main, environment: env }),
     ],
-    "another repository calling the group's deploy.yml": both({ repo: other("caller"), file: "caller.yml", event: "push", ref: main, jobWorkflow: { repo: group, file: "deploy.yml", ref: main } }),
-    "the group's repository recreated under the same name (new ids)": both({ repo: { ...group, id: "999888777" }, file: "deploy.yml", event: "push", ref: main, environment: env }),
-    "the group's repository, its owner recreated (new owner id)": both({ repo: { ...group, ownerId: "1234" }, file: "deploy.yml", event: "push", ref: main, environment: env }),
+    "another repository calling the group's deploy.yml": both({
+      repo: other("caller"),
+      file: "caller.yml",
+      event: "push",
+      ref: main,
+      jobWorkflow: { repo: group, file: "deploy.yml", ref: main },
+    }),
+    "the group's repository recreated under the same name (new ids)": both({
+      repo: { ...group, id: "999888777" },
+      file: "deploy.yml",
+      event: "push",
+      ref: main,
+      environment: env,
+    }),
+    "the group's repository, its owner recreated (new owner id)": both({
+      repo: { ...group, ownerId: "1234" },
+      file: "deploy.yml",
+      event: "push",
+      ref: main,
+      environment: env,
+    }),
   };
 }
 
@@ -179,7 +217,9 @@ describe("docs/ci.md's table of who reaches which account", () => {
     });
     it("refuses another repository's token at the provider already, before any binding is read", async () => {
       const f = federation(await planned);
-      const foreign = Object.entries(runs).filter(([run]) => /another repository|extends/.test(run)).flatMap(([, r]) => r);
+      const foreign = Object.entries(runs)
+        .filter(([run]) => /another repository|extends/.test(run))
+        .flatMap(([, r]) => r);
       expect(foreign.length).toBeGreaterThan(4);
       for (const r of foreign) expect(evaluate(f.condition, { assertion: claims(r) }), `${r.repo.name} (${r.format})`).toBe(false);
     });
@@ -189,26 +229,31 @@ describe("docs/ci.md's table of who reaches which account", () => {
 describe("the mapping and the condition of every stack file with CI", () => {
   const withCi = stackFiles(REPO_ROOT).filter((f) => fs.readFileSync(f.file, "utf8").includes("mlops:github:"));
 
-  it.each(withCi.map((f) => f.stack))("Pulumi.%s.yaml: its own repository's deploy reaches ci-deploy in both subject formats, and its subject stays within 127 bytes", async (stack) => {
-    const { plan, config } = await planFile(stack);
-    const [owner, name] = config.github!.repository.split("/");
-    const repo: Repo = { owner, name, ownerId: config.github!.repositoryOwnerId ?? "5566778", id: config.github!.repositoryId ?? "901234567" };
-    const f = federation(plan);
-    for (const format of ["name", "id"] as const) {
-      const token = claims({ repo, file: "deploy.yml", event: "push", ref: `refs/heads/${config.github!.branch}`, format, environment: stack });
-      expect(reach(f, token)).toEqual(["ci-deploy"]);
-    }
-    for (const expression of [f.condition, ...Object.values(f.mapping)]) expect(() => shape(expression)).not.toThrow();
-    expect(f.condition.length).toBeLessThanOrEqual(GOOGLE_LIMITS.attributeConditionChars);
-    for (const expression of Object.values(f.mapping)) expect(expression.length).toBeLessThanOrEqual(GOOGLE_LIMITS.mappingExpressionChars);
-    expect(shape(f.condition).logicalOperators).toBeLessThanOrEqual(GOOGLE_LIMITS.logicalOperators);
-  });
+  it.each(withCi.map((f) => f.stack))(
+    "Pulumi.%s.yaml: its own repository's deploy reaches ci-deploy in both subject formats, and its subject stays within 127 bytes",
+    async (stack) => {
+      const { plan, config } = await planFile(stack);
+      const [owner, name] = config.github!.repository.split("/");
+      const repo: Repo = { owner, name, ownerId: config.github!.repositoryOwnerId ?? "5566778", id: config.github!.repositoryId ?? "901234567" };
+      const f = federation(plan);
+      for (const format of ["name", "id"] as const) {
+        const token = claims({ repo, file: "deploy.yml", event: "push", ref: `refs/heads/${config.github!.branch}`, format, environment: stack });
+        expect(reach(f, token)).toEqual(["ci-deploy"]);
+      }
+      for (const expression of [f.condition, ...Object.values(f.mapping)]) expect(() => shape(expression)).not.toThrow();
+      expect(f.condition.length).toBeLessThanOrEqual(GOOGLE_LIMITS.attributeConditionChars);
+      for (const expression of Object.values(f.mapping)) expect(expression.length).toBeLessThanOrEqual(GOOGLE_LIMITS.mappingExpressionChars);
+      expect(shape(f.condition).logicalOperators).toBeLessThanOrEqual(GOOGLE_LIMITS.logicalOperators);
+    },
+  );
 
   it("maps google.subject within Google's 127 bytes whatever the names, ids, branch, environment or event, and tells the runs apart", async () => {
     const owner = "o".repeat(39);
     const name = "n".repeat(100);
     const repo: Repo = { owner, name, ownerId: "9".repeat(19), id: "9".repeat(19) };
-    const plan = await planOf({ "mlops:github": { repository: `${owner}/${name}`, branch: "b".repeat(200), repositoryId: repo.id, repositoryOwnerId: repo.ownerId } });
+    const plan = await planOf({
+      "mlops:github": { repository: `${owner}/${name}`, branch: "b".repeat(200), repositoryId: repo.id, repositoryOwnerId: repo.ownerId },
+    });
     const f = federation(plan);
     const subject = (run: Omit<Run, "repo" | "format">) => String(evaluate(f.mapping["google.subject"], { assertion: claims({ ...run, repo, format: "id" }) }));
     const long = { ref: `refs/heads/${"b".repeat(200)}`, environment: "e".repeat(255) };
@@ -222,7 +267,12 @@ describe("the mapping and the condition of every stack file with CI", () => {
     expect(Math.max(...subjects.map((s) => s.length))).toBeLessThanOrEqual(MAX_SUBJECT_BYTES);
     expect(new Set(subjects).size).toBe(subjects.length);
     expect(subjects[0]).toBe(`repo:${repo.id}:teardown.yml:workflow_dispatch`);
-    expect(reach(f, claims({ repo, format: "id", file: "teardown.yml", event: "workflow_dispatch", ref: `refs/heads/${"b".repeat(200)}`, environment: "e".repeat(255) }))).toEqual(["ci-deploy"]);
+    expect(
+      reach(
+        f,
+        claims({ repo, format: "id", file: "teardown.yml", event: "workflow_dispatch", ref: `refs/heads/${"b".repeat(200)}`, environment: "e".repeat(255) }),
+      ),
+    ).toEqual(["ci-deploy"]);
   });
 });
 
@@ -239,7 +289,15 @@ describe("ci-deploy's delegated grants", () => {
     const expression = (grant.inputs.condition as { expression: string }).expression;
     for (const role of GRANTABLE_ROLES.roles) expect(modify(expression, [role]), role).toBe(true);
     expect(modify(expression, [])).toBe(true);
-    for (const role of ["roles/owner", "roles/editor", PROJECT_IAM_ADMIN, "roles/aiplatform.user", "roles/run.admin", "roles/iam.securityReviewer", "roles/storage.bucketViewer"]) {
+    for (const role of [
+      "roles/owner",
+      "roles/editor",
+      PROJECT_IAM_ADMIN,
+      "roles/aiplatform.user",
+      "roles/run.admin",
+      "roles/iam.securityReviewer",
+      "roles/storage.bucketViewer",
+    ]) {
       expect(modify(expression, [role]), role).toBe(false);
       expect(modify(expression, [GRANTABLE_ROLES.roles[0], role]), role).toBe(false);
     }

@@ -23,7 +23,12 @@ const wif = (member: string): CheckedResource => ({
 const bucket = (softDeletePolicy?: object): CheckedResource => ({
   type: "gcp:storage/bucket:Bucket",
   name: "buckets-predictions",
-  props: { publicAccessPrevention: "enforced", uniformBucketLevelAccess: true, labels: { group: "140", "managed-by": "pulumi", bucket: "predictions" }, softDeletePolicy },
+  props: {
+    publicAccessPrevention: "enforced",
+    uniformBucketLevelAccess: true,
+    labels: { group: "140", "managed-by": "pulumi", bucket: "predictions" },
+    softDeletePolicy,
+  },
 });
 
 /** What the stack registers, each passing every rule. */
@@ -35,7 +40,11 @@ export const CI_OK: CheckedResource[] = [
   projectIam("projects/p/roles/g140_ci_train_abc123", sa("g140-ci-train")),
   wif(`${POOL}/attribute.workflow_event/owner/repo/.github/workflows/deploy.yml@refs/heads/main:push`),
   wif(`${POOL}/attribute.workflow_file_event/owner/repo/.github/workflows/preview.yml:pull_request`),
-  { type: "gcp:storage/bucketIAMMember:BucketIAMMember", name: "github-preview-state", props: { bucket: "s", role: "roles/storage.objectViewer", member: sa("g140-ci-preview") } },
+  {
+    type: "gcp:storage/bucketIAMMember:BucketIAMMember",
+    name: "github-preview-state",
+    props: { bucket: "s", role: "roles/storage.objectViewer", member: sa("g140-ci-preview") },
+  },
   bucket({ retentionDurationSeconds: 604800 }),
 ];
 
@@ -46,16 +55,38 @@ export const CI_VIOLATING: Record<string, CheckedResource> = {
   "wif-condition-no-bypass": provider("assertion.sub.startsWith('repo:owner/repo:') || true"),
   "wif-binding-names-workflow": wif(`${POOL}/attribute.ref/refs/heads/main`),
   "no-vertex-job-roles-for-ci": projectIam("roles/aiplatform.user", sa("g140-ci-deploy")),
-  "ci-preview-read-only": { type: "gcp:storage/bucketIAMMember:BucketIAMMember", name: "github-preview-state", props: { bucket: "s", role: "roles/storage.objectUser", member: sa("g140-ci-preview") } },
+  "ci-preview-read-only": {
+    type: "gcp:storage/bucketIAMMember:BucketIAMMember",
+    name: "github-preview-state",
+    props: { bucket: "s", role: "roles/storage.objectUser", member: sa("g140-ci-preview") },
+  },
   "bucket-soft-delete": bucket({ retentionDurationSeconds: 0 }),
 };
 
 /** More ways to break the CI rules, each with the rule it must trip. */
 export const CI_MORE_VIOLATIONS: Array<[string, CheckedResource, string]> = [
-  ["a grantable list holding Owner", projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: GRANTABLE.replace("'roles/run.admin'", "'roles/owner'") }), "iam-admin-conditioned"],
-  ["a grantable list holding project IAM admin itself", projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: GRANTABLE.replace("'roles/run.admin'", "'roles/resourcemanager.projectIamAdmin'") }), "iam-admin-conditioned"],
-  ["a condition of another kind", projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: "request.time < timestamp('2099-01-01T00:00:00Z')" }), "iam-admin-conditioned"],
-  ["a grantable list widened by an alternative", projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: `${GRANTABLE} || true` }), "iam-admin-conditioned"],
+  [
+    "a grantable list holding Owner",
+    projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: GRANTABLE.replace("'roles/run.admin'", "'roles/owner'") }),
+    "iam-admin-conditioned",
+  ],
+  [
+    "a grantable list holding project IAM admin itself",
+    projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), {
+      expression: GRANTABLE.replace("'roles/run.admin'", "'roles/resourcemanager.projectIamAdmin'"),
+    }),
+    "iam-admin-conditioned",
+  ],
+  [
+    "a condition of another kind",
+    projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: "request.time < timestamp('2099-01-01T00:00:00Z')" }),
+    "iam-admin-conditioned",
+  ],
+  [
+    "a grantable list widened by an alternative",
+    projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: `${GRANTABLE} || true` }),
+    "iam-admin-conditioned",
+  ],
   ["security admin without a condition", projectIam("roles/iam.securityAdmin", sa("g140-ci-deploy")), "iam-admin-conditioned"],
   ["project-wide impersonation admin", projectIam("roles/iam.serviceAccountKeyAdmin", sa("g140-ci-deploy")), "no-project-admin-roles-for-accounts"],
   ["project-wide federation admin", projectIam("roles/iam.workloadIdentityPoolAdmin", sa("g140-ci-deploy")), "no-project-admin-roles-for-accounts"],
@@ -66,8 +97,20 @@ export const CI_MORE_VIOLATIONS: Array<[string, CheckedResource, string]> = [
   ["a ternary", provider("assertion.repository_id == '1' ? true : true"), "wif-condition-no-bypass"],
   ["a sub prefix that NAME-evil shares", provider("assertion.sub.startsWith('repo:owner/repo')"), "wif-condition-no-bypass"],
   ["the owner only", provider("assertion.repository_owner == 'owner'"), "wif-condition-no-bypass"],
-  ["a grantable list over Google's 10 roles", projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: GRANTABLE.replace("'roles/run.admin'", Array.from({ length: 10 }, (_, i) => `'roles/r${i}.viewer'`).join(", ")) }), "iam-admin-conditioned"],
-  ["a grantable list that lets anyone submit Vertex AI jobs", projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), { expression: GRANTABLE.replace("'roles/run.admin'", "'roles/aiplatform.user'") }), "iam-admin-conditioned"],
+  [
+    "a grantable list over Google's 10 roles",
+    projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), {
+      expression: GRANTABLE.replace("'roles/run.admin'", Array.from({ length: 10 }, (_, i) => `'roles/r${i}.viewer'`).join(", ")),
+    }),
+    "iam-admin-conditioned",
+  ],
+  [
+    "a grantable list that lets anyone submit Vertex AI jobs",
+    projectIam("roles/resourcemanager.projectIamAdmin", sa("g140-ci-deploy"), {
+      expression: GRANTABLE.replace("'roles/run.admin'", "'roles/aiplatform.user'"),
+    }),
+    "iam-admin-conditioned",
+  ],
   ["Vertex AI admin for ci-train", projectIam("roles/aiplatform.admin", sa("g140-ci-train")), "no-vertex-job-roles-for-ci"],
   ["no condition at all", provider(""), "wif-condition-no-bypass"],
   ["a pin compared with itself", provider("assertion.sub.startsWith('repo:o/n:') == assertion.sub.startsWith('repo:o/n:')"), "wif-condition-no-bypass"],
@@ -75,7 +118,15 @@ export const CI_MORE_VIOLATIONS: Array<[string, CheckedResource, string]> = [
   ["the whole pool", wif(`${POOL}/*`), "wif-binding-names-workflow"],
   ["the repository, any workflow", wif(`${POOL}/attribute.repository/owner/repo`), "wif-binding-names-workflow"],
   ["a workflow but no event", wif(`${POOL}/attribute.workflow_ref/owner/repo/.github/workflows/deploy.yml@refs/heads/main`), "wif-binding-names-workflow"],
-  ["a secret accessor for preview", { type: "gcp:secretmanager/secretIamMember:SecretIamMember", name: "github-preview-secret", props: { secretId: "s", role: "roles/secretmanager.secretAccessor", member: sa("g140-ci-preview") } }, "ci-preview-read-only"],
+  [
+    "a secret accessor for preview",
+    {
+      type: "gcp:secretmanager/secretIamMember:SecretIamMember",
+      name: "github-preview-secret",
+      props: { secretId: "s", role: "roles/secretmanager.secretAccessor", member: sa("g140-ci-preview") },
+    },
+    "ci-preview-read-only",
+  ],
   ["an editor role for preview", projectIam("roles/run.developer", sa("g140-ci-preview")), "ci-preview-read-only"],
   ["soft delete under 7 days", bucket({ retentionDurationSeconds: 86400 }), "bucket-soft-delete"],
 ];

@@ -37,7 +37,14 @@ export function runScript(script: string, args: string[], stubs: Record<string, 
 }
 
 export const urn = (type: string, name: string, parent = "mlops:storage:Buckets") => `urn:pulumi:group-43::mlops::${parent}$${type}::${name}`;
-export const resource = (type: string, name: string, extra: Partial<ExportedResource> = {}, parent?: string): ExportedResource => ({ urn: urn(type, name, parent), type, custom: true, protect: false, inputs: {}, ...extra });
+export const resource = (type: string, name: string, extra: Partial<ExportedResource> = {}, parent?: string): ExportedResource => ({
+  urn: urn(type, name, parent),
+  type,
+  custom: true,
+  protect: false,
+  inputs: {},
+  ...extra,
+});
 /** A stack export of group 43: data and ci-deploy's admin on it, a service, an identity, a CI grant and the pool, protected or not. */
 export const exported = (protect: boolean): ExportedResource[] => [
   { urn: "urn:pulumi:group-43::mlops::pulumi:pulumi:Stack::mlops-group-43", type: "pulumi:pulumi:Stack", custom: false },

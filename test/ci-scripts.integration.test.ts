@@ -21,7 +21,10 @@ describe("the deploy and pause step (template/scripts/up.sh)", () => {
   it("deploy: applies a change CI may make, and stops before `pulumi up` on one that needs an Owner", () => {
     const ok = runScript("up.sh", ["group-43"], { pulumi: pulumi(ciOnly) });
     expect(ok.code, ok.out).toBe(0);
-    expect(ok.calls).toEqual(["pulumi preview --stack group-43 --refresh --json --non-interactive", "pulumi up --stack group-43 --refresh --yes --non-interactive --color never"]);
+    expect(ok.calls).toEqual([
+      "pulumi preview --stack group-43 --refresh --json --non-interactive",
+      "pulumi up --stack group-43 --refresh --yes --non-interactive --color never",
+    ]);
     const owner = runScript("up.sh", ["group-43"], { pulumi: pulumi(PREVIEW) });
     expect(owner.code).toBe(1);
     expect(owner.calls.some((c) => c.startsWith("pulumi up"))).toBe(false);
@@ -30,7 +33,15 @@ describe("the deploy and pause step (template/scripts/up.sh)", () => {
   it("reads a refreshed preview: the services the credit guard deleted come back as creates CI may apply", () => {
     const refreshed = path.join(tmp("preview-"), "refreshed.json");
     const service = urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:serving:CloudRunService");
-    fs.writeFileSync(refreshed, JSON.stringify({ steps: [{ op: "refresh", urn: service }, { op: "create", urn: service, newState: { type: "gcp:cloudrunv2/service:Service", inputs: {} } }] }));
+    fs.writeFileSync(
+      refreshed,
+      JSON.stringify({
+        steps: [
+          { op: "refresh", urn: service },
+          { op: "create", urn: service, newState: { type: "gcp:cloudrunv2/service:Service", inputs: {} } },
+        ],
+      }),
+    );
     const run = runScript("up.sh", ["group-43"], { pulumi: pulumi(refreshed) });
     expect(run.code, run.out).toBe(0);
     expect(run.calls.at(-1)).toBe("pulumi up --stack group-43 --refresh --yes --non-interactive --color never");
@@ -73,12 +84,20 @@ describe("the teardown script (template/scripts/teardown.sh)", () => {
 });
 
 describe("every workflow file", () => {
-  const files = [REPO_WORKFLOWS, TEMPLATE_WORKFLOWS].flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".yml")).map((f) => path.join(dir, f)));
+  const files = [REPO_WORKFLOWS, TEMPLATE_WORKFLOWS].flatMap((dir) =>
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".yml"))
+      .map((f) => path.join(dir, f)),
+  );
   const validate = (file: string) => spawnSync(path.join(ROOT, "node_modules", ".bin", "action-validator"), [file], { encoding: "utf8" });
 
   it("covers the template's five and this repository's own", () => {
     expect(files.map((f) => path.relative(ROOT, f)).sort()).toEqual(
-      [...["ci", "e2e", "images", "release"].map((n) => `.github/workflows/${n}.yml`), ...["deploy", "pause", "preview", "teardown", "train"].map((n) => `template/workflows/${n}.yml`)].sort(),
+      [
+        ...["ci", "e2e", "images", "release"].map((n) => `.github/workflows/${n}.yml`),
+        ...["deploy", "pause", "preview", "teardown", "train"].map((n) => `template/workflows/${n}.yml`),
+      ].sort(),
     );
   });
 

@@ -37,7 +37,9 @@ describe("the Owner-change check (cli/needs-owner.ts) on a sample `pulumi previe
     const lines: string[] = [];
     expect(needsOwner(["--stack", "group-43", PREVIEW], (l) => lines.push(l))).toBe(1);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^::error title=group-43 needs an Owner::This change needs the Owner role \(create identities-monitor .*\); someone with Owner runs `pulumi up --stack group-43` once from a laptop/);
+    expect(lines[0]).toMatch(
+      /^::error title=group-43 needs an Owner::This change needs the Owner role \(create identities-monitor .*\); someone with Owner runs `pulumi up --stack group-43` once from a laptop/,
+    );
     const file = path.join(tmp("preview-"), "p.json");
     fs.writeFileSync(file, JSON.stringify({ steps: preview.steps.slice(0, 2) }));
     expect(needsOwner(["--stack", "group-43", file], () => undefined)).toBe(0);
@@ -45,13 +47,23 @@ describe("the Owner-change check (cli/needs-owner.ts) on a sample `pulumi previe
   });
 
   it("leaves ci-deploy's admin grants, which live on the buckets, registry and secrets, to an Owner, and CI the workloads' grants beside them", () => {
-    const step = (op: string, type: string, name: string, parent: string, role: string): PreviewStep => ({ op, urn: urn(type, name, parent), newState: { type, inputs: { role } } });
+    const step = (op: string, type: string, name: string, parent: string, role: string): PreviewStep => ({
+      op,
+      urn: urn(type, name, parent),
+      newState: { type, inputs: { role } },
+    });
     const bucketGrant = "gcp:storage/bucketIAMMember:BucketIAMMember";
     expect(
       ownerChanges({
         steps: [
           step("delete", bucketGrant, "buckets-data-ci-deploy-admin", "mlops:storage:Buckets", BUCKET_ADMIN_ROLE),
-          step("create", "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "registry-ci-deploy-admin", "mlops:registry:ArtifactRegistry", REGISTRY_ADMIN_ROLE),
+          step(
+            "create",
+            "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+            "registry-ci-deploy-admin",
+            "mlops:registry:ArtifactRegistry",
+            REGISTRY_ADMIN_ROLE,
+          ),
           step("replace", "gcp:secretmanager/secretIamMember:SecretIamMember", "secrets-HF_TOKEN-ci-deploy-admin", "mlops:secrets:Secrets", SECRET_ADMIN_ROLE),
           step("create", bucketGrant, "buckets-data-trainer-write", "mlops:storage:Buckets", "roles/storage.objectUser"),
           // The 0.3.0 upgrade moves each admin grant from the CI component by an alias: no change in the cloud.
@@ -66,20 +78,32 @@ describe("the Owner-change check (cli/needs-owner.ts) on a sample `pulumi previe
   });
 
   it("takes the type from the URN when a step carries no state", () => {
-    expect(ownerChanges({ steps: [{ op: "delete", urn: "urn:pulumi:s::mlops::mlops:ci:GithubCi$gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider::github-provider" }] })).toEqual([
-      "delete github-provider (identity or federation)",
-    ]);
+    expect(
+      ownerChanges({
+        steps: [
+          { op: "delete", urn: "urn:pulumi:s::mlops::mlops:ci:GithubCi$gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider::github-provider" },
+        ],
+      }),
+    ).toEqual(["delete github-provider (identity or federation)"]);
   });
 });
 
 describe("the teardown's targets", () => {
   it("targets the data and what CI manages, never identities, federation or CI grants; ci-deploy's admin goes with its bucket", () => {
-    expect(teardownTargets("group-43", exported(false))).toEqual({ ok: true, urns: [urn("gcp:storage/bucket:Bucket", "buckets-data"), urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:run:CloudRunService")] });
+    expect(teardownTargets("group-43", exported(false))).toEqual({
+      ok: true,
+      urns: [urn("gcp:storage/bucket:Bucket", "buckets-data"), urn("gcp:cloudrunv2/service:Service", "backend-service", "mlops:run:CloudRunService")],
+    });
   });
 
   it("refuses while protectData is on, saying what to do", () => {
     const result = teardownTargets("group-43", exported(true));
-    expect(result).toEqual({ ok: false, message: expect.stringMatching(/^::error title=group-43 is protected::buckets-data would survive a teardown; set mlops:protectData: false in Pulumi\.group-43\.yaml/) });
+    expect(result).toEqual({
+      ok: false,
+      message: expect.stringMatching(
+        /^::error title=group-43 is protected::buckets-data would survive a teardown; set mlops:protectData: false in Pulumi\.group-43\.yaml/,
+      ),
+    });
   });
 });
 
@@ -118,7 +142,12 @@ describe("the end-to-end workflow's scripts", () => {
   });
 
   it("smoke: fails when a private service answers without a token, or a service never answers", () => {
-    const open = runScript("e2e-smoke.sh", ["e2e-1"], { pulumi: pulumiOutputs, gcloud: "echo tok", curl: curl("200"), sleep: "exit 0" }, { PRIVATE: "private" });
+    const open = runScript(
+      "e2e-smoke.sh",
+      ["e2e-1"],
+      { pulumi: pulumiOutputs, gcloud: "echo tok", curl: curl("200"), sleep: "exit 0" },
+      { PRIVATE: "private" },
+    );
     expect(open.code).toBe(1);
     expect(open.out).toContain("private service private answered 200 without a token");
     const down = runScript("e2e-smoke.sh", ["e2e-1"], { pulumi: pulumiOutputs, gcloud: "echo tok", curl: "exit 7", sleep: "exit 0" }, { PRIVATE: "private" });
@@ -131,7 +160,9 @@ describe("the end-to-end workflow's scripts", () => {
     const args = ["e2e-1", "sandbox", "europe-west1", "sandbox-data-abc", "marker-1"];
     const clean = runScript("e2e-assert-clean.sh", args, { gcloud: gcloud("") });
     expect(clean.code, clean.out).toBe(0);
-    expect(clean.calls).toContain("gcloud run services list --project sandbox --region europe-west1 --filter metadata.labels.stack=e2e-1 --format value(metadata.name)");
+    expect(clean.calls).toContain(
+      "gcloud run services list --project sandbox --region europe-west1 --filter metadata.labels.stack=e2e-1 --format value(metadata.name)",
+    );
     expect(clean.calls).toContain("gcloud storage cat gs://sandbox-data-abc/e2e/marker");
     const billing = runScript("e2e-assert-clean.sh", args, { gcloud: gcloud("hello") });
     expect(billing.code).toBe(1);

@@ -43,8 +43,15 @@ const grantableLists = (plan: Plan): string[][] =>
     });
 /** Every project role the plan grants to a runtime account (CI's own and the team's are bootstrap, by a person). */
 const stackProjectRoles = (plan: Plan) =>
-  [...new Set(ofType(plan, PROJECT_IAM).filter((r) => !r.name.startsWith("github-") && String(r.inputs.member).startsWith("serviceAccount:")).map((r) => String(r.inputs.role)))].sort();
-const principal = (r: PlannedResource) => String(r.inputs.member).replace(/^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\//, "");
+  [
+    ...new Set(
+      ofType(plan, PROJECT_IAM)
+        .filter((r) => !r.name.startsWith("github-") && String(r.inputs.member).startsWith("serviceAccount:"))
+        .map((r) => String(r.inputs.role)),
+    ),
+  ].sort();
+const principal = (r: PlannedResource) =>
+  String(r.inputs.member).replace(/^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\//, "");
 
 it("some stack files set up CI", () => expect(stacks.length).toBeGreaterThan(2));
 
@@ -63,7 +70,9 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
       expect(target?.type, g.name).toMatch(/storage\/bucket:Bucket|artifactregistry\/repository:Repository|secretmanager\/secret:Secret/);
       expect(g.parent, g.name).toBe(target.parent);
       expect(g.protect, g.name).toBe(target.protect);
-      const on = { BucketIAMMember: target.inputs.name, RepositoryIamMember: target.inputs.repositoryId, SecretIamMember: target.inputs.secretId }[g.type.split(":")[2]];
+      const on = { BucketIAMMember: target.inputs.name, RepositoryIamMember: target.inputs.repositoryId, SecretIamMember: target.inputs.secretId }[
+        g.type.split(":")[2]
+      ];
       expect(g.inputs.bucket ?? g.inputs.repository ?? g.inputs.secretId, g.name).toBe(on);
     }
   });
@@ -75,7 +84,8 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
     for (const list of lists) expect(list.length).toBeLessThanOrEqual(GOOGLE_LIMITS.hasOnlyRoles);
     expect(lists.flat().sort()).toEqual([...GRANTABLE_ROLES.roles].sort());
     for (const role of stackProjectRoles(plan)) expect(GRANTABLE_ROLES.roles, role).toContain(role);
-    for (const role of lists.flat()) expect(role).not.toMatch(/admin|Admin|owner|editor|serviceAccount|workloadIdentity|aiplatform|securityReviewer|viewer|Viewer|reader/);
+    for (const role of lists.flat())
+      expect(role).not.toMatch(/admin|Admin|owner|editor|serviceAccount|workloadIdentity|aiplatform|securityReviewer|viewer|Viewer|reader/);
     const admins = plan.resources.filter((r) => r.type === PROJECT_IAM && r.inputs.role === PROJECT_IAM_ADMIN);
     for (const a of admins) expect(a.protect, `${a.name}: an Owner replaces it; protection would block every preview`).toBeFalsy();
     for (const role of [...NEVER_GRANTABLE, ...NEVER_PROJECT_WIDE]) expect(lists.flat()).not.toContain(role);
@@ -84,8 +94,13 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
   it("ci-deploy and ci-preview hold no project-level role that impersonates, manages accounts or federation, or reaches all data or secrets", async () => {
     const { plan } = await planned;
     for (const who of ["ci-deploy", "ci-preview"] as const) {
-      const roles = grantsTo(plan, member(plan, who)).filter((r) => r.type === PROJECT_IAM).map((r) => String(r.inputs.role));
-      expect(roles.filter((r) => NEVER_PROJECT_WIDE.includes(r)), who).toEqual([]);
+      const roles = grantsTo(plan, member(plan, who))
+        .filter((r) => r.type === PROJECT_IAM)
+        .map((r) => String(r.inputs.role));
+      expect(
+        roles.filter((r) => NEVER_PROJECT_WIDE.includes(r)),
+        who,
+      ).toEqual([]);
     }
   });
 
@@ -94,15 +109,30 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
     const deploy = grantsTo(plan, member(plan, "ci-deploy"));
     const actAs = deploy.filter((r) => r.type === SA_IAM);
     expect(actAs.map((r) => r.inputs.serviceAccountId).sort()).toEqual(
-      config.workloads.filter((w) => w !== "trainer").map((w) => `projects/${config.project}/serviceAccounts/${config.names.serviceAccountEmail(w)}`).sort(),
+      config.workloads
+        .filter((w) => w !== "trainer")
+        .map((w) => `projects/${config.project}/serviceAccounts/${config.names.serviceAccountEmail(w)}`)
+        .sort(),
     );
     expect(new Set(actAs.map((r) => r.inputs.role))).toEqual(new Set(["roles/iam.serviceAccountUser"]));
     const buckets = ofType(plan, "gcp:storage/bucket:Bucket").map((b) => b.inputs.name);
-    expect(deploy.filter((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember").map((r) => r.inputs.bucket).sort()).toEqual([...buckets].sort());
+    expect(
+      deploy
+        .filter((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember")
+        .map((r) => r.inputs.bucket)
+        .sort(),
+    ).toEqual([...buckets].sort());
     const [repository] = ofType(plan, "gcp:artifactregistry/repository:Repository");
-    expect(deploy.filter((r) => r.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((r) => r.inputs.repository)).toEqual([repository.inputs.repositoryId]);
+    expect(deploy.filter((r) => r.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((r) => r.inputs.repository)).toEqual([
+      repository.inputs.repositoryId,
+    ]);
     const secrets = ofType(plan, "gcp:secretmanager/secret:Secret").map((s) => s.inputs.secretId);
-    expect(deploy.filter((r) => r.type === "gcp:secretmanager/secretIamMember:SecretIamMember").map((r) => r.inputs.secretId).sort()).toEqual([...secrets].sort());
+    expect(
+      deploy
+        .filter((r) => r.type === "gcp:secretmanager/secretIamMember:SecretIamMember")
+        .map((r) => r.inputs.secretId)
+        .sort(),
+    ).toEqual([...secrets].sort());
   });
 
   it("ci-preview only reads: viewer and reader roles, no secret values", async () => {
@@ -116,19 +146,26 @@ describe.each(stacks)("Pulumi.%s.yaml: the CI identities", (stack) => {
     const { plan, config } = await planned;
     const repo = config.github!.repository;
     const wif = ofType(plan, SA_IAM).filter((r) => r.inputs.role === "roles/iam.workloadIdentityUser");
-    const bound = (who: string) => wif.filter((r) => String(r.inputs.serviceAccountId).includes(`-${who}@`)).map(principal).sort();
+    const bound = (who: string) =>
+      wif
+        .filter((r) => String(r.inputs.serviceAccountId).includes(`-${who}@`))
+        .map(principal)
+        .sort();
     expect(bound("ci-deploy")).toEqual(
       DEPLOY_RUNS.map((r) => `attribute.workflow_event/${repo}/.github/workflows/${r.file}@refs/heads/${config.github!.branch}:${r.event}`).sort(),
     );
     expect(bound("ci-preview")).toEqual([`attribute.workflow_file_event/${repo}/.github/workflows/${PREVIEW_RUN.file}:${PREVIEW_RUN.event}`]);
-    expect(bound("ci-train")).toEqual([`attribute.workflow_event/${repo}/.github/workflows/${TRAIN_RUN.file}@refs/heads/${config.github!.branch}:${TRAIN_RUN.event}`]);
+    expect(bound("ci-train")).toEqual([
+      `attribute.workflow_event/${repo}/.github/workflows/${TRAIN_RUN.file}@refs/heads/${config.github!.branch}:${TRAIN_RUN.event}`,
+    ]);
   });
 
   it("keeps deleted bucket data restorable for at least 7 days, also with protectData off", async () => {
     const { config } = await planned;
-    const raw = { ...config.github && { "mlops:github": { repository: config.github.repository } }, "mlops:protectData": false };
+    const raw = { ...(config.github && { "mlops:github": { repository: config.github.repository } }), "mlops:protectData": false };
     for (const plan of [(await planned).plan, await planOf(raw)]) {
-      for (const b of ofType(plan, "gcp:storage/bucket:Bucket")) expect(Number((b.inputs.softDeletePolicy as { retentionDurationSeconds: number }).retentionDurationSeconds)).toBeGreaterThanOrEqual(604800);
+      for (const b of ofType(plan, "gcp:storage/bucket:Bucket"))
+        expect(Number((b.inputs.softDeletePolicy as { retentionDurationSeconds: number }).retentionDurationSeconds)).toBeGreaterThanOrEqual(604800);
     }
   });
 });
@@ -146,7 +183,9 @@ describe("the provider condition and the repository ids", () => {
   it("warns in the plan when the ids are missing, naming the command that looks them up", async () => {
     const warn = vi.spyOn(pulumi.log, "warn");
     await planAnew({ "mlops:github": { repository: "owner/repo" } });
-    expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith("mlops:github:"))).toEqual([expect.stringContaining("gh api repos/owner/repo --jq '.id, .owner.id'")]);
+    expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith("mlops:github:"))).toEqual([
+      expect.stringContaining("gh api repos/owner/repo --jq '.id, .owner.id'"),
+    ]);
     warn.mockClear();
     await planAnew({ "mlops:github": { repository: "owner/repo", repositoryId: 1, repositoryOwnerId: 2 } });
     expect(warn.mock.calls.filter((c) => String(c[0]).startsWith("mlops:github:"))).toEqual([]);
@@ -162,8 +201,16 @@ describe("the provider condition and the repository ids", () => {
 describe("the state bucket, when the stack knows it", () => {
   it("gives ci-deploy objectUser and ci-preview objectViewer on that bucket only", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo", stateBucket: "dtu-mlops-140-pulumi-state" } });
-    expect(byName(plan, "github-deploy-state").inputs).toMatchObject({ bucket: "dtu-mlops-140-pulumi-state", role: "roles/storage.objectUser", member: member(plan, "ci-deploy") });
-    expect(byName(plan, "github-preview-state").inputs).toMatchObject({ bucket: "dtu-mlops-140-pulumi-state", role: "roles/storage.objectViewer", member: member(plan, "ci-preview") });
+    expect(byName(plan, "github-deploy-state").inputs).toMatchObject({
+      bucket: "dtu-mlops-140-pulumi-state",
+      role: "roles/storage.objectUser",
+      member: member(plan, "ci-deploy"),
+    });
+    expect(byName(plan, "github-preview-state").inputs).toMatchObject({
+      bucket: "dtu-mlops-140-pulumi-state",
+      role: "roles/storage.objectViewer",
+      member: member(plan, "ci-preview"),
+    });
   });
 
   it("leaves team grants out of what CI may grant: they are bootstrap, by a person", async () => {

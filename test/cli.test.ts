@@ -66,11 +66,26 @@ describe("mlops-gcp-stack", () => {
 
   it("names a missing value or argument in one line (exit 2)", async () => {
     expect(await run("plan", "--stack")).toMatchObject({ code: 2, err: "mlops-gcp-stack plan: --stack needs a value (mlops-gcp-stack plan --help)\n" });
-    expect(await run("plan")).toMatchObject({ code: 2, err: "mlops-gcp-stack plan: give exactly one of --stack NAME, --file PATH (mlops-gcp-stack plan --help)\n" });
-    expect(await run("needs-owner", "--stack", "s")).toMatchObject({ code: 2, err: "mlops-gcp-stack needs-owner: missing PREVIEW.json (mlops-gcp-stack needs-owner --help)\n" });
-    expect(await run("needs-owner", PREVIEW)).toMatchObject({ code: 2, err: "mlops-gcp-stack needs-owner: --stack STACK is required (mlops-gcp-stack needs-owner --help)\n" });
-    expect(await run("teardown-targets", "--stack", "s", "a.json", "b.json")).toMatchObject({ code: 2, err: "mlops-gcp-stack teardown-targets: unexpected argument b.json (mlops-gcp-stack teardown-targets --help)\n" });
-    expect(await run("init", "--dir", "/etc")).toMatchObject({ code: 2, err: expect.stringMatching(/^mlops-gcp-stack init: --dir: "\/etc" must be a folder inside the repository .*\n$/) });
+    expect(await run("plan")).toMatchObject({
+      code: 2,
+      err: "mlops-gcp-stack plan: give exactly one of --stack NAME, --file PATH (mlops-gcp-stack plan --help)\n",
+    });
+    expect(await run("needs-owner", "--stack", "s")).toMatchObject({
+      code: 2,
+      err: "mlops-gcp-stack needs-owner: missing PREVIEW.json (mlops-gcp-stack needs-owner --help)\n",
+    });
+    expect(await run("needs-owner", PREVIEW)).toMatchObject({
+      code: 2,
+      err: "mlops-gcp-stack needs-owner: --stack STACK is required (mlops-gcp-stack needs-owner --help)\n",
+    });
+    expect(await run("teardown-targets", "--stack", "s", "a.json", "b.json")).toMatchObject({
+      code: 2,
+      err: "mlops-gcp-stack teardown-targets: unexpected argument b.json (mlops-gcp-stack teardown-targets --help)\n",
+    });
+    expect(await run("init", "--dir", "/etc")).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^mlops-gcp-stack init: --dir: "\/etc" must be a folder inside the repository .*\n$/),
+    });
   });
 
   it("exits 1 for what each command documents as refused: a change that needs an Owner, a protected stack, a file that exists", async () => {
@@ -103,18 +118,43 @@ describe("the frame (cli/command.ts)", () => {
     const text = { out: "", err: "" };
     return { text, out: (t) => void (text.out += t), err: (t) => void (text.err += t) };
   };
-  const failing = (run: Command["run"]): Command => ({ name: "demo", usage: ["--x"], about: "demo", options: { x: { type: "string" } }, exits: { 0: "ok" }, run });
+  const failing = (run: Command["run"]): Command => ({
+    name: "demo",
+    usage: ["--x"],
+    about: "demo",
+    options: { x: { type: "string" } },
+    exits: { 0: "ok" },
+    run,
+  });
 
   it("turns an unexpected failure into exit 3 with one line, synchronous or not", async () => {
     const sync = io();
-    expect(runCommand(failing(() => { throw new Error("disk on fire"); }), [], sync)).toBe(3);
+    expect(
+      runCommand(
+        failing(() => {
+          throw new Error("disk on fire");
+        }),
+        [],
+        sync,
+      ),
+    ).toBe(3);
     expect(sync.text.err).toBe("mlops-gcp-stack demo failed: disk on fire\n");
     const async = io();
-    expect(await runCommand(failing(async () => { throw new TypeError("x is undefined"); }), [], async)).toBe(3);
+    expect(
+      await runCommand(
+        failing(async () => {
+          throw new TypeError("x is undefined");
+        }),
+        [],
+        async,
+      ),
+    ).toBe(3);
     expect(async.text.err).toBe("mlops-gcp-stack demo failed: x is undefined\n");
   });
 
   it("says in every help what 2 and 3 mean", () => {
-    expect(helpOf(failing(() => 0))).toBe("usage: mlops-gcp-stack demo --x\n\ndemo\n\nexit codes: 0 ok; 2 a usage error or invalid input; 3 an unexpected failure\n");
+    expect(helpOf(failing(() => 0))).toBe(
+      "usage: mlops-gcp-stack demo --x\n\ndemo\n\nexit codes: 0 ok; 2 a usage error or invalid input; 3 an unexpected failure\n",
+    );
   });
 });

@@ -25,7 +25,15 @@ describe("Secrets, alone", () => {
     protect,
     admins: [],
     secrets: [
-      { name: "WANDB_API_KEY", secretId: "g140-wandb-api-key", value: pulumi.secret("wandb-value"), accessors: [{ who: "trainer", member: trainer }, { who: "backend", member: backend }] },
+      {
+        name: "WANDB_API_KEY",
+        secretId: "g140-wandb-api-key",
+        value: pulumi.secret("wandb-value"),
+        accessors: [
+          { who: "trainer", member: trainer },
+          { who: "backend", member: backend },
+        ],
+      },
       { name: "HF_TOKEN", secretId: "g140-hf-token", accessors: [{ who: "trainer", member: trainer }] },
     ],
   });
@@ -33,7 +41,10 @@ describe("Secrets, alone", () => {
 
   it("creates one secret per spec, replicated automatically, labelled, and protected only when asked", async () => {
     const [kept, loose] = await Promise.all([plan(true), plan(false)]);
-    for (const [p, protect] of [[kept, true], [loose, false]] as const) {
+    for (const [p, protect] of [
+      [kept, true],
+      [loose, false],
+    ] as const) {
       const secrets = ofType(p, "gcp:secretmanager/secret:Secret");
       expect(secrets.map((s) => [s.name, s.inputs.secretId, s.protect])).toEqual([
         ["secrets-HF_TOKEN", "g140-hf-token", protect],
@@ -153,7 +164,10 @@ describe("Buckets, alone", () => {
     predictionsDays: 30,
     grants: {
       data: [{ who: "trainer", member: trainer, access: "read" }],
-      models: [{ who: "trainer", member: trainer, access: "write" }, { who: "backend", member: backend, access: "read" }],
+      models: [
+        { who: "trainer", member: trainer, access: "write" },
+        { who: "backend", member: backend, access: "read" },
+      ],
       predictions: [{ who: "backend", member: backend, access: "write", createOnly: true }],
     },
   });
@@ -165,7 +179,10 @@ describe("Buckets, alone", () => {
 
   it("are three private buckets, named base-suffix, restorable for 7 days, protected and kept through destroy when asked", async () => {
     const [kept, loose] = await Promise.all([plan(), plan(args(false))]);
-    for (const [p, protect] of [[kept, true], [loose, false]] as const) {
+    for (const [p, protect] of [
+      [kept, true],
+      [loose, false],
+    ] as const) {
       const buckets = ofType(p, "gcp:storage/bucket:Bucket");
       expect(buckets.map((b) => [b.name, b.inputs.name, b.protect, b.inputs.forceDestroy])).toEqual([
         ["storage-data", "dtu-mlops-140-data-a1b2c3", protect, !protect],
@@ -173,7 +190,11 @@ describe("Buckets, alone", () => {
         ["storage-predictions", "dtu-mlops-140-predictions-a1b2c3", protect, !protect],
       ]);
       for (const b of buckets) {
-        expect(b.inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", softDeletePolicy: { retentionDurationSeconds: SOFT_DELETE_SECONDS } });
+        expect(b.inputs).toMatchObject({
+          uniformBucketLevelAccess: true,
+          publicAccessPrevention: "enforced",
+          softDeletePolicy: { retentionDurationSeconds: SOFT_DELETE_SECONDS },
+        });
       }
     }
     expect(SOFT_DELETE_SECONDS).toBe(7 * 86_400);
@@ -192,7 +213,10 @@ describe("Buckets, alone", () => {
     }
     expect(byName(p, "storage-predictions").inputs).toMatchObject({
       versioning: { enabled: false },
-      lifecycleRules: [{ action: { type: "Delete" }, condition: { age: 30 } }, { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: 1 } }],
+      lifecycleRules: [
+        { action: { type: "Delete" }, condition: { age: 30 } },
+        { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: 1 } },
+      ],
     });
   });
 

@@ -50,31 +50,70 @@ describe("a valid config", () => {
 describe("invalid configs are rejected with the key path and what is allowed", () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ["missing project", { "gcp:region": "europe-west1" }, "gcp:project: is required; set it with `pulumi config set gcp:project <project-id>`"],
-    ["project with capitals and underscore", { "gcp:project": "Bad_Project" }, "gcp:project: is not a valid project id; 6–30 lowercase letters, digits and hyphens, starting with a letter"],
+    [
+      "project with capitals and underscore",
+      { "gcp:project": "Bad_Project" },
+      "gcp:project: is not a valid project id; 6–30 lowercase letters, digits and hyphens, starting with a letter",
+    ],
     ["project too short", { "gcp:project": "abc" }, "gcp:project: is not a valid project id"],
     ["project starting with a digit", { "gcp:project": "140-mlops" }, "gcp:project: is not a valid project id"],
     ["project containing google", { "gcp:project": "my-google-proj" }, 'gcp:project: must not contain "google"'],
-    ["unknown region", { ...base, "gcp:region": "europe-west99" }, 'gcp:region: "europe-west99" is not a Google Cloud region; for example europe-west1, us-central1'],
+    [
+      "unknown region",
+      { ...base, "gcp:region": "europe-west99" },
+      'gcp:region: "europe-west99" is not a Google Cloud region; for example europe-west1, us-central1',
+    ],
     ["zone that is not a zone", { ...base, "gcp:zone": "europe-west1" }, "gcp:zone: is not a zone; a region plus a letter, e.g. europe-west1-b"],
-    ["zone outside the region", { ...base, "gcp:zone": "us-central1-a" }, 'gcp:zone: "us-central1-a" is not in region europe-west1; use a zone such as europe-west1-b'],
-    ["group with capitals", { ...base, "mlops:group": "Group_140" }, "mlops:group: must be lowercase letters, digits and hyphens, starting and ending with a letter or digit"],
+    [
+      "zone outside the region",
+      { ...base, "gcp:zone": "us-central1-a" },
+      'gcp:zone: "us-central1-a" is not in region europe-west1; use a zone such as europe-west1-b',
+    ],
+    [
+      "group with capitals",
+      { ...base, "mlops:group": "Group_140" },
+      "mlops:group: must be lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    ],
     ["group as a list", { ...base, "mlops:group": ["140"] }, 'mlops:group: must be a string such as "140" or "flowers"'],
-    ["repository without owner", { ...base, "mlops:github": { repository: "Car-Image-Classification" } }, "mlops:github.repository: must be a GitHub repository as owner/name"],
+    [
+      "repository without owner",
+      { ...base, "mlops:github": { repository: "Car-Image-Classification" } },
+      "mlops:github.repository: must be a GitHub repository as owner/name",
+    ],
     ["github without repository", { ...base, "mlops:github": { branch: "main" } }, "mlops:github.repository: is required; the GitHub repository as owner/name"],
     ["github given as a string", { ...base, "mlops:github": "owner/name" }, "mlops:github: must be a map of keys, got string"],
     ["protectData as a string", { ...base, "mlops:protectData": "yes" }, "mlops:protectData: must be true or false"],
     ["paused as a number", { ...base, "mlops:paused": 1 }, "mlops:paused: must be true or false"],
-    ["label key with capitals", { ...base, "mlops:labels": { Course: "x" } }, "mlops:labels.Course: key is not a valid label key; start with a lowercase letter"],
-    ["label value with a space", { ...base, "mlops:labels": { course: "dtu 02476" } }, "mlops:labels.course: is not a valid label value; lowercase letters, digits, '_' and '-', at most 63 characters"],
+    [
+      "label key with capitals",
+      { ...base, "mlops:labels": { Course: "x" } },
+      "mlops:labels.Course: key is not a valid label key; start with a lowercase letter",
+    ],
+    [
+      "label value with a space",
+      { ...base, "mlops:labels": { course: "dtu 02476" } },
+      "mlops:labels.course: is not a valid label value; lowercase letters, digits, '_' and '-', at most 63 characters",
+    ],
     ["misspelt top-level key", { ...base, "mlops:protectdata": false }, 'mlops:protectdata: unknown key; did you mean "mlops:protectData"?'],
-    ["misspelt nested key", { ...base, "mlops:github": { repository: "a/b", brnch: "main" } }, 'mlops:github.brnch: unknown key; did you mean "branch"? Allowed: repository, branch, repositoryId, repositoryOwnerId, stateBucket.'],
+    [
+      "misspelt nested key",
+      { ...base, "mlops:github": { repository: "a/b", brnch: "main" } },
+      'mlops:github.brnch: unknown key; did you mean "branch"? Allowed: repository, branch, repositoryId, repositoryOwnerId, stateBucket.',
+    ],
     ["key in a namespace the stack does not know", { ...base, "mlop:group": "140" }, 'mlop:group: unknown key; did you mean "mlops:group"?'],
-    ["group too long for a service-account id", { ...base, "mlops:group": "a-very-long-group-name-x" }, 'mlops:group: derived service-account id "a-very-long-group-name-x-ci-preview" is 35 characters; 6–30 allowed; choose a shorter group'],
+    [
+      "group too long for a service-account id",
+      { ...base, "mlops:group": "a-very-long-group-name-x" },
+      'mlops:group: derived service-account id "a-very-long-group-name-x-ci-preview" is 35 characters; 6–30 allowed; choose a shorter group',
+    ],
   ];
 
   it.each(cases)("%s", (_what, raw, message) => {
     const problems = problemsOf(raw);
-    expect(problems.some((p) => p.startsWith(message)), `problems were:\n${problems.join("\n")}`).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(message)),
+      `problems were:\n${problems.join("\n")}`,
+    ).toBe(true);
   });
 
   it("reports every problem at once, one line each", () => {
@@ -86,12 +125,7 @@ describe("invalid configs are rejected with the key path and what is allowed", (
       "mlops:github": { repository: "nope" },
     });
     expect(problems).toHaveLength(4);
-    expect(problems.map((p) => p.split(":").slice(0, 2).join(":"))).toEqual([
-      "gcp:project",
-      "mlops:github.repository",
-      "mlops:protectdata",
-      "gcp:zone",
-    ]);
+    expect(problems.map((p) => p.split(":").slice(0, 2).join(":"))).toEqual(["gcp:project", "mlops:github.repository", "mlops:protectdata", "gcp:zone"]);
     for (const p of problems) expect(p).not.toMatch(/\n|at .*\.ts:\d+/);
   });
 });
@@ -144,10 +178,7 @@ describe("derived names", () => {
   });
 
   it("fit Google's limits for the longest project id (30) and a 20-character group", () => {
-    const result = parseStackConfig(
-      { "gcp:project": "a".repeat(30), "mlops:group": "abcdefghijklmnopqrst", "mlops:github": { repository: "o/r" } },
-      "x",
-    );
+    const result = parseStackConfig({ "gcp:project": "a".repeat(30), "mlops:group": "abcdefghijklmnopqrst", "mlops:github": { repository: "o/r" } }, "x");
     const problems = result.ok ? [] : result.problems;
     // 20 + "-ci-preview" = 31 > 30, the pool id 20 + "-github-" + 6 = 33 > 32: both named, nothing else.
     expect(problems).toEqual([

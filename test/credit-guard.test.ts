@@ -30,7 +30,13 @@ const GUARDED = {
 };
 
 /** The resource types only the guard plans. */
-const GUARD_TYPES = ["gcp:pubsub/topic:Topic", "gcp:pubsub/topicIAMMember:TopicIAMMember", "gcp:pubsub/subscription:Subscription", "mlops:guard:CreditGuard", "mlops:guard:BudgetTopic"];
+const GUARD_TYPES = [
+  "gcp:pubsub/topic:Topic",
+  "gcp:pubsub/topicIAMMember:TopicIAMMember",
+  "gcp:pubsub/subscription:Subscription",
+  "mlops:guard:CreditGuard",
+  "mlops:guard:BudgetTopic",
+];
 /** services/guard/README.md's "Environment" table: every variable the stack sets, and only those. */
 const GUARD_ENV = [
   "GUARD_ACKNOWLEDGED",
@@ -50,7 +56,7 @@ const GUARD_ENV = [
 type Env = Array<{ name: string; value?: string }>;
 const guardService = (plan: Plan) => byName(plan, "credit-guard-run-service");
 const envOf = (plan: Plan): Record<string, string> =>
-  Object.fromEntries(((guardService(plan).inputs.template as { containers: Array<{ envs: Env }> }).containers[0].envs).map((e) => [e.name, String(e.value)]));
+  Object.fromEntries((guardService(plan).inputs.template as { containers: Array<{ envs: Env }> }).containers[0].envs.map((e) => [e.name, String(e.value)]));
 const members = (plan: Plan, email: string): PlannedResource[] => plan.resources.filter((r) => r.inputs.member === `serviceAccount:${email}`);
 
 describe("mlops:budget.stopAt and acknowledgedTrips in the stack file", () => {
@@ -58,7 +64,10 @@ describe("mlops:budget.stopAt and acknowledgedTrips in the stack file", () => {
     [{ stopAt: 0 }, "mlops:budget.stopAt: must be above 0 and at most 2 (200 %), e.g. 1 to stop at the amount"],
     [{ stopAt: 2.5 }, "mlops:budget.stopAt: must be above 0 and at most 2 (200 %), e.g. 1 to stop at the amount"],
     [{ stopAt: "all" }, "mlops:budget.stopAt: must be a fraction of the amount such as 1 (100 %)"],
-    [{ stopAt: 1, acknowledgedTrips: ["december"] }, "mlops:budget.acknowledgedTrips[0]: must be a trip id such as 2026-12-01-5000 (the period's start date, then the cap in cents)"],
+    [
+      { stopAt: 1, acknowledgedTrips: ["december"] },
+      "mlops:budget.acknowledgedTrips[0]: must be a trip id such as 2026-12-01-5000 (the period's start date, then the cap in cents)",
+    ],
     [{ stopAt: 1, acknowledgedTrips: "2026-12-01-5000" }, "mlops:budget.acknowledgedTrips: must be a list of trip ids"],
   ])("refuses %j with a line naming the key", (budget, problem) => {
     expect(problemsOf({ "mlops:budget": { ...BUDGET, ...budget }, "mlops:alerts": EMAILS })).toEqual([problem]);
@@ -106,9 +115,16 @@ describe("a stack with stopAt", () => {
     const plan = await planOf(GUARDED);
     const topic = byName(plan, "budget-topic-topic");
     expect(topic.inputs).toMatchObject({ name: "g140-budget", labels: expect.objectContaining({ group: "140", stack: "group-140" }) });
-    expect(byName(plan, "monitoring-budget").inputs.allUpdatesRule).toMatchObject({ pubsubTopic: "projects/dtu-mlops-140/topics/g140-budget", schemaVersion: "1.0" });
+    expect(byName(plan, "monitoring-budget").inputs.allUpdatesRule).toMatchObject({
+      pubsubTopic: "projects/dtu-mlops-140/topics/g140-budget",
+      schemaVersion: "1.0",
+    });
     expect(ofType(plan, "gcp:pubsub/topicIAMMember:TopicIAMMember").map((r) => r.inputs)).toEqual([
-      expect.objectContaining({ topic: "g140-budget", role: "roles/pubsub.publisher", member: "serviceAccount:billing-budget-alert@system.gserviceaccount.com" }),
+      expect.objectContaining({
+        topic: "g140-budget",
+        role: "roles/pubsub.publisher",
+        member: "serviceAccount:billing-budget-alert@system.gserviceaccount.com",
+      }),
     ]);
     expect(byName(plan, "apis-pubsub").inputs.service).toBe("pubsub.googleapis.com");
   });
@@ -136,7 +152,11 @@ describe("a stack with stopAt", () => {
   it("runs the guard private, scaled to zero, at most one small instance, from the package's own services/guard by digest", async () => {
     const plan = await planOf(GUARDED);
     const service = guardService(plan);
-    const template = service.inputs.template as { scaling: object; serviceAccount: string; containers: Array<{ image: string; resources: { limits: object } }> };
+    const template = service.inputs.template as {
+      scaling: object;
+      serviceAccount: string;
+      containers: Array<{ image: string; resources: { limits: object } }>;
+    };
     expect(template.scaling).toEqual({ minInstanceCount: 0, maxInstanceCount: 1 });
     expect(template.containers[0].resources.limits).toEqual({ cpu: "1", memory: "512Mi" });
     expect(template.containers[0].image).toMatch(/\/credit-guard@sha256:[0-9a-f]{64}$/);
@@ -144,7 +164,9 @@ describe("a stack with stopAt", () => {
     expect(service.inputs).toMatchObject({ deletionProtection: false, invokerIamDisabled: false, labels: expect.objectContaining({ stack: "group-140" }) });
     expect(service.protect).toBe(false);
     const invokers = ofType(plan, "gcp:cloudrunv2/serviceIamMember:ServiceIamMember").filter((r) => r.inputs.name === "g140-credit-guard");
-    expect(invokers.map((r) => [r.inputs.role, r.inputs.member])).toEqual([["roles/run.invoker", "serviceAccount:g140-guard-push@dtu-mlops-140.iam.gserviceaccount.com"]]);
+    expect(invokers.map((r) => [r.inputs.role, r.inputs.member])).toEqual([
+      ["roles/run.invoker", "serviceAccount:g140-guard-push@dtu-mlops-140.iam.gserviceaccount.com"],
+    ]);
     expect(byName(plan, "image-credit-guard-image").inputs.build).toMatchObject({ context: "services/guard", dockerfile: "services/guard/Dockerfile" });
   });
 
@@ -175,7 +197,13 @@ describe("a stack with stopAt", () => {
       expect(byName(plan, name).inputs, name).toMatchObject({
         notificationChannels: [expect.stringMatching(/^projects\/dtu-mlops-140\/notificationChannels\/\d+$/)],
         alertStrategy: { notificationRateLimit: { period: "300s" } },
-        conditions: [{ conditionMatchedLog: { filter: `resource.type="cloud_run_revision" AND resource.labels.service_name="g140-credit-guard" AND jsonPayload.event="${event}"` } }],
+        conditions: [
+          {
+            conditionMatchedLog: {
+              filter: `resource.type="cloud_run_revision" AND resource.labels.service_name="g140-credit-guard" AND jsonPayload.event="${event}"`,
+            },
+          },
+        ],
       });
     }
     // The events the service logs (services/guard/guard.py's severities), so a renamed event fails here.
@@ -187,7 +215,11 @@ describe("a stack with stopAt", () => {
     const plan = await planOf({ ...GUARDED, "mlops:paused": true });
     expect(guardService(plan)).toBeDefined();
     expect(envOf(plan).GUARD_SERVICES).toBe("g140-backend,g140-worker");
-    expect(plan.resources.filter((r) => r.name.startsWith("credit-guard-run-") && r.name !== "credit-guard-run-service" && r.name !== "credit-guard-run-invoker-push")).toEqual([]);
+    expect(
+      plan.resources.filter(
+        (r) => r.name.startsWith("credit-guard-run-") && r.name !== "credit-guard-run-service" && r.name !== "credit-guard-run-invoker-push",
+      ),
+    ).toEqual([]);
   });
 
   it("says in words what happens at the cap", async () => {
@@ -211,11 +243,25 @@ describe("a stack with stopAt", () => {
 
 /** The permissions and roles the guard's accounts may hold, and where (services/guard/README.md, issue 24 point 5). */
 const GUARD_ALLOWED: Array<{ type: string; role: RegExp; on: (r: PlannedResource) => boolean }> = [
-  { type: "gcp:projects/iAMMember:IAMMember", role: /^projects\/dtu-mlops-140\/roles\/g140_guard_jobs_[0-9a-f]{6}$/, on: (r) => r.inputs.project === "dtu-mlops-140" },
-  { type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", role: /^projects\/dtu-mlops-140\/roles\/g140_guard_run_[0-9a-f]{6}$/, on: (r) => ["g140-backend", "g140-worker"].includes(String(r.inputs.name)) },
+  {
+    type: "gcp:projects/iAMMember:IAMMember",
+    role: /^projects\/dtu-mlops-140\/roles\/g140_guard_jobs_[0-9a-f]{6}$/,
+    on: (r) => r.inputs.project === "dtu-mlops-140",
+  },
+  {
+    type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    role: /^projects\/dtu-mlops-140\/roles\/g140_guard_run_[0-9a-f]{6}$/,
+    on: (r) => ["g140-backend", "g140-worker"].includes(String(r.inputs.name)),
+  },
   { type: "gcp:storage/bucketIAMMember:BucketIAMMember", role: /^roles\/storage\.object(Viewer|Creator)$/, on: (r) => r.inputs.condition !== undefined },
 ];
-const PUSH_ALLOWED = [{ type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", role: /^roles\/run\.invoker$/, on: (r: PlannedResource) => r.inputs.name === "g140-credit-guard" }];
+const PUSH_ALLOWED = [
+  {
+    type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    role: /^roles\/run\.invoker$/,
+    on: (r: PlannedResource) => r.inputs.name === "g140-credit-guard",
+  },
+];
 const JOB_PERMISSIONS = {
   vm: ["batch.jobs.delete", "batch.jobs.get", "batch.jobs.list"],
   vertex: ["aiplatform.customJobs.cancel", "aiplatform.customJobs.get", "aiplatform.customJobs.list"],
@@ -223,14 +269,18 @@ const JOB_PERMISSIONS = {
 
 describe("the guard's accounts can stop the stack's compute and nothing else (read from the plan)", () => {
   const disallowed = (plan: Plan, email: string, allowed: typeof GUARD_ALLOWED) =>
-    members(plan, email).filter((r) => !allowed.some((a) => a.type === r.type && a.role.test(String(r.inputs.role)) && a.on(r))).map((r) => `${r.name}: ${String(r.inputs.role)}`);
+    members(plan, email)
+      .filter((r) => !allowed.some((a) => a.type === r.type && a.role.test(String(r.inputs.role)) && a.on(r)))
+      .map((r) => `${r.name}: ${String(r.inputs.role)}`);
 
   it.each(["vm", "vertex"] as const)("with %s training: every grant of the guard and push accounts is on the allowlist", async (kind) => {
     const plan = await planOf({ ...GUARDED, "mlops:training": { kind, machineType: "n1-standard-4" } });
     expect(disallowed(plan, "g140-guard@dtu-mlops-140.iam.gserviceaccount.com", GUARD_ALLOWED)).toEqual([]);
     expect(disallowed(plan, "g140-guard-push@dtu-mlops-140.iam.gserviceaccount.com", PUSH_ALLOWED)).toEqual([]);
     const roles = ofType(plan, "gcp:projects/iAMCustomRole:IAMCustomRole").filter((r) => String(r.inputs.roleId).startsWith("g140_guard_"));
-    expect(Object.fromEntries(roles.map((r) => [String(r.inputs.roleId).replace(/_[0-9a-f]{6}$/, ""), [...(r.inputs.permissions as string[])].sort()]))).toEqual({
+    expect(
+      Object.fromEntries(roles.map((r) => [String(r.inputs.roleId).replace(/_[0-9a-f]{6}$/, ""), [...(r.inputs.permissions as string[])].sort()])),
+    ).toEqual({
       g140_guard_jobs: JOB_PERMISSIONS[kind],
       g140_guard_run: ["run.services.delete", "run.services.get"],
     });
@@ -248,7 +298,9 @@ describe("the guard's accounts can stop the stack's compute and nothing else (re
     }
     expect(planViolations(plan).filter((v) => v.level === "mandatory")).toEqual([]);
     // Custom roles carry no permission outside the jobs and services they stop.
-    const permissions = ofType(plan, "gcp:projects/iAMCustomRole:IAMCustomRole").filter((r) => String(r.inputs.roleId).includes("_guard_")).flatMap((r) => r.inputs.permissions as string[]);
+    const permissions = ofType(plan, "gcp:projects/iAMCustomRole:IAMCustomRole")
+      .filter((r) => String(r.inputs.roleId).includes("_guard_"))
+      .flatMap((r) => r.inputs.permissions as string[]);
     expect(permissions.filter((p) => !/^(batch\.jobs|aiplatform\.customJobs|run\.services)\.(list|get|delete|cancel)$/.test(p))).toEqual([]);
   });
 
@@ -287,9 +339,13 @@ describe("after a trip, pulumi up resumes only when a person chose to", () => {
     return parsed.config;
   };
   const up = (budget: object, objects: string[], preview = false) =>
-    planProgram({ stack: "group-140", project: "dtu-mlops-140", region: "europe-west1", bucketObjects: objects, preview }, () => createStack(config(budget)) as unknown as Record<string, unknown>);
+    planProgram(
+      { stack: "group-140", project: "dtu-mlops-140", region: "europe-west1", bucketObjects: objects, preview },
+      () => createStack(config(budget)) as unknown as Record<string, unknown>,
+    );
   const TRIP = `${GUARD_TRIPS_PREFIX}2026-12-01-5000.json`;
-  const LINE = "the credit guard stopped compute at 50.00 USD (trip 2026-12-01-5000); to resume, raise mlops:budget.stopAt or amount, or add 2026-12-01-5000 to mlops:budget.acknowledgedTrips, then pulumi up --refresh";
+  const LINE =
+    "the credit guard stopped compute at 50.00 USD (trip 2026-12-01-5000); to resume, raise mlops:budget.stopAt or amount, or add 2026-12-01-5000 to mlops:budget.acknowledgedTrips, then pulumi up --refresh";
 
   it("stops with services/guard/README.md's one line while an unacknowledged trip at the cap is recorded", async () => {
     await expect(up({ stopAt: 1 }, [TRIP])).rejects.toThrow(LINE);

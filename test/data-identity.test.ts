@@ -63,8 +63,14 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
     const impersonation = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter(
       (r) => r.inputs.serviceAccountId === deployAccountName && r.inputs.role === "roles/iam.workloadIdentityUser",
     );
-    expect(impersonation.map((r) => String(r.inputs.member).replace(/^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\//, ""))).toEqual(
-      DEPLOY_RUNS.map((run) => `attribute.workflow_event/${config.github!.repository}/.github/workflows/${run.file}@refs/heads/${config.github!.branch}:${run.event}`),
+    expect(
+      impersonation.map((r) =>
+        String(r.inputs.member).replace(/^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\//, ""),
+      ),
+    ).toEqual(
+      DEPLOY_RUNS.map(
+        (run) => `attribute.workflow_event/${config.github!.repository}/.github/workflows/${run.file}@refs/heads/${config.github!.branch}:${run.event}`,
+      ),
     );
   });
 
@@ -109,7 +115,9 @@ describe("buckets", () => {
 
   it("have globally unique names from the project and the stack's random suffix, and wait for the storage API", async () => {
     const plan = await planOf({});
-    const suffix = String(plan.outputs.buckets && (plan.outputs.buckets as Record<string, string>).data).split("-").pop();
+    const suffix = String(plan.outputs.buckets && (plan.outputs.buckets as Record<string, string>).data)
+      .split("-")
+      .pop();
     expect(suffix).toMatch(/^[0-9a-f]{6}$/);
     expect(plan.outputs.buckets).toEqual({
       data: `dtu-mlops-140-data-${suffix}`,
@@ -160,14 +168,24 @@ describe("keyless CI through Workload Identity Federation", () => {
       "attribute.workflow_event": "assertion.job_workflow_ref + ':' + assertion.event_name",
       "attribute.workflow_file_event": "assertion.job_workflow_ref.extract('{file}@') + ':' + assertion.event_name",
     });
-    for (const name of ["github-pool", "github-provider", "github-preview", "github-deploy", "github-train", "github-preview-wif", "github-deploy-wif-deploy-push"]) {
+    for (const name of [
+      "github-pool",
+      "github-provider",
+      "github-preview",
+      "github-deploy",
+      "github-train",
+      "github-preview-wif",
+      "github-deploy-wif-deploy-push",
+    ]) {
       expect(byName(plan, name).protect, name).toBe(true);
     }
   });
 
   it("lets ci-preview in from the preview workflow on pull requests only, with read-only roles", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo" } });
-    expect(byName(plan, "github-preview-wif").inputs.member).toMatch(/workloadIdentityPools\/g140-github-[0-9a-f]{6}\/attribute\.workflow_file_event\/owner\/repo\/\.github\/workflows\/preview\.yml:pull_request$/);
+    expect(byName(plan, "github-preview-wif").inputs.member).toMatch(
+      /workloadIdentityPools\/g140-github-[0-9a-f]{6}\/attribute\.workflow_file_event\/owner\/repo\/\.github\/workflows\/preview\.yml:pull_request$/,
+    );
     const roles = ofType(plan, "gcp:projects/iAMMember:IAMMember")
       .filter((r) => r.inputs.member === "serviceAccount:g140-ci-preview@dtu-mlops-140.iam.gserviceaccount.com")
       .map((r) => String(r.inputs.role));
@@ -177,7 +195,9 @@ describe("keyless CI through Workload Identity Federation", () => {
 
   it("lets ci-deploy in only from its workflows on the configured branch, and deploy as the runtime accounts only per account", async () => {
     const plan = await planOf({ "mlops:github": { repository: "owner/repo", branch: "release" } });
-    expect(byName(plan, "github-deploy-wif-deploy-push").inputs.member).toMatch(/\/attribute\.workflow_event\/owner\/repo\/\.github\/workflows\/deploy\.yml@refs\/heads\/release:push$/);
+    expect(byName(plan, "github-deploy-wif-deploy-push").inputs.member).toMatch(
+      /\/attribute\.workflow_event\/owner\/repo\/\.github\/workflows\/deploy\.yml@refs\/heads\/release:push$/,
+    );
     const projectRoles = ofType(plan, "gcp:projects/iAMMember:IAMMember").map((r) => r.inputs.role);
     expect(projectRoles).not.toContain("roles/iam.serviceAccountUser");
     expect(projectRoles).not.toContain("roles/iam.serviceAccountTokenCreator");
@@ -239,22 +259,56 @@ describe("team members", () => {
 });
 
 describe("invalid data and identity settings", () => {
-
   it.each([
-    ["a repository not of the form owner/name", { "mlops:github": { repository: "owner/name/extra" } }, "mlops:github.repository: must be a GitHub repository as owner/name"],
-    ["a secret value in plain text", { "mlops:secrets": ["WANDB_API_KEY"], "mlops:WANDB_API_KEY": "abc123" }, "mlops:WANDB_API_KEY: stored in plain text; remove it from the stack file and run `pulumi config set --secret WANDB_API_KEY <value>`"],
+    [
+      "a repository not of the form owner/name",
+      { "mlops:github": { repository: "owner/name/extra" } },
+      "mlops:github.repository: must be a GitHub repository as owner/name",
+    ],
+    [
+      "a secret value in plain text",
+      { "mlops:secrets": ["WANDB_API_KEY"], "mlops:WANDB_API_KEY": "abc123" },
+      "mlops:WANDB_API_KEY: stored in plain text; remove it from the stack file and run `pulumi config set --secret WANDB_API_KEY <value>`",
+    ],
     ["a secret value nobody declared", { "mlops:HF_TOKEN": new SecretValue("x") }, "mlops:HF_TOKEN: a value for a secret that mlops:secrets does not declare"],
-    ["a secret name that is not an environment-variable name", { "mlops:secrets": ["wandb-key"] }, "mlops:secrets[0]: is not a secret name; use an environment-variable name such as WANDB_API_KEY"],
-    ["a secret a workload reads but nobody declared", { "mlops:services": { backend: { secrets: ["WANDB_API_KEY"] } } }, 'mlops:services.backend.secrets[0]: "WANDB_API_KEY" is not declared in mlops:secrets; declared: none'],
+    [
+      "a secret name that is not an environment-variable name",
+      { "mlops:secrets": ["wandb-key"] },
+      "mlops:secrets[0]: is not a secret name; use an environment-variable name such as WANDB_API_KEY",
+    ],
+    [
+      "a secret a workload reads but nobody declared",
+      { "mlops:services": { backend: { secrets: ["WANDB_API_KEY"] } } },
+      'mlops:services.backend.secrets[0]: "WANDB_API_KEY" is not declared in mlops:secrets; declared: none',
+    ],
     ["a secret listed twice", { "mlops:secrets": ["HF_TOKEN", "HF_TOKEN"] }, 'mlops:secrets[1]: "HF_TOKEN" is listed twice'],
     ["zero noncurrent versions", { "mlops:storage": { keepVersions: 0 } }, "mlops:storage.keepVersions: must be at least 1 versions; allowed 1–100"],
-    ["predictions kept for ten years and a day", { "mlops:storage": { predictionsDays: 3651 } }, "mlops:storage.predictionsDays: must be at most 3650 days; allowed 1–3650"],
-    ["a fractional number of kept images", { "mlops:registry": { keepRecent: 2.5 } }, "mlops:registry.keepRecent: must be a whole number of versions from 1 to 100"],
-    ["a team member without a kind", { "mlops:team": { members: ["ana@example.org"], roles: ["roles/editor"] } }, "mlops:team.members[0]: must be user:EMAIL, group:EMAIL or serviceAccount:EMAIL"],
-    ["a team role that is not a role", { "mlops:team": { members: ["user:ana@example.org"], roles: ["editor"] } }, "mlops:team.roles[0]: must be a predefined role such as roles/editor"],
+    [
+      "predictions kept for ten years and a day",
+      { "mlops:storage": { predictionsDays: 3651 } },
+      "mlops:storage.predictionsDays: must be at most 3650 days; allowed 1–3650",
+    ],
+    [
+      "a fractional number of kept images",
+      { "mlops:registry": { keepRecent: 2.5 } },
+      "mlops:registry.keepRecent: must be a whole number of versions from 1 to 100",
+    ],
+    [
+      "a team member without a kind",
+      { "mlops:team": { members: ["ana@example.org"], roles: ["roles/editor"] } },
+      "mlops:team.members[0]: must be user:EMAIL, group:EMAIL or serviceAccount:EMAIL",
+    ],
+    [
+      "a team role that is not a role",
+      { "mlops:team": { members: ["user:ana@example.org"], roles: ["editor"] } },
+      "mlops:team.roles[0]: must be a predefined role such as roles/editor",
+    ],
   ])("rejects %s", (_what, raw, message) => {
     const found = problemsOf(raw);
-    expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(message)),
+      found.join("\n"),
+    ).toBe(true);
   });
 });
 

@@ -95,7 +95,10 @@ function expectSafe(steps: Step[], after: Plan): void {
   expect(lines(steps.filter((s) => s.action === "replace" && s.protected)), "protected resources replaced").toEqual([]);
   expect(lines(steps.filter((s) => s.holdsData && (s.action === "replace" || s.action === "delete"))), "data or identity deleted or replaced").toEqual([]);
   const knockOn = steps.filter((s) => (s.holdsData || protectedNow.has(s.name)) && s.replacedDependencies.length);
-  expect(knockOn.map((s) => `${s.name} after ${s.replacedDependencies.join(", ")}`), "data or protected resources whose dependencies are replaced").toEqual([]);
+  expect(
+    knockOn.map((s) => `${s.name} after ${s.replacedDependencies.join(", ")}`),
+    "data or protected resources whose dependencies are replaced",
+  ).toEqual([]);
 }
 
 const did = (steps: Step[], action: Step["action"], type: string) => steps.filter((s) => s.action === action && s.type === type).map((s) => s.name);
@@ -176,14 +179,17 @@ describe.each(stacks)("Pulumi.%s.yaml on day two", (stack) => {
   // before it (issue 22, "Removing the first alert email replaces every channel").
   it.runIf(emails.length > 0)("removing the first alert email leaves the other channels as they are", async () => {
     const [before, after] = await Promise.all([planWith(stack, "email prepended", edits.prependEmail), running(stack)]);
-    const rewritten = simulate(before, after).filter((s) => s.type === "gcp:monitoring/notificationChannel:NotificationChannel" && s.action !== "same" && s.action !== "delete");
+    const rewritten = simulate(before, after).filter(
+      (s) => s.type === "gcp:monitoring/notificationChannel:NotificationChannel" && s.action !== "same" && s.action !== "delete",
+    );
     expect(rewritten.map(describeStep)).toEqual([]);
   });
 
   it("pausing (mlops:paused: true) deletes only what costs money, never what holds data", async () => {
     const [before, after] = await Promise.all([running(stack), planWith(stack, "paused", edits.pause)]);
     const steps = simulate(before, after);
-    if (list(Object.keys((raw["mlops:services"] as Raw | undefined) ?? {})).length) expect(did(steps, "delete", "gcp:cloudrunv2/service:Service").length).toBeGreaterThan(0);
+    if (list(Object.keys((raw["mlops:services"] as Raw | undefined) ?? {})).length)
+      expect(did(steps, "delete", "gcp:cloudrunv2/service:Service").length).toBeGreaterThan(0);
     expectSafe(steps, after);
   });
 
@@ -280,8 +286,16 @@ describe("the change simulator", () => {
   });
 
   it("replaces on a ForceNew field, updates on another, and leaves equal inputs alone", () => {
-    const before = plan(r("a", MEMBER, { role: "roles/x", member: "user:a" }), r("b", ROLE, { roleId: "r", permissions: ["p"] }), r("c", ROLE, { roleId: "c" }));
-    const after = plan(r("a", MEMBER, { role: "roles/y", member: "user:a" }), r("b", ROLE, { roleId: "r", permissions: ["p", "q"] }), r("c", ROLE, { roleId: "c" }));
+    const before = plan(
+      r("a", MEMBER, { role: "roles/x", member: "user:a" }),
+      r("b", ROLE, { roleId: "r", permissions: ["p"] }),
+      r("c", ROLE, { roleId: "c" }),
+    );
+    const after = plan(
+      r("a", MEMBER, { role: "roles/y", member: "user:a" }),
+      r("b", ROLE, { roleId: "r", permissions: ["p", "q"] }),
+      r("c", ROLE, { roleId: "c" }),
+    );
     expect(simulate(before, after).map((s) => [s.name, s.action, s.fields])).toEqual([
       ["a", "replace", ["role"]],
       ["b", "update", ["permissions"]],
@@ -290,7 +304,11 @@ describe("the change simulator", () => {
   });
 
   it("refuses a replacement only when old and new are protected, and a delete when the old one is", () => {
-    const old = plan(r("both", VERSION, { secretData: "1" }, { protect: true }), r("unprotected", VERSION, { secretData: "1" }, { protect: true }), r("gone", VERSION, {}, { protect: true }));
+    const old = plan(
+      r("both", VERSION, { secretData: "1" }, { protect: true }),
+      r("unprotected", VERSION, { secretData: "1" }, { protect: true }),
+      r("gone", VERSION, {}, { protect: true }),
+    );
     const now = plan(r("both", VERSION, { secretData: "2" }, { protect: true }), r("unprotected", VERSION, { secretData: "2" }));
     const steps = Object.fromEntries(simulate(old, now).map((s) => [s.name, [s.action, s.protected, s.refused]]));
     expect(steps).toEqual({ both: ["replace", true, true], unprotected: ["replace", true, false], gone: ["delete", true, true] });
@@ -309,7 +327,12 @@ describe("the change simulator", () => {
   it("follows an alias to its old name under another parent, and not to that name under its own", () => {
     const COMPONENT = "mlops:ci:GithubCi";
     const old = plan(r("ci", COMPONENT, {}), r("old-grant", MEMBER, { role: "roles/x" }, { parent: "ci", protect: true }));
-    const moved = r("new-grant", MEMBER, { role: "roles/x" }, { protect: true, aliases: ["old-grant"], aliasParents: { "old-grant": `urn:pulumi:t::mlops::${COMPONENT}::ci` } });
+    const moved = r(
+      "new-grant",
+      MEMBER,
+      { role: "roles/x" },
+      { protect: true, aliases: ["old-grant"], aliasParents: { "old-grant": `urn:pulumi:t::mlops::${COMPONENT}::ci` } },
+    );
     expect(simulate(old, plan(r("ci", COMPONENT, {}), moved)).map((s) => [s.name, s.action, s.aliasOf ?? null, s.refused])).toEqual([
       ["ci", "same", null, false],
       ["new-grant", "same", "old-grant", false],
@@ -344,7 +367,9 @@ describe("the credit guard on day two", () => {
     const { stopAt: _stopAt, ...budget } = raw["mlops:budget"] as Raw;
     return { ...raw, "mlops:budget": budget };
   };
-  const withStopAt = (stopAt: number) => (raw: Raw): Raw => ({ ...raw, "mlops:budget": { ...(raw["mlops:budget"] as Raw), stopAt } });
+  const withStopAt =
+    (stopAt: number) =>
+    (raw: Raw): Raw => ({ ...raw, "mlops:budget": { ...(raw["mlops:budget"] as Raw), stopAt } });
   // Its accounts, and the suffix of its custom roles (Google keeps a deleted role id: a new guard gets new ids).
   const GUARD_OWN = ["credit-guard-push", "credit-guard-role-suffix", "credit-guard-runtime"];
 
@@ -360,11 +385,30 @@ describe("the credit guard on day two", () => {
     const [before, after] = await Promise.all([running("group-xray"), planWith("group-xray", "guard off", withoutGuard)]);
     const steps = simulate(before, after);
     const deleted = steps.filter((s) => s.action === "delete");
-    expect(deleted.map((s) => s.name).filter((n) => !n.startsWith("credit-guard") && !n.startsWith("budget-topic") && !["apis-pubsub", "apis-logging"].includes(n) && n !== "image-credit-guard" && n !== "image-credit-guard-image")).toEqual([]);
-    expect(steps.filter((s) => s.holdsData && s.action !== "same" && s.action !== "create").map((s) => `${s.action} ${s.name}`).sort()).toEqual(GUARD_OWN.map((n) => `delete ${n}`));
+    expect(
+      deleted
+        .map((s) => s.name)
+        .filter(
+          (n) =>
+            !n.startsWith("credit-guard") &&
+            !n.startsWith("budget-topic") &&
+            !["apis-pubsub", "apis-logging"].includes(n) &&
+            n !== "image-credit-guard" &&
+            n !== "image-credit-guard-image",
+        ),
+    ).toEqual([]);
+    expect(
+      steps
+        .filter((s) => s.holdsData && s.action !== "same" && s.action !== "create")
+        .map((s) => `${s.action} ${s.name}`)
+        .sort(),
+    ).toEqual(GUARD_OWN.map((n) => `delete ${n}`));
     expect(steps.filter((s) => s.refused || (s.action === "replace" && s.protected)).map(describeStep)).toEqual([]);
     // The APIs stay enabled (disableOnDestroy: false); the budget stops publishing (an update, not a replacement).
-    expect(steps.find((s) => s.name === "monitoring-budget")).toMatchObject({ action: "update", fields: ["allUpdatesRule.pubsubTopic", "allUpdatesRule.schemaVersion"] });
+    expect(steps.find((s) => s.name === "monitoring-budget")).toMatchObject({
+      action: "update",
+      fields: ["allUpdatesRule.pubsubTopic", "allUpdatesRule.schemaVersion"],
+    });
   });
 
   it("changing stopAt updates only the guard's service (its GUARD_STOP_AT)", async () => {

@@ -66,7 +66,9 @@ describe("upgrading from 0.2.0, whose channels were named by position", () => {
   // 0.2.0's channels of each example as its reviewed golden held them (name → address), in the stack file's order.
   const deployed = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/channels-0.2.0.json"), "utf8")).channels as Record<string, Record<string, string>>;
   const v020 = (emails: string[]): State =>
-    Object.fromEntries(emails.map((email, i) => [`monitoring-email-${i}`, { type: CHANNEL, parent: "monitoring", inputs: { labels: { email_address: email } } }]));
+    Object.fromEntries(
+      emails.map((email, i) => [`monitoring-email-${i}`, { type: CHANNEL, parent: "monitoring", inputs: { labels: { email_address: email } } }]),
+    );
   const examples = stackFiles(REPO_ROOT).filter((f) => deployed[f.stack]);
 
   it("has every example with alert addresses in its record of 0.2.0", () => {
@@ -103,7 +105,10 @@ describe("upgrading from 0.2.0, whose channels were named by position", () => {
     // Why CHANGELOG says to upgrade with the list unchanged: the program cannot see 0.2.0's order, only today's.
     const state = v020(["a@example.org", "b@example.org", "c@example.org"]);
     const { taken, deleted } = resolve(state, ofType(await planOf(alertsOf(["b@example.org", "c@example.org"])), CHANNEL));
-    expect(Object.fromEntries(Object.entries(taken).map(([email, old]) => [email, address(state, old)]))).toEqual({ "b@example.org": "a@example.org", "c@example.org": "b@example.org" });
+    expect(Object.fromEntries(Object.entries(taken).map(([email, old]) => [email, address(state, old)]))).toEqual({
+      "b@example.org": "a@example.org",
+      "c@example.org": "b@example.org",
+    });
     expect(deleted).toEqual(["monitoring-email-2"]);
   });
 });

@@ -22,7 +22,11 @@ function defaultsIn(value: unknown, at = "$"): string[] {
 
 describe("defaults the Monitoring API drops", () => {
   it("are found in a dashboard that has them: zero positions and empty labels", () => {
-    const planted = { displayName: "d", labels: {}, mosaicLayout: { tiles: [{ xPos: 0, yPos: 0, width: 6, widget: { title: "t", xyChart: { dataSets: [] } } }] } };
+    const planted = {
+      displayName: "d",
+      labels: {},
+      mosaicLayout: { tiles: [{ xPos: 0, yPos: 0, width: 6, widget: { title: "t", xyChart: { dataSets: [] } } }] },
+    };
     expect(defaultsIn(planted)).toEqual([
       "$.labels = {}",
       "$.mosaicLayout.tiles[0].xPos = 0",

@@ -48,10 +48,15 @@ describe("the worst case of a spot run on Batch", () => {
 
   it("is what docs/training.md and docs/monitoring.md say, for group 140's T4 spot runs", async () => {
     const { spec, hourly, run } = await planTraining(T4_SPOT);
-    const row = fs.readFileSync(path.join(ROOT, "docs/monitoring.md"), "utf8").split("\n").find((l) => l.startsWith("| training | run |"));
+    const row = fs
+      .readFileSync(path.join(ROOT, "docs/monitoring.md"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("| training | run |"));
     const training = fs.readFileSync(path.join(ROOT, "docs/training.md"), "utf8");
     expect(training).toContain(`retried up to ${spec.maxRetryCount} times (\`maxRetryCount: ${spec.maxRetryCount}\``);
     expect(training).toContain(`its worst case is ${spec.maxRetryCount + 1} × \`maxRunHours\``);
-    expect(row).toBe(`| training | run | ${run.usd.toFixed(4)} per run | worst case of one run: ${spec.maxRetryCount + 1} attempts (a preempted run is retried up to ${spec.maxRetryCount} times) × maxRunHours 4 h × $${hourly.usd.toFixed(4)}/h |`);
+    expect(row).toBe(
+      `| training | run | ${run.usd.toFixed(4)} per run | worst case of one run: ${spec.maxRetryCount + 1} attempts (a preempted run is retried up to ${spec.maxRetryCount} times) × maxRunHours 4 h × $${hourly.usd.toFixed(4)}/h |`,
+    );
   });
 });

@@ -24,9 +24,38 @@ function random(seed: number): () => number {
   };
 }
 
-const ODD_VALUES = ["null", "~", "[]", "{}", "-1", "0", "1e309", ".nan", ".inf", '"a\\nb"', "true", "0x1F", "x".repeat(300), "constructor", "__proto__",
-  "'${services.constructor.url}'", "*nowhere", "!!omap [{a: 1}]", "!!set {a, b}", "!!binary aGk=", "!custom 3", "!!str 5", "!!int '7'", "&loop [*loop]",
-  "sk-abcdefghijklmnopqrstuvwxyz0123", "2026-01-01", '"\\u2028"', "{a: 1, a: 2}", "[&x 1, *x, *x]", "|\n      multi\n      line"];
+const ODD_VALUES = [
+  "null",
+  "~",
+  "[]",
+  "{}",
+  "-1",
+  "0",
+  "1e309",
+  ".nan",
+  ".inf",
+  '"a\\nb"',
+  "true",
+  "0x1F",
+  "x".repeat(300),
+  "constructor",
+  "__proto__",
+  "'${services.constructor.url}'",
+  "*nowhere",
+  "!!omap [{a: 1}]",
+  "!!set {a, b}",
+  "!!binary aGk=",
+  "!custom 3",
+  "!!str 5",
+  "!!int '7'",
+  "&loop [*loop]",
+  "sk-abcdefghijklmnopqrstuvwxyz0123",
+  "2026-01-01",
+  '"\\u2028"',
+  "{a: 1, a: 2}",
+  "[&x 1, *x, *x]",
+  "|\n      multi\n      line",
+];
 const ODD_KEYS = ["__proto__", "constructor", "toString", "services", "mlops:services", "training", "<<", "? [1]", '"a\\nb"', "hasOwnProperty", "1", "null"];
 
 type Mutation = (lines: string[], rnd: () => number) => void;
@@ -82,7 +111,9 @@ const SEED = 20261130;
 
 describe("mutated stack files", () => {
   it(`never crash the planner: ${MUTANTS} mutants (seed ${SEED}) each plan (exit 0/3) or give one-line problems (exit 2)`, async () => {
-    const sources = stackFiles(REPO_ROOT).map((f) => f.file).map((f) => fs.readFileSync(f, "utf8").split("\n"));
+    const sources = stackFiles(REPO_ROOT)
+      .map((f) => f.file)
+      .map((f) => fs.readFileSync(f, "utf8").split("\n"));
     const rnd = random(SEED);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fuzz-"));
     // The mutants' image builds start in their own folder, as a group's do: the sample services are there.

@@ -46,7 +46,7 @@ describe("index.ts under the Pulumi runtime", () => {
     expect((error as Error).message).toBe(
       "invalid stack configuration:\n" +
         "  gcp:project: is not a valid project id; 6–30 lowercase letters, digits and hyphens, starting with a letter\n" +
-        '  mlops:protectData: must be true or false',
+        "  mlops:protectData: must be true or false",
     );
   });
 });

@@ -34,7 +34,10 @@ describe("init --dir", () => {
       expect(doc.env.STACK_DIR, f).toBe("deploy/gcp");
       expect(doc.defaults.run["working-directory"], f).toBe("deploy/gcp");
       expect(laid, f).not.toMatch(/\binfra\b/);
-      expect(laid.split("\n").filter((line, i) => line !== template.split("\n")[i]), f).toHaveLength(2);
+      expect(
+        laid.split("\n").filter((line, i) => line !== template.split("\n")[i]),
+        f,
+      ).toHaveLength(2);
     }
   });
 

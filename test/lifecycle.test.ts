@@ -8,7 +8,9 @@ import { readStackFile } from "../config";
 import { planRaw, stackFilePath, type Plan, type PlannedResource, type PlanResult, stackFiles } from "../plan";
 import { REPO_ROOT } from "./repo";
 
-const stacks = stackFiles(REPO_ROOT).map((f) => f.stack).sort();
+const stacks = stackFiles(REPO_ROOT)
+  .map((f) => f.stack)
+  .sort();
 
 /** What costs money while it exists or runs. */
 const COSTLY = [
@@ -65,7 +67,10 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
   it("paused (mlops:paused: true), holds no VM, Cloud Run service, uptime check or alert policy", async () => {
     const { plan, config } = await planOf(stack);
     if (config.services.length || config.training?.kind === "vm") {
-      expect(plan.resources.filter((r) => COSTLY.includes(r.type)), "the running stack has something to pause").not.toEqual([]);
+      expect(
+        plan.resources.filter((r) => COSTLY.includes(r.type)),
+        "the running stack has something to pause",
+      ).not.toEqual([]);
     }
     const paused = await planOf(stack, { "mlops:paused": true });
     // The credit guard stays (docs/operations.md): scaled to zero it costs nothing, and training survives a pause.
@@ -76,7 +81,11 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
   it("paused, keeps training as it is (spec, network, grants: all free between runs), so a run in progress is not cut", async () => {
     const { plan, config } = await planOf(stack);
     if (!config.training) return;
-    const training = (p: Plan) => p.resources.filter((r) => r.name === "training" || r.parent === "training" || r.parent === "network").map(id).sort();
+    const training = (p: Plan) =>
+      p.resources
+        .filter((r) => r.name === "training" || r.parent === "training" || r.parent === "network")
+        .map(id)
+        .sort();
     const paused = (await planOf(stack, { "mlops:paused": true })).plan;
     expect(training(paused)).toEqual(training(plan));
     expect(training(paused).length).toBeGreaterThan(0);
@@ -105,7 +114,11 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
 
   it("`pulumi destroy --exclude-protected` (a pause by hand) removes everything that costs money", async () => {
     const { plan } = await planOf(stack);
-    expect(keptByExcludeProtected(plan).filter((r) => COSTLY.includes(r.type)).map(id)).toEqual([]);
+    expect(
+      keptByExcludeProtected(plan)
+        .filter((r) => COSTLY.includes(r.type))
+        .map(id),
+    ).toEqual([]);
   });
 
   it("with mlops:protectData: false, every resource protected by default is unprotected, and buckets may be deleted with their data", async () => {
@@ -123,12 +136,24 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
 
 describe("the destroy model the pause test relies on", () => {
   it("keeps a costly resource that a protected resource depends on, so the pause test could catch one", () => {
-    const r = (name: string, type: string, protect: boolean, dependsOn: string[] = []): PlannedResource => ({ urn: `urn:pulumi:t::mlops::${type}::${name}`, type, name, parent: "stack", protect, inputs: {}, dependsOn });
+    const r = (name: string, type: string, protect: boolean, dependsOn: string[] = []): PlannedResource => ({
+      urn: `urn:pulumi:t::mlops::${type}::${name}`,
+      type,
+      name,
+      parent: "stack",
+      protect,
+      inputs: {},
+      dependsOn,
+    });
     const plan: Plan = {
       stack: "t",
       outputs: {},
       resources: [r("svc", COSTLY[1], false), r("grant", "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", true, ["svc"]), r("vm", COSTLY[0], false)],
     };
-    expect(keptByExcludeProtected(plan).map((x) => x.name).sort()).toEqual(["grant", "svc"]);
+    expect(
+      keptByExcludeProtected(plan)
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(["grant", "svc"]);
   });
 });

@@ -18,7 +18,6 @@ const COMBINER = CONDITION.parent?.lookupEnum("ConditionCombinerType");
 /** A monitoring filter: `a.b="value"` comparisons joined by AND, each value quoted. */
 const FILTER = /^[a-z_]+(\.[a-z_*]+)+="[^"]*"( AND [a-z_]+(\.[a-z_*]+)+="[^"]*")*$/;
 
-
 describe("the checker", () => {
   it("refuses a misspelt field and an aligner that does not exist", () => {
     const { problems } = checkSpec(CONDITION, { displayName: "x", conditionThreshold: { filtre: "", aggregations: [{ perSeriesAligner: "ALIGN_AVERAGE" }] } });
@@ -29,7 +28,11 @@ describe("the checker", () => {
   });
 });
 
-describe.each(stackFiles(REPO_ROOT).map((f) => f.file).map((f) => [path.basename(f), f]))("%s: monitoring JSON Google accepts", (_name, file) => {
+describe.each(
+  stackFiles(REPO_ROOT)
+    .map((f) => f.file)
+    .map((f) => [path.basename(f), f]),
+)("%s: monitoring JSON Google accepts", (_name, file) => {
   let plan: Plan;
   beforeAll(async () => {
     const r = await plannedStackFile(file);

@@ -15,7 +15,11 @@ describe("npm run new-group -- --roster, as a process", () => {
   it("writes 150 stack files for a roster of 150 groups, each planned by the tool before it is written; the first, a middle and the last plan again here", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "new-group-"));
     fs.writeFileSync(path.join(dir, "roster.csv"), rosterOf(150));
-    const run = spawnSync(tsx, [path.join(REPO_ROOT, "cli", "new-group.ts"), "--roster", "roster.csv", "--out", dir], { cwd: dir, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    const run = spawnSync(tsx, [path.join(REPO_ROOT, "cli", "new-group.ts"), "--roster", "roster.csv", "--out", dir], {
+      cwd: dir,
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr.split("\n").filter((l) => l && !l.startsWith("npm warn") && !l.startsWith("warning: "))).toEqual([]);
     expect(fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f))).toHaveLength(150);

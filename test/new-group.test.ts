@@ -26,7 +26,11 @@ async function newGroup(dir: string, ...args: string[]) {
 const problemLines = (stderr: string) => stderr.split("\n").filter((l) => l && !l.startsWith("npm warn") && !l.startsWith("warning: "));
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "new-group-"));
-const stackFiles = (dir: string) => fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
+const stackFiles = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+    .sort();
 const configIn = (file: string) => (YAML.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, any> }).config;
 
 describe("npm run new-group", () => {
@@ -71,7 +75,10 @@ describe("npm run new-group", () => {
     ];
     fs.writeFileSync(
       path.join(dir, "roster.csv"),
-      ["group,project,repo,email,region,training,gpu", ...cases.map((c) => `${c.group},dtu-mlops-${c.group},team/${c.group},${c.group}@example.org,${c.region},${c.training},${c.gpu}`)].join("\n"),
+      [
+        "group,project,repo,email,region,training,gpu",
+        ...cases.map((c) => `${c.group},dtu-mlops-${c.group},team/${c.group},${c.group}@example.org,${c.region},${c.training},${c.gpu}`),
+      ].join("\n"),
     );
     const run = await newGroup(dir, "--roster", "roster.csv");
     expect(run.code, run.stderr).toBe(0);
@@ -83,13 +90,19 @@ describe("npm run new-group", () => {
       expect(training.spot, c.group).toBe(c.gpu ? true : undefined);
       expect(training.zone, c.group).toBeUndefined();
       const planned = await plan(file);
-      expect(planned.resources.some((r) => r.type === "gcp:compute/instance:Instance"), c.group).toBe(false);
+      expect(
+        planned.resources.some((r) => r.type === "gcp:compute/instance:Instance"),
+        c.group,
+      ).toBe(false);
       expect(planned.outputs.trainCommand, c.group).toBe(`npx mlops-gcp-stack train --stack group-${c.group}`);
       if (c.training === "vm") {
         const spec = planned.outputs.batchJobSpec as { allocationPolicy: { location: { allowedLocations: string[] }; instances: Array<{ policy: object }> } };
         const zones = spec.allocationPolicy.location.allowedLocations.map((l) => l.replace(/^zones\//, ""));
         if (c.gpu) for (const z of zones) expect([zonesOf(c.gpu as GpuType).includes(z), regionOfZone(z)], c.group).toEqual([true, c.region]);
-        expect(spec.allocationPolicy.instances[0].policy, c.group).toMatchObject({ machineType: c.machineType, provisioningModel: c.gpu ? "SPOT" : "STANDARD" });
+        expect(spec.allocationPolicy.instances[0].policy, c.group).toMatchObject({
+          machineType: c.machineType,
+          provisioningModel: c.gpu ? "SPOT" : "STANDARD",
+        });
       }
     }
   });

@@ -12,7 +12,10 @@ const condition = (policy: PlannedResource) => (policy.inputs.conditions as any[
 /** What Cloud Monitoring says each metric is, and the aligners its kind accepts (docs/design.md). */
 const METRICS: Record<string, { kind: string; aligners: string[] }> = {
   "run.googleapis.com/request_count": { kind: "DELTA INT64", aligners: ["ALIGN_RATE", "ALIGN_DELTA", "ALIGN_SUM"] },
-  "run.googleapis.com/request_latencies": { kind: "DELTA DISTRIBUTION", aligners: ["ALIGN_PERCENTILE_50", "ALIGN_PERCENTILE_95", "ALIGN_PERCENTILE_99", "ALIGN_DELTA"] },
+  "run.googleapis.com/request_latencies": {
+    kind: "DELTA DISTRIBUTION",
+    aligners: ["ALIGN_PERCENTILE_50", "ALIGN_PERCENTILE_95", "ALIGN_PERCENTILE_99", "ALIGN_DELTA"],
+  },
   "run.googleapis.com/container/instance_count": { kind: "GAUGE INT64", aligners: ["ALIGN_MAX", "ALIGN_MEAN", "ALIGN_MIN"] },
   "monitoring.googleapis.com/uptime_check/check_passed": { kind: "GAUGE BOOL", aligners: ["ALIGN_NEXT_OLDER", "ALIGN_FRACTION_TRUE"] },
   "compute.googleapis.com/instance/uptime_total": { kind: "GAUGE DOUBLE", aligners: ["ALIGN_MAX", "ALIGN_MEAN"] },
@@ -24,11 +27,22 @@ const metricOf = (filter: string) => /metric\.type="([^"]+)"/.exec(filter)?.[1] 
 describe("group foodseg: monitoring a group can act on", () => {
   it("has an email channel, an uptime check per public service, 5xx and latency alerts per service, and a dashboard", async () => {
     const { plan, config } = await planFile("group-foodseg");
-    expect(ofType(plan, "gcp:monitoring/notificationChannel:NotificationChannel").map((c) => c.inputs.labels)).toEqual([{ email_address: "groupfoodseg@example.org" }]);
-    const publicWithHealth = config.services.filter((s) => s.public && s.healthPath).map((s) => s.key).sort();
+    expect(ofType(plan, "gcp:monitoring/notificationChannel:NotificationChannel").map((c) => c.inputs.labels)).toEqual([
+      { email_address: "groupfoodseg@example.org" },
+    ]);
+    const publicWithHealth = config.services
+      .filter((s) => s.public && s.healthPath)
+      .map((s) => s.key)
+      .sort();
     expect(publicWithHealth).toEqual(["backend", "frontend"]);
-    expect(ofType(plan, UPTIME).map((u) => u.name).sort()).toEqual(publicWithHealth.map((k) => `monitoring-${k}-uptime`));
-    const policies = ofType(plan, POLICY).map((p) => p.name).sort();
+    expect(
+      ofType(plan, UPTIME)
+        .map((u) => u.name)
+        .sort(),
+    ).toEqual(publicWithHealth.map((k) => `monitoring-${k}-uptime`));
+    const policies = ofType(plan, POLICY)
+      .map((p) => p.name)
+      .sort();
     for (const s of config.services) {
       expect(policies).toContain(`monitoring-${s.key}-errors`);
       expect(policies).toContain(`monitoring-${s.key}-latency`);
@@ -92,7 +106,10 @@ describe("every alert policy in the group stacks", () => {
           continue;
         }
         const c = condition(p);
-        for (const [filter, aggregations] of [[c.filter, c.aggregations], [c.denominatorFilter, c.denominatorAggregations]] as const) {
+        for (const [filter, aggregations] of [
+          [c.filter, c.aggregations],
+          [c.denominatorFilter, c.denominatorAggregations],
+        ] as const) {
           if (!filter) continue;
           const metric = metricOf(filter);
           expect(METRICS[metric], `${p.name}: ${metric}`).toBeDefined();
@@ -113,7 +130,9 @@ describe("every alert policy in the group stacks", () => {
     expect(c.filter).toBe(
       'metric.type="run.googleapis.com/request_count" AND resource.type="cloud_run_revision" AND resource.label.service_name="g43-backend" AND metric.label.response_code_class="5xx"',
     );
-    expect(c.denominatorFilter).toBe('metric.type="run.googleapis.com/request_count" AND resource.type="cloud_run_revision" AND resource.label.service_name="g43-backend"');
+    expect(c.denominatorFilter).toBe(
+      'metric.type="run.googleapis.com/request_count" AND resource.type="cloud_run_revision" AND resource.label.service_name="g43-backend"',
+    );
     expect(c).toMatchObject({ comparison: "COMPARISON_GT", thresholdValue: 0.05 });
     const latency = condition(byName(plan, "monitoring-backend-latency"));
     expect(latency).toMatchObject({ thresholdValue: 2000, aggregations: [{ perSeriesAligner: "ALIGN_PERCENTILE_95" }] });
@@ -142,7 +161,9 @@ describe("the dashboard", () => {
     const dashboard = JSON.parse(String(byName(plan, "monitoring-dashboard").inputs.dashboardJson));
     const titles = dashboard.mosaicLayout.tiles.map((t: any) => t.widget.title);
     for (const s of ["backend", "frontend", "monitor"]) {
-      expect(titles).toEqual(expect.arrayContaining([`${s}: requests/s`, `${s}: 5xx/s`, `${s}: p50 latency (ms)`, `${s}: p95 latency (ms)`, `${s}: instances`]));
+      expect(titles).toEqual(
+        expect.arrayContaining([`${s}: requests/s`, `${s}: 5xx/s`, `${s}: p50 latency (ms)`, `${s}: p95 latency (ms)`, `${s}: instances`]),
+      );
     }
     for (const tile of dashboard.mosaicLayout.tiles) {
       const q = tile.widget.xyChart.dataSets[0].timeSeriesQuery.timeSeriesFilter;
@@ -160,7 +181,10 @@ describe("the Managed Prometheus sidecar", () => {
     expect(collector).toMatchObject({ name: "collector", dependsOns: ["app"], volumeMounts: [{ name: "rungmp-config", mountPath: "/etc/rungmp" }] });
     expect(collector.image).toMatch(/^us-docker\.pkg\.dev\/cloud-ops-agents-artifacts\/cloud-run-gmp-sidecar\/cloud-run-gmp-sidecar@sha256:[0-9a-f]{64}$/);
     expect(template.volumes).toEqual([{ name: "rungmp-config", secret: { secret: "g140-api-rungmp", items: [{ version: "1", path: "config.yaml" }] } }]);
-    expect(byName(plan, "secrets-api-rungmp-api").inputs).toMatchObject({ role: "roles/secretmanager.secretAccessor", member: "serviceAccount:g140-api@dtu-mlops-140.iam.gserviceaccount.com" });
+    expect(byName(plan, "secrets-api-rungmp-api").inputs).toMatchObject({
+      role: "roles/secretmanager.secretAccessor",
+      member: "serviceAccount:g140-api@dtu-mlops-140.iam.gserviceaccount.com",
+    });
     expect(byName(plan, "identities-api-monitoring.metricWriter").inputs.member).toBe("serviceAccount:g140-api@dtu-mlops-140.iam.gserviceaccount.com");
   });
 });
@@ -188,12 +212,27 @@ describe("invalid monitoring settings", () => {
   it.each([
     ["an email that is no email", { "mlops:alerts": { emails: ["group140"] } }, "mlops:alerts.emails[0]: must be an email address"],
     ["a 5xx share above 100 %", { "mlops:alerts": { errorRatio: 5 } }, "mlops:alerts.errorRatio: must be above 0 and at most 1"],
-    ["a training runtime alert", { "mlops:training": { kind: "vm", maxRunHours: 4 }, "mlops:alerts": { trainingHours: 2 } }, "mlops:alerts.trainingHours: removed in 0.2.0; training runs end at training.maxRunHours"],
-    ["a billing account that is not one", { "mlops:budget": { billingAccount: "my-account", amount: 50 } }, "mlops:budget.billingAccount: must be a billing account id such as 012345-6789AB-CDEF01"],
-    ["a metrics path without a slash", { "mlops:services": { api: { metrics: { port: 8080, path: "metrics" } } } }, "mlops:services.api.metrics.path: must be a path such as /metrics"],
+    [
+      "a training runtime alert",
+      { "mlops:training": { kind: "vm", maxRunHours: 4 }, "mlops:alerts": { trainingHours: 2 } },
+      "mlops:alerts.trainingHours: removed in 0.2.0; training runs end at training.maxRunHours",
+    ],
+    [
+      "a billing account that is not one",
+      { "mlops:budget": { billingAccount: "my-account", amount: 50 } },
+      "mlops:budget.billingAccount: must be a billing account id such as 012345-6789AB-CDEF01",
+    ],
+    [
+      "a metrics path without a slash",
+      { "mlops:services": { api: { metrics: { port: 8080, path: "metrics" } } } },
+      "mlops:services.api.metrics.path: must be a path such as /metrics",
+    ],
   ])("rejects %s", (_what, raw, message) => {
     const found = problemsOf(raw);
-    expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(message)),
+      found.join("\n"),
+    ).toBe(true);
   });
 });
 
@@ -224,7 +263,11 @@ describe("the cost estimate", () => {
   it("counts stored images by the registry's keepRecent, buckets, secret versions and uptime checks (hand-computed)", () => {
     const cost = estimateCost(
       [
-        { type: "gcp:artifactregistry/repository:Repository", name: "repo", inputs: { cleanupPolicies: [{ id: "keep", mostRecentVersions: { keepCount: 3 } }] } },
+        {
+          type: "gcp:artifactregistry/repository:Repository",
+          name: "repo",
+          inputs: { cleanupPolicies: [{ id: "keep", mostRecentVersions: { keepCount: 3 } }] },
+        },
         { type: "docker:index/image:Image", name: "img", inputs: {} },
         { type: "gcp:storage/bucket:Bucket", name: "b", inputs: {} },
         { type: "gcp:secretmanager/secretVersion:SecretVersion", name: "s", inputs: {} },
@@ -264,7 +307,11 @@ describe("the cost estimate", () => {
     const { plan, config } = await planFile("group-140");
     const spot = planCost(plan, config.region, costAssumptions(config)).items.find((i) => i.resource === "training" && i.kind === "active")!;
     const onDemandPlan = await planRaw(
-      { "gcp:project": "dtu-mlops-140", "gcp:region": "europe-west1", "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-t4" }, zone: "europe-west1-b" } },
+      {
+        "gcp:project": "dtu-mlops-140",
+        "gcp:region": "europe-west1",
+        "mlops:training": { kind: "vm", gpu: { type: "nvidia-tesla-t4" }, zone: "europe-west1-b" },
+      },
       "group-140",
     );
     if (!onDemandPlan.ok) throw new Error(onDemandPlan.problems.join("\n"));

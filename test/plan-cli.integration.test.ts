@@ -5,7 +5,6 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./repo";
 
-
 const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 
 function plan(...args: string[]) {
@@ -24,9 +23,21 @@ describe("npm run plan", () => {
     for (const item of doc.cost.items) expect(Object.keys(item)).toEqual(["resource", "kind", "usd", "basis"]);
     expect(doc.stack).toBe("group-140");
     for (const r of doc.resources) {
-      expect(Object.keys(r).filter((k) => k !== "deletedWith" && k !== "aliases" && k !== "aliasParents")).toEqual(["urn", "type", "name", "parent", "protect", "dependsOn", "inputs"]);
+      expect(Object.keys(r).filter((k) => k !== "deletedWith" && k !== "aliases" && k !== "aliasParents")).toEqual([
+        "urn",
+        "type",
+        "name",
+        "parent",
+        "protect",
+        "dependsOn",
+        "inputs",
+      ]);
       expect(r.urn).toMatch(new RegExp(`^urn:pulumi:group-140::[^:]+::(.+\\$)?${r.type.replace(/[$.]/g, "\\$&")}::${r.name.replace(/[.$]/g, "\\$&")}$`));
-      for (const d of r.dependsOn) expect(doc.resources.map((x: { name: string }) => x.name), `${r.name} depends on ${d}`).toContain(d);
+      for (const d of r.dependsOn)
+        expect(
+          doc.resources.map((x: { name: string }) => x.name),
+          `${r.name} depends on ${d}`,
+        ).toContain(d);
     }
     expect(doc.resources.find((r: { name: string }) => r.name === "buckets-data-ci-deploy-admin").deletedWith).toBe("buckets-data");
     expect(doc.resources.map((r: { type: string }) => r.type)).toContain("gcp:projects/service:Service");
@@ -46,7 +57,14 @@ describe("npm run plan", () => {
     const file = path.join(dir, "Pulumi.broken.yaml");
     fs.writeFileSync(
       file,
-      ["config:", "  gcp:project: Dtu_Mlops", "  gcp:region: europe-west1", "  mlops:protectData: maybe", "  mlops:github: { repository: just-a-name }", ""].join("\n"),
+      [
+        "config:",
+        "  gcp:project: Dtu_Mlops",
+        "  gcp:region: europe-west1",
+        "  mlops:protectData: maybe",
+        "  mlops:github: { repository: just-a-name }",
+        "",
+      ].join("\n"),
     );
     const html = path.join(dir, "plan.html");
     const run = plan("--file", file, "--html", html);
@@ -56,7 +74,10 @@ describe("npm run plan", () => {
     const page = fs.readFileSync(html, "utf8");
     expect(page.match(/<div class="problem">/g)).toHaveLength(3);
     expect(page).not.toContain('id="diagram"');
-    const lines = run.stderr.trim().split("\n").filter((l) => !l.startsWith("npm warn"));
+    const lines = run.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => !l.startsWith("npm warn"));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^gcp:project: /);
     expect(lines[1]).toMatch(/^mlops:github\.repository: /);

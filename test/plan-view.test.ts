@@ -23,15 +23,18 @@ describe("the human view", () => {
   });
 
   it("names private services' callers, and never prints an env value", async () => {
-    const r = await planRaw({
-      "gcp:project": "dtu-mlops-140",
-      "mlops:secrets": ["HF_TOKEN"],
-      "mlops:HF_TOKEN": new SecretValue("hf-value"),
-      "mlops:services": {
-        api: { callers: ["web"], secrets: ["HF_TOKEN"] },
-        web: { public: true, env: { API_URL: "${services.api.url}", MODE: "very-visible-value" } },
+    const r = await planRaw(
+      {
+        "gcp:project": "dtu-mlops-140",
+        "mlops:secrets": ["HF_TOKEN"],
+        "mlops:HF_TOKEN": new SecretValue("hf-value"),
+        "mlops:services": {
+          api: { callers: ["web"], secrets: ["HF_TOKEN"] },
+          web: { public: true, env: { API_URL: "${services.api.url}", MODE: "very-visible-value" } },
+        },
       },
-    }, "group-140");
+      "group-140",
+    );
     if (!r.ok) throw new Error(r.problems.join("\n"));
     const view = stackView(r.plan, r.config);
     const text = renderView(view);

@@ -12,8 +12,16 @@ const sa = (id: string) => `serviceAccount:${id}@dtu-mlops-140.iam.gserviceaccou
 
 /** Compliant resources, one per type the rules look at; each violating fixture changes one thing. */
 const ok = {
-  bucket: { type: "gcp:storage/bucket:Bucket", name: "buckets-data", props: { publicAccessPrevention: "enforced", uniformBucketLevelAccess: true, versioning: { enabled: true }, labels: { ...labels, bucket: "data" } } },
-  bucketIam: { type: "gcp:storage/bucketIAMMember:BucketIAMMember", name: "grant", props: { bucket: "b", role: "roles/storage.objectViewer", member: sa("g140-backend") } },
+  bucket: {
+    type: "gcp:storage/bucket:Bucket",
+    name: "buckets-data",
+    props: { publicAccessPrevention: "enforced", uniformBucketLevelAccess: true, versioning: { enabled: true }, labels: { ...labels, bucket: "data" } },
+  },
+  bucketIam: {
+    type: "gcp:storage/bucketIAMMember:BucketIAMMember",
+    name: "grant",
+    props: { bucket: "b", role: "roles/storage.objectViewer", member: sa("g140-backend") },
+  },
   projectIam: { type: "gcp:projects/iAMMember:IAMMember", name: "role", props: { project: "p", role: "roles/logging.logWriter", member: sa("g140-backend") } },
   provider: {
     type: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
@@ -29,19 +37,38 @@ const ok = {
       template: {
         serviceAccount: "g140-backend@dtu-mlops-140.iam.gserviceaccount.com",
         scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
-        containers: [{ image: digest, envs: [{ name: "API_URL", value: "https://x" }, { name: "WANDB_API_KEY", valueSource: { secretKeyRef: { secret: "s", version: "1" } } }] }],
+        containers: [
+          {
+            image: digest,
+            envs: [
+              { name: "API_URL", value: "https://x" },
+              { name: "WANDB_API_KEY", valueSource: { secretKeyRef: { secret: "s", version: "1" } } },
+            ],
+          },
+        ],
       },
     },
   },
   repo: {
     type: "gcp:artifactregistry/repository:Repository",
     name: "registry-repository",
-    props: { labels, cleanupPolicyDryRun: false, cleanupPolicies: [{ id: "delete-untagged", action: "DELETE" }, { id: "keep", action: "KEEP" }] },
+    props: {
+      labels,
+      cleanupPolicyDryRun: false,
+      cleanupPolicies: [
+        { id: "delete-untagged", action: "DELETE" },
+        { id: "keep", action: "KEEP" },
+      ],
+    },
   },
 } satisfies Record<string, CheckedResource>;
 
 type Fixture = keyof typeof ok;
-const change = (base: Fixture, props: Record<string, unknown>, type?: string): CheckedResource => ({ ...ok[base], type: type ?? ok[base].type, props: { ...ok[base].props, ...props } });
+const change = (base: Fixture, props: Record<string, unknown>, type?: string): CheckedResource => ({
+  ...ok[base],
+  type: type ?? ok[base].type,
+  props: { ...ok[base].props, ...props },
+});
 
 /** For every rule: the one change that breaks it. */
 const violating: Record<string, CheckedResource> = {
@@ -59,7 +86,9 @@ const violating: Record<string, CheckedResource> = {
   "cloud-run-destroyable": change("run", { deletionProtection: true }),
   "cloud-run-instance-cap": change("run", { template: { ...ok.run.props.template, scaling: { maxInstanceCount: 100 } } }),
   "cloud-run-image-digest": change("run", { template: { ...ok.run.props.template, containers: [{ image: "europe-west1-docker.pkg.dev/p/r/api:latest" }] } }),
-  "cloud-run-no-plain-secrets": change("run", { template: { ...ok.run.props.template, containers: [{ image: digest, envs: [{ name: "WANDB_API_KEY", value: "abc" }] }] } }),
+  "cloud-run-no-plain-secrets": change("run", {
+    template: { ...ok.run.props.template, containers: [{ image: digest, envs: [{ name: "WANDB_API_KEY", value: "abc" }] }] },
+  }),
   "registry-cleanup": change("repo", { cleanupPolicies: [{ id: "keep", action: "KEEP" }] }),
   "labels-for-cost": change("bucket", { labels: { bucket: "data" } }),
   // The credit guard's own record grant, without the condition that keeps it to credit-guard/.
@@ -90,7 +119,10 @@ describe("the policy rules", () => {
 
   it("accept a repository condition by numeric id, and reject one that names no repository", () => {
     expect(evaluate([change("provider", { attributeCondition: "assertion.repository_id == '123456'" })])).toEqual([]);
-    expect(evaluate([change("provider", { attributeCondition: "assertion.repository_owner == 'owner'" })]).map((v) => v.policy)).toEqual(["wif-provider-restricted", "wif-condition-no-bypass"]);
+    expect(evaluate([change("provider", { attributeCondition: "assertion.repository_owner == 'owner'" })]).map((v) => v.policy)).toEqual([
+      "wif-provider-restricted",
+      "wif-condition-no-bypass",
+    ]);
     expect(evaluate([change("provider", { oidc: { issuerUri: "https://gitlab.com" } })])[0].message).toContain("https://token.actions.githubusercontent.com");
   });
 
@@ -110,19 +142,45 @@ describe("the credit guard rule", () => {
   it("admits exactly the guard's grants: its record under a condition, its job role, its run role per service, the push account's invoker", () => {
     expect(policiesOf(change("bucketIam", { member: guard, role: "roles/storage.objectViewer", condition: record }))).toEqual([]);
     expect(policiesOf(change("projectIam", { member: guard, role: "projects/p/roles/g140_guard_jobs_abc123" }))).toEqual([]);
-    expect(policiesOf({ type: runIam, name: "run", props: { name: "g140-backend", role: "projects/p/roles/g140_guard_run_abc123", member: guard } })).toEqual([]);
+    expect(policiesOf({ type: runIam, name: "run", props: { name: "g140-backend", role: "projects/p/roles/g140_guard_run_abc123", member: guard } })).toEqual(
+      [],
+    );
     expect(policiesOf({ type: runIam, name: "inv", props: { name: "g140-credit-guard", role: "roles/run.invoker", member: push } })).toEqual([]);
   });
 
   it.each([
     ["a predefined role on the project", change("projectIam", { member: guard, role: "roles/run.admin" })],
     ["the run role on the project", change("projectIam", { member: guard, role: "projects/p/roles/g140_guard_run_abc123" })],
-    ["a record grant reaching the whole bucket", change("bucketIam", { member: guard, role: "roles/storage.objectViewer", condition: { ...record, expression: 'resource.name.startsWith("projects/_/buckets/b-1/")' } })],
+    [
+      "a record grant reaching the whole bucket",
+      change("bucketIam", {
+        member: guard,
+        role: "roles/storage.objectViewer",
+        condition: { ...record, expression: 'resource.name.startsWith("projects/_/buckets/b-1/")' },
+      }),
+    ],
     ["objectUser on the bucket", change("bucketIam", { member: guard, role: "roles/storage.objectUser", condition: record })],
-    ["IAM on a service account", { type: "gcp:serviceaccount/iAMMember:IAMMember", name: "actas", props: { serviceAccountId: "x", role: "roles/iam.serviceAccountUser", member: guard } }],
-    ["a secret", { type: "gcp:secretmanager/secretIamMember:SecretIamMember", name: "s", props: { secretId: "s", role: "roles/secretmanager.secretAccessor", member: guard } }],
+    [
+      "IAM on a service account",
+      { type: "gcp:serviceaccount/iAMMember:IAMMember", name: "actas", props: { serviceAccountId: "x", role: "roles/iam.serviceAccountUser", member: guard } },
+    ],
+    [
+      "a secret",
+      {
+        type: "gcp:secretmanager/secretIamMember:SecretIamMember",
+        name: "s",
+        props: { secretId: "s", role: "roles/secretmanager.secretAccessor", member: guard },
+      },
+    ],
     ["the push account beyond invoking", change("projectIam", { member: push, role: "roles/run.invoker" })],
-    ["a custom role with more", { type: "gcp:projects/iAMCustomRole:IAMCustomRole", name: "r", props: { roleId: "g140_guard_run_abc123", permissions: ["run.services.get", "run.services.update"] } }],
+    [
+      "a custom role with more",
+      {
+        type: "gcp:projects/iAMCustomRole:IAMCustomRole",
+        name: "r",
+        props: { roleId: "g140_guard_run_abc123", permissions: ["run.services.get", "run.services.update"] },
+      },
+    ],
   ])("refuses %s", (_what, r) => {
     expect(policiesOf(r)).toContain("credit-guard-least-privilege");
   });
@@ -140,7 +198,9 @@ describe("the policy pack", () => {
     const run = (name: string, r: CheckedResource, config: object = {}) => {
       const reported: string[] = [];
       const validate = pack.find((p) => p.name === name)!.validateResource as (args: unknown, report: (m: string) => void) => void;
-      validate({ ...r, urn: "urn", opts: {}, getConfig: () => config, isType: () => true, asType: () => undefined, stackTags: new Map() }, (m) => reported.push(m));
+      validate({ ...r, urn: "urn", opts: {}, getConfig: () => config, isType: () => true, asType: () => undefined, stackTags: new Map() }, (m) =>
+        reported.push(m),
+      );
       return reported;
     };
     expect(run("bucket-uniform-access", violating["bucket-uniform-access"])).toEqual([evaluate([violating["bucket-uniform-access"]])[0].message]);

@@ -82,7 +82,14 @@ describe("npm run check:cycles", () => {
 });
 
 describe("links in the README and docs/", () => {
-  const files = ["README.md", "CHANGELOG.md", ...fs.readdirSync(path.join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  const files = [
+    "README.md",
+    "CHANGELOG.md",
+    ...fs
+      .readdirSync(path.join(REPO_ROOT, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ];
   it.each(files)("%s points only at files of this repository that exist", (file) => {
     const text = read(file);
     const targets = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/.test(t));
@@ -101,7 +108,9 @@ describe("the tables in docs/ that state what the code decides", () => {
     for (const rule of RULES) expect(security).toContain(`| \`${rule.name}\` | ${rule.why} | ${rule.reference ?? "—"} | ${rule.level} |`);
     const g140 = await planFile("group-140");
     const cost = planCost(g140.plan, g140.config.region, costAssumptions(g140.config));
-    expect(fs.readFileSync(path.join(REPO_ROOT, "docs", "monitoring.md"), "utf8")).toContain(`**idle $${cost.idleMonthlyUsd.toFixed(2)} / month, active $${cost.activeHourlyUsd.toFixed(2)} / hour**`);
+    expect(fs.readFileSync(path.join(REPO_ROOT, "docs", "monitoring.md"), "utf8")).toContain(
+      `**idle $${cost.idleMonthlyUsd.toFixed(2)} / month, active $${cost.activeHourlyUsd.toFixed(2)} / hour**`,
+    );
   });
 
   it("go stale when the code changes: a block that differs is named", () => {
@@ -111,4 +120,3 @@ describe("the tables in docs/ that state what the code decides", () => {
     expect(() => withBlock("no markers", "t", "x")).toThrow(/no "<!-- begin generated: t/);
   });
 });
-

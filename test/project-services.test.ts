@@ -11,7 +11,10 @@ function configOf(raw: Record<string, unknown>) {
 
 async function enabledApis(raw: Record<string, unknown>): Promise<string[]> {
   const plan = await planConfig(configOf(raw));
-  return plan.resources.filter((r) => r.type === "gcp:projects/service:Service").map((r) => String(r.inputs.service)).sort();
+  return plan.resources
+    .filter((r) => r.type === "gcp:projects/service:Service")
+    .map((r) => String(r.inputs.service))
+    .sort();
 }
 
 describe("project services", () => {

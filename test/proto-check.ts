@@ -29,7 +29,8 @@ const SCALARS: Record<string, (v: unknown) => boolean> = {
 function checkValue(field: protobuf.Field, value: unknown, at: string, problems: string[]): unknown {
   const type = field.resolvedType;
   if (type instanceof protobuf.Enum) {
-    if (typeof value !== "string" || !(value in type.values)) problems.push(`${at}: ${JSON.stringify(value)} is not a value of ${type.name} (${Object.keys(type.values).join(", ")})`);
+    if (typeof value !== "string" || !(value in type.values))
+      problems.push(`${at}: ${JSON.stringify(value)} is not a value of ${type.name} (${Object.keys(type.values).join(", ")})`);
     return value;
   }
   if (type instanceof protobuf.Type) {

@@ -30,7 +30,10 @@ function pythonFiles(dir: string): string[] {
 /** The modules of the shared package a source imports: `import common.x`, `from common.x import y`, `from . import y` inside it. */
 function sharedImports(source: string, inShared: string | undefined): string[][] {
   const modules: string[][] = [];
-  const absolute = new RegExp(`^[ \\t]*(?:from[ \\t]+${SHARED_PACKAGE}((?:\\.\\w+)*)[ \\t]+import[ \\t]+(\\([^)]*\\)|[^\\n#]+)|import[ \\t]+${SHARED_PACKAGE}((?:\\.\\w+)*))`, "gm");
+  const absolute = new RegExp(
+    `^[ \\t]*(?:from[ \\t]+${SHARED_PACKAGE}((?:\\.\\w+)*)[ \\t]+import[ \\t]+(\\([^)]*\\)|[^\\n#]+)|import[ \\t]+${SHARED_PACKAGE}((?:\\.\\w+)*))`,
+    "gm",
+  );
   for (const m of source.matchAll(absolute)) {
     const base = (m[1] ?? m[3] ?? "").split(".").filter(Boolean);
     modules.push(base, ...names(m[2]).map((n) => [...base, n]));
@@ -45,7 +48,11 @@ function sharedImports(source: string, inShared: string | undefined): string[][]
 }
 
 const names = (list: string | undefined): string[] =>
-  (list ?? "").replace(/[()]/g, "").split(",").map((n) => n.trim().split(/\s+/)[0]).filter((n) => /^\w+$/.test(n));
+  (list ?? "")
+    .replace(/[()]/g, "")
+    .split(",")
+    .map((n) => n.trim().split(/\s+/)[0])
+    .filter((n) => /^\w+$/.test(n));
 
 /** The files a module path of the shared package may be (a module may also be a name inside one: then none). */
 function moduleFiles(sharedDir: string, parts: string[]): string[] {

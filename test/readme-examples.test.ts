@@ -25,12 +25,22 @@ describe("the README's YAML examples", () => {
     expect(blocks.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(blocks.map((b, i) => [i + 1, b.split("\n").find((l) => l.trim() && !l.startsWith("config:"))?.trim().slice(0, 40) ?? "", b] as const))(
-    "block %i (%s) validates and plans",
-    async (_n, _first, block) => {
-      // The Dockerfiles are in the group's repository, not here: planned without a project folder.
-      const r = await planRaw(configOf(block), "group-140", null);
-      expect(r.ok ? [] : r.problems).toEqual([]);
-    },
-  );
+  it.each(
+    blocks.map(
+      (b, i) =>
+        [
+          i + 1,
+          b
+            .split("\n")
+            .find((l) => l.trim() && !l.startsWith("config:"))
+            ?.trim()
+            .slice(0, 40) ?? "",
+          b,
+        ] as const,
+    ),
+  )("block %i (%s) validates and plans", async (_n, _first, block) => {
+    // The Dockerfiles are in the group's repository, not here: planned without a project folder.
+    const r = await planRaw(configOf(block), "group-140", null);
+    expect(r.ok ? [] : r.problems).toEqual([]);
+  });
 });

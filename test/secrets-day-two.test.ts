@@ -12,7 +12,11 @@ const backend = { port: 8000, secrets: ["WANDB_API_KEY"] };
 
 describe("a workload's secrets", () => {
   it("refuses a service or a training run that lists a secret without a value, naming the command that sets it", () => {
-    const problems = problemsOf({ "mlops:secrets": ["WANDB_API_KEY"], "mlops:services": { backend }, "mlops:training": { kind: "vm", secrets: ["WANDB_API_KEY"] } });
+    const problems = problemsOf({
+      "mlops:secrets": ["WANDB_API_KEY"],
+      "mlops:services": { backend },
+      "mlops:training": { kind: "vm", secrets: ["WANDB_API_KEY"] },
+    });
     expect(problems).toEqual([
       "mlops:training.secrets[0]: secret WANDB_API_KEY has no value yet; set it first with `pulumi config set --secret WANDB_API_KEY <value>` (a workload cannot start without it), or remove it from mlops:training.secrets",
       "mlops:services.backend.secrets[0]: secret WANDB_API_KEY has no value yet; set it first with `pulumi config set --secret WANDB_API_KEY <value>` (a workload cannot start without it), or remove it from mlops:services.backend.secrets",
@@ -26,7 +30,9 @@ describe("a workload's secrets", () => {
     const plan = await planOf({ "mlops:secrets": ["WANDB_API_KEY"], "mlops:WANDB_API_KEY": new SecretValue("v1"), "mlops:services": { backend } });
     expect(ofType(plan, SECRET).map((r) => [r.name, r.protect])).toEqual([["secrets-WANDB_API_KEY", true]]);
     expect(ofType(plan, VERSION).map((r) => [r.name, r.protect])).toEqual([["secrets-WANDB_API_KEY-version", false]]);
-    const template = byName(plan, "backend-service").inputs.template as { containers: Array<{ envs: Array<{ name: string; valueSource?: { secretKeyRef: { version: string } } }> }> };
+    const template = byName(plan, "backend-service").inputs.template as {
+      containers: Array<{ envs: Array<{ name: string; valueSource?: { secretKeyRef: { version: string } } }> }>;
+    };
     const env = template.containers[0].envs.find((e) => e.name === "WANDB_API_KEY");
     expect(env?.valueSource?.secretKeyRef.version).toMatch(/^\d+$/);
     expect(byName(plan, "backend-service").dependsOn).toContain("secrets-WANDB_API_KEY-version");
@@ -48,7 +54,10 @@ describe("the metrics sidecar's config", () => {
       const admin = byName(plan, "secrets-api-rungmp-ci-deploy-admin");
       expect(admin.inputs).toMatchObject({ role: "roles/secretmanager.admin", member: "serviceAccount:g140-ci-deploy@dtu-mlops-140.iam.gserviceaccount.com" });
       expect(admin.deletedWith).toBe("secrets-api-rungmp");
-      expect(plan.resources.some((r) => r.type === "gcp:cloudrunv2/service:Service"), `paused: ${paused}`).toBe(!paused);
+      expect(
+        plan.resources.some((r) => r.type === "gcp:cloudrunv2/service:Service"),
+        `paused: ${paused}`,
+      ).toBe(!paused);
     }
   });
 
@@ -59,6 +68,10 @@ describe("the metrics sidecar's config", () => {
     expect(byName(plan, "secrets-api-rungmp-api").aliases).toEqual(["api-rungmp-access"]);
     // ci-deploy's admin on it was the CI component's child until 0.3.0.
     const admin = byName(plan, "secrets-api-rungmp-ci-deploy-admin");
-    expect([admin.parent, admin.aliases, admin.aliasParents]).toEqual(["secrets", ["github-deploy-secret-api-rungmp"], { "github-deploy-secret-api-rungmp": "urn:pulumi:group-140::mlops::mlops:ci:GithubCi::github" }]);
+    expect([admin.parent, admin.aliases, admin.aliasParents]).toEqual([
+      "secrets",
+      ["github-deploy-secret-api-rungmp"],
+      { "github-deploy-secret-api-rungmp": "urn:pulumi:group-140::mlops::mlops:ci:GithubCi::github" },
+    ]);
   });
 });

@@ -60,7 +60,8 @@ function contractProblems(plan: Plan, config: StackConfig, s: Wired): string[] {
     if (name.endsWith("_BUCKET")) {
       const bucket = bucketOfEnvName(name, BUCKETS);
       if (!bucket) problems.push(`${at} reads ${name}, which names no bucket of the stack (${BUCKETS.join(", ")})`);
-      else if (s.env[name] !== bucketNames[bucket]) problems.push(`${at} reads ${name}; the plan sets ${JSON.stringify(s.env[name])}, not the ${bucket} bucket ${bucketNames[bucket]}`);
+      else if (s.env[name] !== bucketNames[bucket])
+        problems.push(`${at} reads ${name}; the plan sets ${JSON.stringify(s.env[name])}, not the ${bucket} bucket ${bucketNames[bucket]}`);
       else if (!granted(bucketNames[bucket])) problems.push(`${at} reads ${name}, but its account ${s.member} is granted nothing on ${bucketNames[bucket]}`);
     }
     const called = /^([A-Z0-9_]+)_URL$/.exec(name)?.[1].toLowerCase().replace(/_/g, "-");
@@ -85,7 +86,9 @@ function callProblems(plan: Plan, config: StackConfig, s: Wired, name: string, c
   if (s.env[name] !== url) return [`${at} reads ${name}; the plan sets ${JSON.stringify(s.env[name])}, not ${called}'s URL ${url}`];
   const invokers = plan.resources.filter((r) => r.type === SERVICE_IAM && r.parent === called).map((r) => r.inputs.member);
   if (target.public && config.publicInvoker === "invokerIamDisabled") return [];
-  return invokers.includes(target.public ? "allUsers" : s.member) ? [] : [`${at} calls ${called}, which is private and does not list ${s.spec.key} in its callers`];
+  return invokers.includes(target.public ? "allUsers" : s.member)
+    ? []
+    : [`${at} calls ${called}, which is private and does not list ${s.spec.key} in its callers`];
 }
 
 describe.each(stacks)("the services of Pulumi.%s.yaml get what their code reads", (stack) => {
@@ -163,7 +166,9 @@ describe("reading a service's Python source", () => {
       "common/names.py": 'BUCKET = os.environ.get("PREDICTIONS_BUCKET")\n',
       "common/unused.py": 'os.environ.get("UNUSED_BUCKET")\n',
     });
-    const files = serviceSources(root, "backend").map((f) => path.relative(root, f)).sort();
+    const files = serviceSources(root, "backend")
+      .map((f) => path.relative(root, f))
+      .sort();
     expect(files).toEqual(["backend/app/routes.py", "backend/main.py", "common/__init__.py", "common/names.py", "common/storage.py"]);
     expect([...envReads(files.map((f) => fs.readFileSync(path.join(root, f), "utf8"))).names].sort()).toEqual(["PREDICTIONS_BUCKET", "ROUTES"]);
   });
@@ -178,8 +183,7 @@ describe("reading a service's Python source", () => {
 });
 
 /** Python code that starts a thread works between requests (the backend's prediction-log writer, its model check). */
-const startsBackgroundThreads = (dir: string) =>
-  serviceSources(SERVICES_ROOT, dir).some((f) => /\bthreading\.Thread\(/.test(fs.readFileSync(f, "utf8")));
+const startsBackgroundThreads = (dir: string) => serviceSources(SERVICES_ROOT, dir).some((f) => /\bthreading\.Thread\(/.test(fs.readFileSync(f, "utf8")));
 
 describe("CPU between requests for services with background work (Cloud Run 'CPU allocation', docs/services.md)", () => {
   it("finds the background threads in the backend's code, and none in the monitor's or the frontend's", () => {

@@ -162,12 +162,19 @@ describe("references in env values", () => {
 
   it.each([
     ["an unknown service", { web: { env: { API: "${services.api.url}" } } }, "mlops:services.web.env.API: ${services.api.url} names no service; services: web"],
-    ["an unknown bucket", { web: { env: { B: "${buckets.logs.name}" } } }, "mlops:services.web.env.B: ${buckets.logs.name} names no bucket; buckets: data, models, predictions"],
+    [
+      "an unknown bucket",
+      { web: { env: { B: "${buckets.logs.name}" } } },
+      "mlops:services.web.env.B: ${buckets.logs.name} names no bucket; buckets: data, models, predictions",
+    ],
     ["something that is no reference", { web: { env: { X: "${secrets.KEY}" } } }, "mlops:services.web.env.X: ${secrets.KEY} is not a reference"],
     ["a cycle", { a: { env: { B: "${services.b.url}" } }, b: { env: { A: "${services.a.url}" } } }, "mlops:services.a.env.B: reference cycle a → b → a"],
   ])("reject %s with the key path", (_what, services, message) => {
     const found = problemsOf({ "mlops:services": services });
-    expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(message)),
+      found.join("\n"),
+    ).toBe(true);
   });
 });
 
@@ -187,7 +194,9 @@ describe("who may call a service", () => {
   it("private: only the listed callers' accounts", async () => {
     const plan = await planOf({ "mlops:services": { api: { callers: ["web"] }, web: { public: true }, other: {} } });
     const apiInvokers = plan.resources.filter((r) => r.type === SERVICE_IAM && r.parent === "api");
-    expect(apiInvokers.map((r) => [r.inputs.role, r.inputs.member])).toEqual([["roles/run.invoker", "serviceAccount:g140-web@dtu-mlops-140.iam.gserviceaccount.com"]]);
+    expect(apiInvokers.map((r) => [r.inputs.role, r.inputs.member])).toEqual([
+      ["roles/run.invoker", "serviceAccount:g140-web@dtu-mlops-140.iam.gserviceaccount.com"],
+    ]);
     expect(plan.resources.filter((r) => r.type === SERVICE_IAM && r.parent === "other")).toHaveLength(0);
   });
 });
@@ -222,11 +231,22 @@ describe("service settings", () => {
     ["more warm instances than allowed", { minInstances: 4, maxInstances: 2 }, "mlops:services.api.minInstances: 4 is above maxInstances 2"],
     ["a port out of range", { port: 70000 }, "mlops:services.api.port: must be a port number from 1 to 65535"],
     ["a health path without a slash", { healthPath: "health" }, "mlops:services.api.healthPath: must be a path such as /health"],
-    ["callers on a public service", { public: true, callers: ["web"] }, "mlops:services.api.callers: a public service admits everyone; callers apply to private services only"],
-    ["an image Cloud Run cannot pull", { image: { ref: "quay.io/org/api:1" } }, "mlops:services.api.image.ref: Cloud Run runs images from *-docker.pkg.dev, gcr.io or docker.io only"],
+    [
+      "callers on a public service",
+      { public: true, callers: ["web"] },
+      "mlops:services.api.callers: a public service admits everyone; callers apply to private services only",
+    ],
+    [
+      "an image Cloud Run cannot pull",
+      { image: { ref: "quay.io/org/api:1" } },
+      "mlops:services.api.image.ref: Cloud Run runs images from *-docker.pkg.dev, gcr.io or docker.io only",
+    ],
   ])("reject %s", (_what, api, message) => {
     const found = problemsOf({ "mlops:services": { api, web: {} } });
-    expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(message)),
+      found.join("\n"),
+    ).toBe(true);
   });
 
   it("reject a service name the stack keeps for itself, and one too long for its account id", () => {

@@ -19,18 +19,38 @@ describe("reading a stack file", () => {
   it.each([
     ["an empty file", "", /^the file is empty; a stack file is a map with a config: map/],
     ["a list", "- a\n- b\n", /^the file is not a map; /],
-    ["no config: root", "gcp:project: x\nmlops:paused: true\n", /^no config: map at the top of the file; its keys "gcp:project", "mlops:paused" belong under config:$/],
+    [
+      "no config: root",
+      "gcp:project: x\nmlops:paused: true\n",
+      /^no config: map at the top of the file; its keys "gcp:project", "mlops:paused" belong under config:$/,
+    ],
     ["config as a list", "config: [1]\n", /^config: must be a map of config keys$/],
     ["an undefined alias", `${HEAD}  mlops:labels: *nowhere\n`, /^YAML syntax error|^config\.mlops:labels: the alias \*nowhere names no anchor/],
-    ["a self-referencing anchor", `${HEAD}  mlops:services: &s\n    a: { env: *s }\n`, /^config\.mlops:services\.a\.env: the alias \*s sits inside its own anchor &s/],
-    ["an alias bomb", `${HEAD}  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`, /^config\.b\[0\] \(\*a\): aliases here expand to too many copies/],
+    [
+      "a self-referencing anchor",
+      `${HEAD}  mlops:services: &s\n    a: { env: *s }\n`,
+      /^config\.mlops:services\.a\.env: the alias \*s sits inside its own anchor &s/,
+    ],
+    [
+      "an alias bomb",
+      `${HEAD}  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+      /^config\.b\[0\] \(\*a\): aliases here expand to too many copies/,
+    ],
     ["!!omap", `${HEAD}  mlops:labels: !!omap [{a: b}]\n`, /^config\.mlops:labels: the YAML tag "!!omap" is not supported/],
     ["!!set", `${HEAD}  mlops:secrets: !!set {A, B}\n`, /^config\.mlops:secrets: the YAML tag "!!set" is not supported/],
     ["a custom tag", `${HEAD}  mlops:paused: !yes true\n`, /^config\.mlops:paused: the YAML tag "!yes" is not supported/],
     ["a map as a key", `${HEAD}  ? [a]\n  : 1\n`, /^config: a key must be a plain name/],
-    ["a duplicate key deep down", `${HEAD}  mlops:services:\n    a:\n      port: 1\n      port: 2\n`, /^YAML syntax error at line 6: Map keys must be unique|^config\.mlops:services\.a\.port: this key appears twice/],
-    ["1 and \"1\" as keys", `${HEAD}  mlops:labels:\n    1: a\n    "1": b\n`, /^config\.mlops:labels\.1: this key appears twice in the same map/],
-    ["services: next to mlops:services:", `${HEAD}  services: {a: {}}\n  mlops:services: {b: {}}\n`, /^config\.mlops:services: set twice \(as "mlops:services" and "services"\); keep one$/],
+    [
+      "a duplicate key deep down",
+      `${HEAD}  mlops:services:\n    a:\n      port: 1\n      port: 2\n`,
+      /^YAML syntax error at line 6: Map keys must be unique|^config\.mlops:services\.a\.port: this key appears twice/,
+    ],
+    ['1 and "1" as keys', `${HEAD}  mlops:labels:\n    1: a\n    "1": b\n`, /^config\.mlops:labels\.1: this key appears twice in the same map/],
+    [
+      "services: next to mlops:services:",
+      `${HEAD}  services: {a: {}}\n  mlops:services: {b: {}}\n`,
+      /^config\.mlops:services: set twice \(as "mlops:services" and "services"\); keep one$/,
+    ],
   ])("%s: one clear line, the key named", (_what, text, expected) => {
     const { problems } = read(text);
     expect(problems).toHaveLength(1);
@@ -85,9 +105,15 @@ describe("messages", () => {
 
 describe("checks against catalogs and Google's limits", () => {
   it("refuse an unknown machine type with a suggestion, and a Vertex AI GPU the region lacks", () => {
-    expect(problemsOf({ "mlops:training": { kind: "vm", machineType: "n1-standrd-4" } }).join("\n")).toMatch(/^mlops:training\.machineType: "n1-standrd-4" is not a machine type this stack knows; did you mean n1-standard-4\?/m);
-    expect(problemsOf({ "gcp:region": "australia-southeast1", "mlops:training": { kind: "vertex", machineType: "g2-standard-4", gpu: { type: "nvidia-l4", count: 1 } } }).join("\n"))
-      .toMatch(/^mlops:training\.gpu\.type: nvidia-l4 is not offered in australia-southeast1; regions that offer it: /m);
+    expect(problemsOf({ "mlops:training": { kind: "vm", machineType: "n1-standrd-4" } }).join("\n")).toMatch(
+      /^mlops:training\.machineType: "n1-standrd-4" is not a machine type this stack knows; did you mean n1-standard-4\?/m,
+    );
+    expect(
+      problemsOf({
+        "gcp:region": "australia-southeast1",
+        "mlops:training": { kind: "vertex", machineType: "g2-standard-4", gpu: { type: "nvidia-l4", count: 1 } },
+      }).join("\n"),
+    ).toMatch(/^mlops:training\.gpu\.type: nvidia-l4 is not offered in australia-southeast1; regions that offer it: /m);
   });
 
   it("cap the alert emails a budget notifies at 5", () => {
@@ -101,7 +127,9 @@ describe("checks against catalogs and Google's limits", () => {
   });
 
   it("refuse a secret in plain env by name or by look, pointing to mlops:secrets", () => {
-    const problems = problemsOf({ "mlops:services": { api: { env: { WANDB_API_KEY: "abc", NOTE: "ghp_abcdefghijklmnopqrstuvwxyz0123456789", MODE: "prod" } } } });
+    const problems = problemsOf({
+      "mlops:services": { api: { env: { WANDB_API_KEY: "abc", NOTE: "ghp_abcdefghijklmnopqrstuvwxyz0123456789", MODE: "prod" } } },
+    });
     expect(problems).toEqual([
       "mlops:services.api.env.WANDB_API_KEY: looks like a secret in plain text; declare it in mlops:secrets, list it under mlops:services.api.secrets, and set it with `pulumi config set --secret WANDB_API_KEY <value>`",
       expect.stringMatching(/^mlops:services\.api\.env\.NOTE: looks like a secret in plain text; /),
@@ -119,6 +147,8 @@ describe("checks against catalogs and Google's limits", () => {
 
   it("keep derived secret ids within Secret Manager's 255 characters", () => {
     const name = `A${"B".repeat(260)}`;
-    expect(problemsOf({ "mlops:secrets": [name] })[0]).toMatch(/^mlops:secrets\[0\]: derived secret id "140-a?b+" is 26\d characters; 1–255 allowed; choose a shorter name$|^mlops:secrets\[0\]: derived secret id "g140-ab+" is 26\d characters/);
+    expect(problemsOf({ "mlops:secrets": [name] })[0]).toMatch(
+      /^mlops:secrets\[0\]: derived secret id "140-a?b+" is 26\d characters; 1–255 allowed; choose a shorter name$|^mlops:secrets\[0\]: derived secret id "g140-ab+" is 26\d characters/,
+    );
   });
 });

@@ -50,9 +50,9 @@ describe("the stack files in the repository", () => {
       if (!result.ok) throw new Error(result.problems.join("\n"));
       for (const r of result.plan.resources) {
         // A notification channel's `labels` configure the channel; its resource labels are userLabels.
-        const labels = (r.type === "gcp:monitoring/notificationChannel:NotificationChannel" ? r.inputs.userLabels : (r.inputs.labels ?? r.inputs.userLabels)) as
-          | Record<string, string>
-          | undefined;
+        const labels = (
+          r.type === "gcp:monitoring/notificationChannel:NotificationChannel" ? r.inputs.userLabels : (r.inputs.labels ?? r.inputs.userLabels)
+        ) as Record<string, string> | undefined;
         if (labels) expect(labels, r.name).toMatchObject({ group: result.config.group, stack, "managed-by": "pulumi" });
       }
     });

@@ -31,7 +31,9 @@ function exportOf(plan: Plan): ExportedResource[] {
   ];
 }
 
-const examples = stackFiles(REPO_ROOT).filter((f) => f.example).map((f) => f.stack);
+const examples = stackFiles(REPO_ROOT)
+  .filter((f) => f.example)
+  .map((f) => f.stack);
 
 describe.each(examples)("Pulumi.%s.yaml, protectData off: the teardown", (stack) => {
   const planned = planFileWith(stack, (raw) => ({ ...raw, "mlops:protectData": false }));
@@ -45,7 +47,9 @@ describe.each(examples)("Pulumi.%s.yaml, protectData off: the teardown", (stack)
     expect(targeted.map((r) => r.type)).not.toContain("gcp:projects/service:Service");
     for (const type of ["gcp:storage/bucket:Bucket", "gcp:artifactregistry/repository:Repository"]) expect(targeted.map((r) => r.type)).toContain(type);
     const closure = dependentsClosure(resources, new Set(result.urns));
-    const deletedByCall = resources.filter((r) => closure.has(r.urn) && r.custom && !r.type.startsWith("pulumi:") && !(r.deletedWith && closure.has(r.deletedWith)));
+    const deletedByCall = resources.filter(
+      (r) => closure.has(r.urn) && r.custom && !r.type.startsWith("pulumi:") && !(r.deletedWith && closure.has(r.deletedWith)),
+    );
     for (const r of deletedByCall) {
       expect(r.type, r.urn).not.toBe("gcp:projects/service:Service");
       expect(ownerReason({ op: "delete", urn: r.urn, oldState: { type: r.type, inputs: r.inputs } }), r.urn).toBeUndefined();
@@ -64,6 +68,13 @@ describe.each(examples)("Pulumi.%s.yaml, protectData off: the teardown", (stack)
 
 it("follows parents, dependencies, property dependencies and deletedWith, transitively", () => {
   const r = (urn: string, more: Partial<ExportedResource> = {}): ExportedResource => ({ urn, type: "t", custom: true, ...more });
-  const resources = [r("a"), r("b", { dependencies: ["a"] }), r("c", { parent: "b" }), r("d", { propertyDependencies: { x: ["c"] } }), r("e", { deletedWith: "d" }), r("f")];
+  const resources = [
+    r("a"),
+    r("b", { dependencies: ["a"] }),
+    r("c", { parent: "b" }),
+    r("d", { propertyDependencies: { x: ["c"] } }),
+    r("e", { deletedWith: "d" }),
+    r("f"),
+  ];
   expect([...dependentsClosure(resources, new Set(["a"]))].sort()).toEqual(["a", "b", "c", "d", "e"]);
 });

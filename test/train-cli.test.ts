@@ -46,13 +46,21 @@ async function train(stack: string, deps: TrainDeps) {
   fs.writeFileSync(file, JSON.stringify(plan.outputs));
   let out = "";
   let err = "";
-  const code = await main(["--outputs", file], deps, { write: (t: string) => ((out += t), true) } as never, { write: (t: string) => ((err += t), true) } as never);
+  const code = await main(
+    ["--outputs", file],
+    deps,
+    { write: (t: string) => ((out += t), true) } as never,
+    { write: (t: string) => ((err += t), true) } as never,
+  );
   return { code, out, err, plan };
 }
 
 describe("npm run train", () => {
   it("stops before submitting when the region has no T4 quota, and says how to request it", async () => {
-    const { deps, calls } = stub([{ metric: "NVIDIA_T4_GPUS", limit: 0, usage: 0 }, { metric: "PREEMPTIBLE_NVIDIA_T4_GPUS", limit: 0, usage: 0 }]);
+    const { deps, calls } = stub([
+      { metric: "NVIDIA_T4_GPUS", limit: 0, usage: 0 },
+      { metric: "PREEMPTIBLE_NVIDIA_T4_GPUS", limit: 0, usage: 0 },
+    ]);
     const { code, err, out } = await train("group-140", deps);
     expect(code).toBe(3);
     expect(out).toBe("");
@@ -61,7 +69,9 @@ describe("npm run train", () => {
       "https://compute.googleapis.com/compute/v1/projects/dtu-mlops-140",
     ]);
     expect(calls.batch).toEqual([]);
-    expect(err).toContain("not enough GPU quota for 1 × nvidia-tesla-t4 in project dtu-mlops-140: PREEMPTIBLE_NVIDIA_T4_GPUS or NVIDIA_T4_GPUS in europe-west1 has 0 free.");
+    expect(err).toContain(
+      "not enough GPU quota for 1 × nvidia-tesla-t4 in project dtu-mlops-140: PREEMPTIBLE_NVIDIA_T4_GPUS or NVIDIA_T4_GPUS in europe-west1 has 0 free.",
+    );
     expect(err).toContain("https://console.cloud.google.com/iam-admin/quotas?project=dtu-mlops-140");
     expect(err).toContain("Nothing was submitted.");
   });
@@ -77,7 +87,9 @@ describe("npm run train", () => {
     const { deps, calls } = stub([{ metric: "PREEMPTIBLE_NVIDIA_T4_GPUS", limit: 1, usage: 0 }]);
     const { code, out, plan } = await train("group-140", deps);
     expect(code).toBe(0);
-    expect(calls.batch).toEqual([{ parent: "projects/dtu-mlops-140/locations/europe-west1", jobId: "g140-train-20261130-123456", job: withDurationObjects(plan.outputs.batchJobSpec) }]);
+    expect(calls.batch).toEqual([
+      { parent: "projects/dtu-mlops-140/locations/europe-west1", jobId: "g140-train-20261130-123456", job: withDurationObjects(plan.outputs.batchJobSpec) },
+    ]);
     expect(out).toContain("gcloud batch jobs describe g140-train-20261130-123456 --location europe-west1 --project dtu-mlops-140");
     expect(out).toContain('labels.job_uid="uid-123"');
     expect(out).toMatch(/gs:\/\/dtu-mlops-140-models-[0-9a-f]{6}\/models\/latest\//);
@@ -98,7 +110,11 @@ describe("npm run train", () => {
       {
         region: "europe-west1",
         parent: "projects/dtu-mlops-43/locations/europe-west1",
-        customJob: { displayName: "g43-train-20261130-123456", labels: expect.objectContaining({ group: "43" }), jobSpec: withDurationObjects(plan.outputs.vertexJobSpec) },
+        customJob: {
+          displayName: "g43-train-20261130-123456",
+          labels: expect.objectContaining({ group: "43" }),
+          jobSpec: withDurationObjects(plan.outputs.vertexJobSpec),
+        },
       },
     ]);
     expect(out).toContain("gcloud ai custom-jobs stream-logs projects/dtu-mlops-43/locations/europe-west1/customJobs/42");

@@ -24,7 +24,9 @@ describe("the checker itself", () => {
   it("rejects unknown field names, unknown enum values, wrong scalar types and deprecated fields, with their path", () => {
     const { problems } = checkSpec(BATCH_JOB, {
       taskGroups: [{ taskSpec: { maxRunDuration: "4h", maxRetries: 2 } }],
-      allocationPolicy: { instances: [{ policy: { provisioningModel: "SPOTTY", machineType: 4, accelerators: [{ type: "nvidia-tesla-t4", installGpuDrivers: true }] } }] },
+      allocationPolicy: {
+        instances: [{ policy: { provisioningModel: "SPOTTY", machineType: 4, accelerators: [{ type: "nvidia-tesla-t4", installGpuDrivers: true }] } }],
+      },
       logsPolicy: { destination: "CLOUD_LOGGING" },
     });
     expect(problems).toEqual([
@@ -59,7 +61,10 @@ describe("every example stack's training spec is valid for Google's API", () => 
   });
 
   it.each([
-    ["an L4 on G2, spot, with args and a secret", { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4" }, spot: true, args: ["--epochs", "1"] }],
+    [
+      "an L4 on G2, spot, with args and a secret",
+      { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4" }, spot: true, args: ["--epochs", "1"] },
+    ],
     ["two T4s on demand in one zone", { kind: "vm", gpu: { type: "nvidia-tesla-t4", count: 2 }, zone: "europe-west1-c", internet: true }],
     ["a spot Vertex AI job with a T4", { kind: "vertex", gpu: { type: "nvidia-tesla-t4" }, spot: true, args: ["--lr", "0.1"] }],
   ])("%s", async (_what, training) => {

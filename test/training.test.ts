@@ -30,7 +30,12 @@ describe("group 140: spot T4 runs on Cloud Batch, nothing standing", () => {
     expect(allocationPolicy.instances).toEqual([
       {
         installGpuDrivers: true,
-        policy: { machineType: "n1-standard-4", provisioningModel: "SPOT", accelerators: [{ type: "nvidia-tesla-t4", count: 1 }], bootDisk: { type: "pd-balanced", sizeGb: 50 } },
+        policy: {
+          machineType: "n1-standard-4",
+          provisioningModel: "SPOT",
+          accelerators: [{ type: "nvidia-tesla-t4", count: 1 }],
+          bootDisk: { type: "pd-balanced", sizeGb: 50 },
+        },
       },
     ]);
     expect(allocationPolicy.location).toEqual({ allowedLocations: ["zones/europe-west1-b"] });
@@ -53,7 +58,9 @@ describe("group 140: spot T4 runs on Cloud Batch, nothing standing", () => {
     expect(spec.taskGroups[0].taskSpec.runnables).toEqual([{ displayName: "trainer", container: { imageUri: plan.outputs.trainingImage } }]);
     expect(String(plan.outputs.trainingImage)).toMatch(/^europe-west1-docker\.pkg\.dev\/dtu-mlops-140\/g140-images\/trainer@sha256:[0-9a-f]{64}$/);
     expect(spec.allocationPolicy.serviceAccount).toEqual({ email: "g140-trainer@dtu-mlops-140.iam.gserviceaccount.com" });
-    expect(spec.allocationPolicy.network).toEqual({ networkInterfaces: [{ network: "network-vpc-id", subnetwork: "network-subnet-id", noExternalIpAddress: true }] });
+    expect(spec.allocationPolicy.network).toEqual({
+      networkInterfaces: [{ network: "network-vpc-id", subnetwork: "network-subnet-id", noExternalIpAddress: true }],
+    });
     expect(spec.logsPolicy).toEqual({ destination: "CLOUD_LOGGING" });
     expect(spec.labels).toMatchObject({ group: "140", stack: "group-140" });
   });
@@ -61,7 +68,10 @@ describe("group 140: spot T4 runs on Cloud Batch, nothing standing", () => {
   it("gives the container the bucket names and the secret's version name, never its value", async () => {
     const { plan } = await withWandb();
     const { environment } = batchSpec(plan).taskGroups[0].taskSpec;
-    expect(environment.variables).toEqual({ DATA_BUCKET: expect.stringMatching(/^dtu-mlops-140-data-/), MODELS_BUCKET: expect.stringMatching(/^dtu-mlops-140-models-/) });
+    expect(environment.variables).toEqual({
+      DATA_BUCKET: expect.stringMatching(/^dtu-mlops-140-data-/),
+      MODELS_BUCKET: expect.stringMatching(/^dtu-mlops-140-models-/),
+    });
     expect(environment.secretVariables).toEqual({ WANDB_API_KEY: expect.stringMatching(/^projects\/\d+\/secrets\/g140-wandb-api-key\/versions\/\d+$/) });
   });
 
@@ -74,7 +84,9 @@ describe("group 140: spot T4 runs on Cloud Batch, nothing standing", () => {
       role: "roles/batch.agentReporter",
       member: "serviceAccount:g140-trainer@dtu-mlops-140.iam.gserviceaccount.com",
     });
-    expect(object.dependsOn).toEqual(expect.arrayContaining(["buckets-models-trainer-write", "secrets-WANDB_API_KEY-trainer", "registry-trainer-read", "apis-batch", "apis-logging"]));
+    expect(object.dependsOn).toEqual(
+      expect.arrayContaining(["buckets-models-trainer-write", "secrets-WANDB_API_KEY-trainer", "registry-trainer-read", "apis-batch", "apis-logging"]),
+    );
   });
 
   it("prints one run command: a single invocation naming the stack", async () => {
@@ -104,7 +116,9 @@ describe("flowers: CPU runs", () => {
   it("are n2-highmem-4 on demand, with no accelerator, no driver install and no retry, in the stack's zone", async () => {
     const { plan } = await planFile("group-flowers");
     const spec = batchSpec(plan);
-    expect(spec.allocationPolicy.instances).toEqual([{ installGpuDrivers: false, policy: { machineType: "n2-highmem-4", provisioningModel: "STANDARD", bootDisk: { type: "pd-balanced", sizeGb: 50 } } }]);
+    expect(spec.allocationPolicy.instances).toEqual([
+      { installGpuDrivers: false, policy: { machineType: "n2-highmem-4", provisioningModel: "STANDARD", bootDisk: { type: "pd-balanced", sizeGb: 50 } } },
+    ]);
     expect(spec.allocationPolicy.location.allowedLocations).toEqual(["zones/europe-west1-b"]);
     expect(spec.taskGroups[0].taskSpec).toMatchObject({ maxRunDuration: `${6 * 3600}s`, maxRetryCount: 0, lifecyclePolicies: [] });
   });
@@ -124,7 +138,10 @@ describe("other run shapes", () => {
   it("an L4 on a G2 machine type brings its own GPU: no accelerator list, the driver still installed", async () => {
     const plan = await planOf({ "mlops:training": { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4" } } });
     const [instance] = batchSpec(plan).allocationPolicy.instances;
-    expect(instance).toEqual({ installGpuDrivers: true, policy: { machineType: "g2-standard-4", provisioningModel: "STANDARD", bootDisk: { type: "pd-balanced", sizeGb: 50 } } });
+    expect(instance).toEqual({
+      installGpuDrivers: true,
+      policy: { machineType: "g2-standard-4", provisioningModel: "STANDARD", bootDisk: { type: "pd-balanced", sizeGb: 50 } },
+    });
   });
 
   it("an N4 or C4 run boots from Hyperdisk, the only disk those machines take", async () => {
@@ -178,16 +195,23 @@ describe("group 43: a Vertex AI custom job", () => {
   });
 
   it("submits runs as ci-train through a custom role of the kind's permissions, acting as the trainer account only; ci-deploy holds no role that submits", async () => {
-    for (const [stack, kind] of [["group-43", "vertex"], ["group-140", "vm"]] as const) {
+    for (const [stack, kind] of [
+      ["group-43", "vertex"],
+      ["group-140", "vm"],
+    ] as const) {
       const { plan } = await planFile(stack);
       const project = String(byName(plan, "github-train").inputs.project);
       const train = `serviceAccount:${String(byName(plan, "github-train").inputs.accountId)}@${project}.iam.gserviceaccount.com`;
       const role = byName(plan, "github-train-role");
       expect(role.inputs.permissions).toEqual([...TRAIN_PERMISSIONS[kind]]);
       expect(byName(plan, "github-train-runs").inputs).toMatchObject({ role: `projects/${project}/roles/${String(role.inputs.roleId)}`, member: train });
-      const actAs = plan.resources.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.inputs.member === train && r.inputs.role === "roles/iam.serviceAccountUser");
+      const actAs = plan.resources.filter(
+        (r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.inputs.member === train && r.inputs.role === "roles/iam.serviceAccountUser",
+      );
       expect(actAs.map((r) => r.inputs.serviceAccountId)).toEqual([expect.stringMatching(/serviceAccounts\/g\d+-trainer@/)]);
-      const deployRoles = plan.resources.filter((r) => r.type === "gcp:projects/iAMMember:IAMMember" && String(r.inputs.member).includes("-ci-deploy@")).map((r) => r.inputs.role);
+      const deployRoles = plan.resources
+        .filter((r) => r.type === "gcp:projects/iAMMember:IAMMember" && String(r.inputs.member).includes("-ci-deploy@"))
+        .map((r) => r.inputs.role);
       expect(deployRoles, stack).not.toContain("roles/aiplatform.user");
       expect(deployRoles, stack).not.toContain("roles/batch.jobsEditor");
       // Until 0.3.0 ci-deploy held the predefined role under this name: the alias makes it a replacement, which protection allows.
@@ -216,28 +240,75 @@ describe("group 43: a Vertex AI custom job", () => {
 
 describe("invalid training settings are rejected with the key path", () => {
   it.each([
-    ["a T4 on an E2 machine", { kind: "vm", machineType: "e2-standard-4", gpu: { type: "nvidia-tesla-t4" } }, "mlops:training.gpu.type: nvidia-tesla-t4 attaches to N1 machine types only, not e2-standard-4"],
-    ["an L4 on an N1 machine", { kind: "vm", machineType: "n1-standard-4", gpu: { type: "nvidia-l4" } }, "mlops:training.gpu.type: nvidia-l4 attaches to G2 machine types only, not n1-standard-4"],
-    ["an A100 on a G2 machine", { kind: "vertex", machineType: "g2-standard-4", gpu: { type: "nvidia-tesla-a100" } }, "mlops:training.gpu.type: nvidia-tesla-a100 attaches to A2 machine types only"],
-    ["three T4s", { kind: "vm", gpu: { type: "nvidia-tesla-t4", count: 3 } }, "mlops:training.gpu.count: nvidia-tesla-t4 comes in counts of 1, 2, 4 on N1; got 3"],
-    ["two L4s on a one-L4 machine", { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4", count: 2 } }, "mlops:training.gpu.count: g2-standard-4 comes with 1 nvidia-l4"],
-    ["a G2 machine without its GPU", { kind: "vm", machineType: "g2-standard-8" }, "mlops:training.gpu: g2-standard-8 comes with nvidia-l4 GPUs; set gpu: { type: nvidia-l4, count: 1 }"],
-    ["a zone without T4s", { kind: "vm", gpu: { type: "nvidia-tesla-t4" }, zone: "europe-west1-a" }, "mlops:training.zone: europe-west1-a offers no nvidia-tesla-t4; zones of europe-west1 that do: europe-west1-b, europe-west1-c, europe-west1-d"],
+    [
+      "a T4 on an E2 machine",
+      { kind: "vm", machineType: "e2-standard-4", gpu: { type: "nvidia-tesla-t4" } },
+      "mlops:training.gpu.type: nvidia-tesla-t4 attaches to N1 machine types only, not e2-standard-4",
+    ],
+    [
+      "an L4 on an N1 machine",
+      { kind: "vm", machineType: "n1-standard-4", gpu: { type: "nvidia-l4" } },
+      "mlops:training.gpu.type: nvidia-l4 attaches to G2 machine types only, not n1-standard-4",
+    ],
+    [
+      "an A100 on a G2 machine",
+      { kind: "vertex", machineType: "g2-standard-4", gpu: { type: "nvidia-tesla-a100" } },
+      "mlops:training.gpu.type: nvidia-tesla-a100 attaches to A2 machine types only",
+    ],
+    [
+      "three T4s",
+      { kind: "vm", gpu: { type: "nvidia-tesla-t4", count: 3 } },
+      "mlops:training.gpu.count: nvidia-tesla-t4 comes in counts of 1, 2, 4 on N1; got 3",
+    ],
+    [
+      "two L4s on a one-L4 machine",
+      { kind: "vm", machineType: "g2-standard-4", gpu: { type: "nvidia-l4", count: 2 } },
+      "mlops:training.gpu.count: g2-standard-4 comes with 1 nvidia-l4",
+    ],
+    [
+      "a G2 machine without its GPU",
+      { kind: "vm", machineType: "g2-standard-8" },
+      "mlops:training.gpu: g2-standard-8 comes with nvidia-l4 GPUs; set gpu: { type: nvidia-l4, count: 1 }",
+    ],
+    [
+      "a zone without T4s",
+      { kind: "vm", gpu: { type: "nvidia-tesla-t4" }, zone: "europe-west1-a" },
+      "mlops:training.zone: europe-west1-a offers no nvidia-tesla-t4; zones of europe-west1 that do: europe-west1-b, europe-west1-c, europe-west1-d",
+    ],
     ["a zone outside the region", { kind: "vm", zone: "us-central1-a" }, 'mlops:training.zone: "us-central1-a" is not in region europe-west1'],
     ["no run-time limit", { kind: "vm", maxRunHours: 0 }, "mlops:training.maxRunHours: must be at least 1 hours; allowed 1–72"],
     ["a week of run time", { kind: "vm", maxRunHours: 168 }, "mlops:training.maxRunHours: must be at most 72 hours; allowed 1–72"],
     ["an image reference with spaces", { kind: "vertex", image: { ref: "my image:latest" } }, "mlops:training.image.ref: is not an image reference"],
-    ["both build and ref", { kind: "vertex", image: { build: "services/trainer", ref: "gcr.io/x/y" } }, "mlops:training.image: needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)"],
-    ["a build directory that does not exist", { kind: "vertex", image: { build: "dockerfiles/none" } }, 'mlops:training.image.build: directory "dockerfiles/none" does not exist in the project folder'],
+    [
+      "both build and ref",
+      { kind: "vertex", image: { build: "services/trainer", ref: "gcr.io/x/y" } },
+      "mlops:training.image: needs exactly one of build (a directory with a Dockerfile) or ref (a prebuilt image)",
+    ],
+    [
+      "a build directory that does not exist",
+      { kind: "vertex", image: { build: "dockerfiles/none" } },
+      'mlops:training.image.build: directory "dockerfiles/none" does not exist in the project folder',
+    ],
     ["a zone for a Vertex AI job", { kind: "vertex", zone: "europe-west1-b" }, "mlops:training.zone: applies to kind vm only; remove it for a Vertex AI job"],
     ["internet for a Vertex AI job", { kind: "vertex", internet: true }, "mlops:training.internet: applies to kind vm only; remove it for a Vertex AI job"],
     ["a retired standing-VM key", { kind: "vm", running: false }, "mlops:training.running: removed in 0.2.0; nothing runs on pulumi up any more"],
-    ["a region without the GPU", { kind: "vm", gpu: { type: "nvidia-tesla-v100" } }, "mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another GPU, or a region that has it: asia-east1, europe-west4, us-central1, us-east1, us-west1"],
-    ["an unknown kind", { kind: "gke" }, "mlops:training.kind: must be vm (a Compute Engine VM per run, through Cloud Batch), vertex (a Vertex AI custom job) or none"],
+    [
+      "a region without the GPU",
+      { kind: "vm", gpu: { type: "nvidia-tesla-v100" } },
+      "mlops:training.gpu.type: no zone of europe-west1 offers nvidia-tesla-v100; choose another GPU, or a region that has it: asia-east1, europe-west4, us-central1, us-east1, us-west1",
+    ],
+    [
+      "an unknown kind",
+      { kind: "gke" },
+      "mlops:training.kind: must be vm (a Compute Engine VM per run, through Cloud Batch), vertex (a Vertex AI custom job) or none",
+    ],
     ["an unknown GPU", { kind: "vm", gpu: { type: "nvidia-h100" } }, "mlops:training.gpu.type: must be one of nvidia-tesla-t4, nvidia-l4"],
   ])("rejects %s", (_what, training, message) => {
     const found = problemsOf({ "mlops:training": training });
-    expect(found.some((p) => p.startsWith(message)), found.join("\n")).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(message)),
+      found.join("\n"),
+    ).toBe(true);
   });
 
   it("checks the zone from gcp:zone when training names none", () => {

@@ -16,7 +16,10 @@ const MAY_MOVE: Array<[RegExp, string]> = [
   [/^github-deploy-aiplatform\.user$/, "0.3.0: ci-train's custom role submits Vertex AI jobs (github-train-runs)"],
   [/^github-deploy-actas-trainer$/, "0.3.0: ci-train acts as the trainer, ci-deploy no longer (github-train-actas-trainer)"],
   [/^github-deploy-wif$/, "0.3.0: every deploy binding is named after its run (github-deploy-wif-deploy-push)"],
-  [/^github-deploy-(bucket-(data|models|predictions)|registry|secret-.+)$/, "0.3.0: ci-deploy's admin grants live on their resources (buckets-data-ci-deploy-admin, …)"],
+  [
+    /^github-deploy-(bucket-(data|models|predictions)|registry|secret-.+)$/,
+    "0.3.0: ci-deploy's admin grants live on their resources (buckets-data-ci-deploy-admin, …)",
+  ],
 ];
 /** Inputs a stack file fixes for all of a stack's grants: the same in the golden as in the plan. */
 const FIXED_BY_STACK_FILE = ["project", "location"];
@@ -53,13 +56,19 @@ it("upgrading group-140 from before 0.3.0 moves ci-deploy's admin grants and its
 });
 
 /** What would go wrong upgrading a stack whose state holds `before` (protected name → type chain) to this program. */
-async function upgradeFrom(before: Record<string, string>, golden: Inventory, file: string): Promise<{ unaliased: string[]; unreviewed: string[]; replaced: string[] }> {
+async function upgradeFrom(
+  before: Record<string, string>,
+  golden: Inventory,
+  file: string,
+): Promise<{ unaliased: string[]; unreviewed: string[]; replaced: string[] }> {
   const result = await plannedStackFile(file);
   if (!result.ok) throw new Error(result.problems.join("\n"));
   const chainOf = (name: string) => typeChainOf(name, result.plan.resources);
   const current = new Set(result.plan.resources.map((r) => urn(r.name, chainOf(r.name))));
   const aliased = new Set(result.plan.resources.flatMap((r) => aliasUrns(r, chainOf(r.name))));
-  const lost = Object.entries(before).map(([name, chain]) => urn(name, chain)).filter((u) => !current.has(u));
+  const lost = Object.entries(before)
+    .map(([name, chain]) => urn(name, chain))
+    .filter((u) => !current.has(u));
   // An aliased resource that stays protected must be a pure move: a grant whose every replacing input the
   // golden's line of it shows (or the stack file fixes), and whose line the golden has, is the same grant.
   // Anything else the alias may replace, which Pulumi refuses unless the new resource is unprotected.

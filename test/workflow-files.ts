@@ -37,12 +37,15 @@ export const workflows = Object.fromEntries(ALL.map((n) => [n, YAML.parse(text[n
 export const jobs = ALL.flatMap((n) => Object.entries(workflows[n].jobs as Record<string, any>).map(([id, job]) => ({ workflow: n, id, job })));
 export const steps = jobs.flatMap(({ workflow, id, job }) => (job.steps as any[]).map((step) => ({ workflow, job: id, step })));
 
-export const PULUMI_VERSION = /^>=(\d+\.\d+\.\d+) <\d/.exec(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")).requiredPulumiVersion)?.[1];
+export const PULUMI_VERSION = /^>=(\d+\.\d+\.\d+) <\d/.exec(
+  YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")).requiredPulumiVersion,
+)?.[1];
 export const usesAction = (job: any, action: string) => (job.steps as any[]).find((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
 export const authenticates = (job: any) => usesAction(job, "google-github-actions/auth") !== undefined;
 /** The job of a workflow that works on each stack (the matrix job). */
 export const stackJob = (n: Name) => jobs.find((j) => j.workflow === n && authenticates(j.job))!.job;
-export const pulumiStep = (n: Name) => (stackJob(n).steps as any[]).find((s) => /\bpulumi (preview|up|destroy)\b|\.github\/scripts\/(up|teardown)\.sh|mlops-gcp-stack train\b/.test(s.run ?? ""));
+export const pulumiStep = (n: Name) =>
+  (stackJob(n).steps as any[]).find((s) => /\bpulumi (preview|up|destroy)\b|\.github\/scripts\/(up|teardown)\.sh|mlops-gcp-stack train\b/.test(s.run ?? ""));
 
 /** A group's repository as `init` leaves it: .github/scripts from the template, the Pulumi project in infra/. */
 export function groupRepo(): { root: string; infra: string } {
@@ -56,7 +59,8 @@ export function groupRepo(): { root: string; infra: string } {
 }
 
 /** Where GitHub runs a step of workflow n in a checkout at root: its working-directory, else the workflow's default. */
-export const stepCwd = (n: Name, step: any, root: string) => path.join(root, step["working-directory"] ?? workflows[n].defaults?.run?.["working-directory"] ?? ".");
+export const stepCwd = (n: Name, step: any, root: string) =>
+  path.join(root, step["working-directory"] ?? workflows[n].defaults?.run?.["working-directory"] ?? ".");
 
 /**
  * A stand-in `npx` in bin: `npx --no-install mlops-gcp-stack ARGS` runs the package's command line from this
@@ -84,8 +88,21 @@ export function runStep(script: string, cwd: string, env: Record<string, string>
     env: { PATH: `${bin}:${process.env.PATH}`, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, ...env },
   });
   const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
-  const calls = read(path.join(bin, "calls")).trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as string[]);
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr, args: read(path.join(bin, "args")).trim().split("\n"), calls, cwd: read(path.join(bin, "cwd")).trim(), summary: read(summary), output: read(output) };
+  const calls = read(path.join(bin, "calls"))
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as string[]);
+  return {
+    code: run.status,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    args: read(path.join(bin, "args")).trim().split("\n"),
+    calls,
+    cwd: read(path.join(bin, "cwd")).trim(),
+    summary: read(summary),
+    output: read(output),
+  };
 }
 
 /** Runs a step of workflow n as GitHub would in a checkout at root: in its working directory, with the workflow's env. */

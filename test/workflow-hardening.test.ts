@@ -12,7 +12,25 @@ import * as YAML from "yaml";
 import { AUTH_ACTION } from "../components/github-ci";
 import ACTION_INPUTS from "../tools/action-inputs.json";
 import { actionInputFindings, lintShellScripts, lintWorkflow, runScripts, shellScripts } from "../tools/lint-workflows";
-import { ALL, authenticates, groupRepo, jobs, PINNED, PULUMI_VERSION, pulumiStep, REPO_ROOT, REPO_WORKFLOWS, runWorkflowStep, stackJob, steps, TEMPLATE_WORKFLOWS, text, usesAction, workflows, type Name } from "./workflow-files";
+import {
+  ALL,
+  authenticates,
+  groupRepo,
+  jobs,
+  PINNED,
+  PULUMI_VERSION,
+  pulumiStep,
+  REPO_ROOT,
+  REPO_WORKFLOWS,
+  runWorkflowStep,
+  stackJob,
+  steps,
+  TEMPLATE_WORKFLOWS,
+  text,
+  usesAction,
+  workflows,
+  type Name,
+} from "./workflow-files";
 
 describe("versions", () => {
   it("every action is pinned to the commit of its release, the version in a comment (SHAs read from each action's git history)", () => {
@@ -125,15 +143,22 @@ describe("OIDC tokens", () => {
         .map(([id, job]) => ({ where: `${file} ${id}`, scripts: (job.steps as any[]).flatMap((s) => (typeof s.run === "string" ? [s.run] : [])) }));
     });
   /** Each npm or npx command in a script that installs packages or runs their scripts: npm ci/install/update/rebuild, npx. */
-  const installs = (script: string) => [...script.matchAll(/\bnpm\s+(?:ci|install|i|add|it|install-test|install-ci-test|update|rebuild)\b[^\n;&|]*|\bnpx\b[^\n;&|]*/g)].map((m) => m[0].trim());
+  const installs = (script: string) =>
+    [...script.matchAll(/\bnpm\s+(?:ci|install|i|add|it|install-test|install-ci-test|update|rebuild)\b[^\n;&|]*|\bnpx\b[^\n;&|]*/g)].map((m) => m[0].trim());
   /** What in a job's scripts could run a dependency's install script, or fetch and run a package, while it can mint a token. */
   const unsafe = (files: typeof every) =>
     tokenJobs(files).flatMap(({ where, scripts }) =>
-      scripts.flatMap(installs).flatMap((cmd) => (/^npm /.test(cmd) ? !/\s--ignore-scripts\b/.test(cmd) : !/\s--no-install\b/.test(cmd)) ? [`${where}: ${cmd}`] : []),
+      scripts
+        .flatMap(installs)
+        .flatMap((cmd) => ((/^npm /.test(cmd) ? !/\s--ignore-scripts\b/.test(cmd) : !/\s--no-install\b/.test(cmd)) ? [`${where}: ${cmd}`] : [])),
     );
 
   it("the jobs that can mint a token are the five stack jobs, e2e and release's publish job, nothing else", () => {
-    expect(tokenJobs(every).map((j) => j.where).sort()).toEqual([
+    expect(
+      tokenJobs(every)
+        .map((j) => j.where)
+        .sort(),
+    ).toEqual([
       ".github/workflows/e2e.yml e2e",
       ".github/workflows/release.yml publish",
       "template/workflows/deploy.yml deploy",
@@ -145,7 +170,11 @@ describe("OIDC tokens", () => {
   });
 
   it("every job that can mint a token installs with npm ci --ignore-scripts and runs npx only with --no-install: no dependency's code runs at install", () => {
-    expect(tokenJobs(every).flatMap((j) => j.scripts.flatMap(installs)).filter((c) => /^npm ci /.test(c))).toHaveLength(7);
+    expect(
+      tokenJobs(every)
+        .flatMap((j) => j.scripts.flatMap(installs))
+        .filter((c) => /^npm ci /.test(c)),
+    ).toHaveLength(7);
     expect(unsafe(every)).toEqual([]);
   });
 
@@ -155,10 +184,14 @@ describe("OIDC tokens", () => {
     expect(unsafe(planted("run: npm ci --ignore-scripts --no-audit --no-fund\n      # Runs", "run: npm ci --no-audit --no-fund\n      # Runs"))).toEqual([
       ".github/workflows/release.yml publish: npm ci --no-audit --no-fund",
     ]);
-    expect(unsafe(planted("run: npm publish", "run: npm install -g npm && npm publish"))).toEqual([".github/workflows/release.yml publish: npm install -g npm"]);
+    expect(unsafe(planted("run: npm publish", "run: npm install -g npm && npm publish"))).toEqual([
+      ".github/workflows/release.yml publish: npm install -g npm",
+    ]);
     // The check job sets contents: read only; with the workflow's permissions (id-token: write) it could mint one too.
     const inherited = planted("permissions:\n  contents: read\n", "permissions:\n  contents: read\n  id-token: write\n")[0];
-    inherited.text = inherited.text.replace("    permissions:\n      contents: read\n    steps:", "    steps:").replace("run: npm ci --ignore-scripts --no-audit --no-fund\n      - run: npm run lint", "run: npm ci\n      - run: npm run lint");
+    inherited.text = inherited.text
+      .replace("    permissions:\n      contents: read\n    steps:", "    steps:")
+      .replace("run: npm ci --ignore-scripts --no-audit --no-fund\n      - run: npm run lint", "run: npm ci\n      - run: npm run lint");
     expect(unsafe([inherited])).toEqual([".github/workflows/release.yml check: npm ci"]);
   });
 });
@@ -189,12 +222,22 @@ describe("the workflow linter (npm run lint:workflows, in .ci/run)", () => {
 
   it("shellchecks every shell script of the repository, found by extension or shebang, and reports what it finds", () => {
     const found = shellScripts().map((f) => path.relative(REPO_ROOT, f));
-    expect(found).toEqual(expect.arrayContaining([".ci/run", "template/scripts/up.sh", "template/scripts/teardown.sh", "template/scripts/clear-lock.sh", ".github/scripts/e2e-smoke.sh"]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        ".ci/run",
+        "template/scripts/up.sh",
+        "template/scripts/teardown.sh",
+        "template/scripts/clear-lock.sh",
+        ".github/scripts/e2e-smoke.sh",
+      ]),
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scripts-"));
     fs.writeFileSync(path.join(dir, "no-extension"), "#!/usr/bin/env bash\necho $1\n");
     fs.writeFileSync(path.join(dir, "notes.txt"), "echo $1\n");
     expect(shellScripts(dir).map((f) => path.basename(f))).toEqual(["no-extension"]);
-    expect(lintShellScripts(shellScripts(dir))).toEqual([expect.stringMatching(/no-extension:2:6: info: Double quote to prevent globbing and word splitting\. \[SC2086\]$/)]);
+    expect(lintShellScripts(shellScripts(dir))).toEqual([
+      expect.stringMatching(/no-extension:2:6: info: Double quote to prevent globbing and word splitting\. \[SC2086\]$/),
+    ]);
   });
 
   it("knows the inputs of exactly the pinned actions, at the pinned commit and version (read from each action.yml)", () => {
@@ -206,13 +249,17 @@ describe("the workflow linter (npm run lint:workflows, in .ci/run)", () => {
     const planted = deploy.replace("          persist-credentials: false\n", "          persist-credential: false\n");
     const line = planted.split("\n").indexOf("          persist-credential: false") + 1;
     expect(actionInputFindings("deploy.yml", deploy)).toEqual([]);
-    expect(actionInputFindings("deploy.yml", planted)).toEqual([expect.stringMatching(new RegExp(`^deploy\\.yml:${line}:11: actions/checkout@\\w+ \\(v7\\.0\\.1\\) has no input "persist-credential"`))]);
+    expect(actionInputFindings("deploy.yml", planted)).toEqual([
+      expect.stringMatching(new RegExp(`^deploy\\.yml:${line}:11: actions/checkout@\\w+ \\(v7\\.0\\.1\\) has no input "persist-credential"`)),
+    ]);
     const preview = fs.readFileSync(path.join(TEMPLATE_WORKFLOWS, "preview.yml"), "utf8");
     expect(actionInputFindings("preview.yml", preview.replace("          script: |", "          scrip: |"))).toEqual([
       expect.stringContaining('has no input "scrip"'),
       expect.stringContaining('needs the input "script"'),
     ]);
-    expect(actionInputFindings("deploy.yml", deploy.replace(/actions\/checkout@\w+/, "actions/checkout@v7"))[0]).toMatch(/actions\/checkout@v7 is not in tools\/action-inputs\.json/);
+    expect(actionInputFindings("deploy.yml", deploy.replace(/actions\/checkout@\w+/, "actions/checkout@v7"))[0]).toMatch(
+      /actions\/checkout@v7 is not in tools\/action-inputs\.json/,
+    );
   });
 
   it("reports every run: script that GitHub would start without pipefail because no shell is set", async () => {

@@ -7,7 +7,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ALL, authenticates, groupRepo, jobs, pulumiStep, runWorkflowStep, stackJob, TEMPLATE, TEMPLATE_SCRIPTS, text, usesAction, workflows, type Name } from "./workflow-files";
+import {
+  ALL,
+  authenticates,
+  groupRepo,
+  jobs,
+  pulumiStep,
+  runWorkflowStep,
+  stackJob,
+  TEMPLATE,
+  TEMPLATE_SCRIPTS,
+  text,
+  usesAction,
+  workflows,
+  type Name,
+} from "./workflow-files";
 
 describe("when the workflows run", () => {
   it("ci: on every push and every pull request, any branch", () => {
@@ -40,10 +54,21 @@ describe("what each job may do", () => {
     const commenting = jobs.filter(({ job }) => usesAction(job, "actions/github-script"));
     expect(commenting.map((j) => `${j.workflow}.${j.id}`)).toEqual(["preview.comment"]);
     for (const { workflow, id, job } of jobs) {
-      const expected = authenticates(job) ? { contents: "read", "id-token": "write" } : commenting.some((c) => c.job === job) ? { "pull-requests": "write" } : { contents: "read" };
+      const expected = authenticates(job)
+        ? { contents: "read", "id-token": "write" }
+        : commenting.some((c) => c.job === job)
+          ? { "pull-requests": "write" }
+          : { contents: "read" };
       expect(job.permissions, `${workflow}.${id}`).toEqual(expected);
     }
-    expect(jobs.filter(({ job }) => authenticates(job)).map((j) => `${j.workflow}.${j.id}`)).toEqual(["preview.preview", "deploy.deploy", "pause.pause", "teardown.teardown", "train.train", "e2e.e2e"]);
+    expect(jobs.filter(({ job }) => authenticates(job)).map((j) => `${j.workflow}.${j.id}`)).toEqual([
+      "preview.preview",
+      "deploy.deploy",
+      "pause.pause",
+      "teardown.teardown",
+      "train.train",
+      "e2e.e2e",
+    ]);
   });
 
   it("preview authenticates as the stack's ci-preview account; deploy and pause as its ci-deploy account, through WIF", () => {
@@ -62,7 +87,15 @@ describe("what each job may do", () => {
 describe("ci", () => {
   it("installs with npm ci without install scripts, then lints (code, then workflows and shell scripts), typechecks and tests (unit, integration, the services)", () => {
     const runs = (workflows.ci.jobs.check.steps as any[]).flatMap((s) => s.run ?? []);
-    expect(runs.map((r: string) => r.split(" ").slice(0, 3).join(" "))).toEqual(["npm ci --ignore-scripts", "npm run lint", "npm run lint:workflows", "npm run typecheck", "npm test", "npm run test:integration", "bash services/ci.sh"]);
+    expect(runs.map((r: string) => r.split(" ").slice(0, 3).join(" "))).toEqual([
+      "npm ci --ignore-scripts",
+      "npm run lint",
+      "npm run lint:workflows",
+      "npm run typecheck",
+      "npm test",
+      "npm run test:integration",
+      "bash services/ci.sh",
+    ]);
   });
 });
 
@@ -128,7 +161,8 @@ describe("the template's workflows work on the stack in STACK_DIR", () => {
         if (checkout < 0 || all.indexOf(s) < checkout) expect(s["working-directory"], s.run).toBe(".");
         else if (/^npm ci\b/.test(s.run)) expect(s["working-directory"], s.run).toBeUndefined();
       }
-      for (const s of all.filter((x) => x.uses?.startsWith("actions/setup-node@"))) expect(s.with["cache-dependency-path"]).toBe("${{ env.STACK_DIR }}/package-lock.json");
+      for (const s of all.filter((x) => x.uses?.startsWith("actions/setup-node@")))
+        expect(s.with["cache-dependency-path"]).toBe("${{ env.STACK_DIR }}/package-lock.json");
     }
     for (const [, script] of text[n].matchAll(/\.github\/scripts\/([\w-]+\.sh)/g)) {
       expect(text[n]).toContain(`"$GITHUB_WORKSPACE/.github/scripts/${script}"`);
@@ -204,7 +238,9 @@ describe("the pull-request comment", () => {
       const modules: Record<string, unknown> = { fs, path };
       await new AsyncFunction("require", "github", "context", script)((m: string) => modules[m], github, context);
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
     return calls;
   }

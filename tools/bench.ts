@@ -22,7 +22,10 @@ async function timed(what: string, run: () => unknown): Promise<void> {
 /** A course roster of n groups, every training kind and GPU family among them (new-group's CSV). */
 export function rosterOf(n: number): string {
   const kinds = [",vm,nvidia-tesla-t4", ",vm,", ",vertex,nvidia-tesla-t4", ",none,", "europe-west4,vm,nvidia-l4", ",,"];
-  const rows = Array.from({ length: n }, (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,g${i + 1}@example.org,${kinds[i % kinds.length]}`);
+  const rows = Array.from(
+    { length: n },
+    (_, i) => `${i + 1},dtu-mlops-${String(i + 1).padStart(3, "0")},student${i + 1}/mlops-project,g${i + 1}@example.org,${kinds[i % kinds.length]}`,
+  );
   return ["group,project,repo,email,region,training,gpu", ...rows, ""].join("\n");
 }
 
@@ -32,7 +35,12 @@ function command(args: string[], cwd = ROOT): void {
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+  process.stdout.write(
+    `${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}\n`,
+  );
   await timed("npm run plan -- --stack group-140 --json (a process: start-up and one plan)", () => command(["cli/plan.ts", "--stack", "group-140", "--json"]));
   const files = stackFiles(ROOT);
   await timed(`${files.length} stack files planned in this process`, async () => {
@@ -43,7 +51,9 @@ async function main(): Promise<void> {
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-roster-"));
   fs.writeFileSync(path.join(dir, "roster.csv"), rosterOf(150));
-  await timed("npm run new-group -- --roster of 150 groups (a process: each file validated and planned)", () => command([path.join(ROOT, "cli", "new-group.ts"), "--roster", "roster.csv", "--out", dir], dir));
+  await timed("npm run new-group -- --roster of 150 groups (a process: each file validated and planned)", () =>
+    command([path.join(ROOT, "cli", "new-group.ts"), "--roster", "roster.csv", "--out", dir], dir),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

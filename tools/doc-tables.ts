@@ -49,7 +49,9 @@ export async function costTable(): Promise<string> {
   return [
     "| item | kind | USD | basis |",
     "| --- | --- | --- | --- |",
-    ...sorted.map(({ names, item }) => `| ${names.join(", ")} | ${item.kind} | ${usd(item.usd, item.kind)}${names.length > 1 ? " each" : ""} | ${cell(item.basis)} |`),
+    ...sorted.map(
+      ({ names, item }) => `| ${names.join(", ")} | ${item.kind} | ${usd(item.usd, item.kind)}${names.length > 1 ? " each" : ""} | ${cell(item.basis)} |`,
+    ),
     `| **total** | | **idle $${cost.idleMonthlyUsd.toFixed(2)} / month, active $${cost.activeHourlyUsd.toFixed(2)} / hour** | |`,
     "",
     `The \`dev\` stack idles at $${dev.idleMonthlyUsd.toFixed(2)} a month.`,

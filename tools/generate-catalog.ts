@@ -151,7 +151,9 @@ function main(): number {
   });
   const sha = /^[0-9a-f]{40}$/;
   if (!a.pricing || !a.skypilot || !sha.test(a["pricing-commit"] ?? "") || !sha.test(a["skypilot-commit"] ?? "")) {
-    process.stderr.write("usage: tsx tools/generate-catalog.ts --pricing FILE --pricing-commit SHA40 --skypilot FILE --skypilot-commit SHA40 [--skypilot-path P] [--date D]\n");
+    process.stderr.write(
+      "usage: tsx tools/generate-catalog.ts --pricing FILE --pricing-commit SHA40 --skypilot FILE --skypilot-commit SHA40 [--skypilot-path P] [--date D]\n",
+    );
     return 2;
   }
   const pricing = YAML.parse(fs.readFileSync(a.pricing, "utf8"), { maxAliasCount: -1 });
@@ -172,28 +174,40 @@ function main(): number {
     url: `https://github.com/${skypilot}/blob/${a["skypilot-commit"]}/${a["skypilot-path"]}`,
     read: a.date!,
   };
-  write("machines.json", {
-    _generated: GENERATED,
-    source: pricingSource,
-    unit: "USD per hour, list price; G2 and A2 prices include their GPUs; null where the source has no figure",
-    machines: machinesFrom(pricing.compute.instance),
-  }, 2);
-  write("storage.json", {
-    _generated: GENERATED,
-    source: pricingSource,
-    unit: "USD per GB-month, list price",
-    disks: { "pd-balanced": perGbMonth(pricing.compute.storage.balanced?.cost) },
-    buckets: { standard: perGbMonth(pricing.storage.bucket.standard?.cost) },
-  }, 3);
+  write(
+    "machines.json",
+    {
+      _generated: GENERATED,
+      source: pricingSource,
+      unit: "USD per hour, list price; G2 and A2 prices include their GPUs; null where the source has no figure",
+      machines: machinesFrom(pricing.compute.instance),
+    },
+    2,
+  );
+  write(
+    "storage.json",
+    {
+      _generated: GENERATED,
+      source: pricingSource,
+      unit: "USD per GB-month, list price",
+      disks: { "pd-balanced": perGbMonth(pricing.compute.storage.balanced?.cost) },
+      buckets: { standard: perGbMonth(pricing.storage.bucket.standard?.cost) },
+    },
+    3,
+  );
   const rows = parseCsv(fs.readFileSync(a.skypilot, "utf8"), { columns: true, skip_empty_lines: true }) as GpuRow[];
-  write("gpus.json", {
-    _generated: GENERATED,
-    source: skypilotSource,
-    unit: "USD per GPU per hour (the GPU alone; a G2 or A2 machine type's price in machines.json already includes it); null where the source has no figure",
-    rows: "the 1-GPU accelerator rows (AcceleratorCount 1) of T4, L4, V100, P100, P4 and A100",
-    vertexRegions: "no pinned source lists Vertex AI's GPU regions; lib/gpus.ts takes these Compute Engine regions as the best available proxy",
-    gpus: gpusFrom(rows),
-  }, 3);
+  write(
+    "gpus.json",
+    {
+      _generated: GENERATED,
+      source: skypilotSource,
+      unit: "USD per GPU per hour (the GPU alone; a G2 or A2 machine type's price in machines.json already includes it); null where the source has no figure",
+      rows: "the 1-GPU accelerator rows (AcceleratorCount 1) of T4, L4, V100, P100, P4 and A100",
+      vertexRegions: "no pinned source lists Vertex AI's GPU regions; lib/gpus.ts takes these Compute Engine regions as the best available proxy",
+      gpus: gpusFrom(rows),
+    },
+    3,
+  );
   return 0;
 }
 

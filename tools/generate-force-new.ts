@@ -22,41 +22,135 @@ import { parseArgs } from "node:util";
 const OUT = path.join(__dirname, "..", "lib", "catalog", "force-new.json");
 const GENERATED = "by tools/generate-force-new.ts from the sources below; do not edit, run the generator again";
 
-type Spec =
-  | { tf: string; file: string; func: string }
-  | { tf: string; file: string; iamMember: string };
+type Spec = { tf: string; file: string; func: string } | { tf: string; file: string; iamMember: string };
 
 /** Pulumi type token → Terraform resource and where its schema is, under google-beta/. */
 const GCP: Record<string, Spec> = {
-  "gcp:artifactregistry/repository:Repository": { tf: "google_artifact_registry_repository", file: "services/artifactregistry/resource_artifact_registry_repository.go", func: "ResourceArtifactRegistryRepository" },
-  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": { tf: "google_artifact_registry_repository_iam_member", file: "services/artifactregistry/iam_artifact_registry_repository.go", iamMember: "ArtifactRegistryRepositoryIamSchema" },
-  "gcp:billing/budget:Budget": { tf: "google_billing_budget", file: "services/billingbudgets/resource_billing_budget.go", func: "ResourceBillingBudgetsBudget" },
-  "gcp:cloudrunv2/service:Service": { tf: "google_cloud_run_v2_service", file: "services/cloudrunv2/resource_cloud_run_v2_service.go", func: "ResourceCloudRunV2Service" },
-  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": { tf: "google_cloud_run_v2_service_iam_member", file: "services/cloudrunv2/iam_cloud_run_v2_service.go", iamMember: "CloudRunV2ServiceIamSchema" },
+  "gcp:artifactregistry/repository:Repository": {
+    tf: "google_artifact_registry_repository",
+    file: "services/artifactregistry/resource_artifact_registry_repository.go",
+    func: "ResourceArtifactRegistryRepository",
+  },
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": {
+    tf: "google_artifact_registry_repository_iam_member",
+    file: "services/artifactregistry/iam_artifact_registry_repository.go",
+    iamMember: "ArtifactRegistryRepositoryIamSchema",
+  },
+  "gcp:billing/budget:Budget": {
+    tf: "google_billing_budget",
+    file: "services/billingbudgets/resource_billing_budget.go",
+    func: "ResourceBillingBudgetsBudget",
+  },
+  "gcp:cloudrunv2/service:Service": {
+    tf: "google_cloud_run_v2_service",
+    file: "services/cloudrunv2/resource_cloud_run_v2_service.go",
+    func: "ResourceCloudRunV2Service",
+  },
+  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": {
+    tf: "google_cloud_run_v2_service_iam_member",
+    file: "services/cloudrunv2/iam_cloud_run_v2_service.go",
+    iamMember: "CloudRunV2ServiceIamSchema",
+  },
   "gcp:compute/network:Network": { tf: "google_compute_network", file: "services/compute/resource_compute_network.go", func: "ResourceComputeNetwork" },
   "gcp:compute/router:Router": { tf: "google_compute_router", file: "services/compute/resource_compute_router.go", func: "ResourceComputeRouter" },
-  "gcp:compute/routerNat:RouterNat": { tf: "google_compute_router_nat", file: "services/compute/resource_compute_router_nat.go", func: "ResourceComputeRouterNat" },
-  "gcp:compute/subnetwork:Subnetwork": { tf: "google_compute_subnetwork", file: "services/compute/resource_compute_subnetwork.go", func: "ResourceComputeSubnetwork" },
-  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": { tf: "google_iam_workload_identity_pool", file: "services/iambeta/resource_iam_workload_identity_pool.go", func: "ResourceIAMBetaWorkloadIdentityPool" },
-  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": { tf: "google_iam_workload_identity_pool_provider", file: "services/iambeta/resource_iam_workload_identity_pool_provider.go", func: "ResourceIAMBetaWorkloadIdentityPoolProvider" },
-  "gcp:monitoring/alertPolicy:AlertPolicy": { tf: "google_monitoring_alert_policy", file: "services/monitoring/resource_monitoring_alert_policy.go", func: "ResourceMonitoringAlertPolicy" },
-  "gcp:monitoring/dashboard:Dashboard": { tf: "google_monitoring_dashboard", file: "services/monitoring/resource_monitoring_dashboard.go", func: "ResourceMonitoringDashboard" },
-  "gcp:monitoring/notificationChannel:NotificationChannel": { tf: "google_monitoring_notification_channel", file: "services/monitoring/resource_monitoring_notification_channel.go", func: "ResourceMonitoringNotificationChannel" },
-  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": { tf: "google_monitoring_uptime_check_config", file: "services/monitoring/resource_monitoring_uptime_check_config.go", func: "ResourceMonitoringUptimeCheckConfig" },
-  "gcp:projects/iAMCustomRole:IAMCustomRole": { tf: "google_project_iam_custom_role", file: "services/resourcemanager/resource_google_project_iam_custom_role.go", func: "ResourceGoogleProjectIamCustomRole" },
+  "gcp:compute/routerNat:RouterNat": {
+    tf: "google_compute_router_nat",
+    file: "services/compute/resource_compute_router_nat.go",
+    func: "ResourceComputeRouterNat",
+  },
+  "gcp:compute/subnetwork:Subnetwork": {
+    tf: "google_compute_subnetwork",
+    file: "services/compute/resource_compute_subnetwork.go",
+    func: "ResourceComputeSubnetwork",
+  },
+  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": {
+    tf: "google_iam_workload_identity_pool",
+    file: "services/iambeta/resource_iam_workload_identity_pool.go",
+    func: "ResourceIAMBetaWorkloadIdentityPool",
+  },
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": {
+    tf: "google_iam_workload_identity_pool_provider",
+    file: "services/iambeta/resource_iam_workload_identity_pool_provider.go",
+    func: "ResourceIAMBetaWorkloadIdentityPoolProvider",
+  },
+  "gcp:monitoring/alertPolicy:AlertPolicy": {
+    tf: "google_monitoring_alert_policy",
+    file: "services/monitoring/resource_monitoring_alert_policy.go",
+    func: "ResourceMonitoringAlertPolicy",
+  },
+  "gcp:monitoring/dashboard:Dashboard": {
+    tf: "google_monitoring_dashboard",
+    file: "services/monitoring/resource_monitoring_dashboard.go",
+    func: "ResourceMonitoringDashboard",
+  },
+  "gcp:monitoring/notificationChannel:NotificationChannel": {
+    tf: "google_monitoring_notification_channel",
+    file: "services/monitoring/resource_monitoring_notification_channel.go",
+    func: "ResourceMonitoringNotificationChannel",
+  },
+  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": {
+    tf: "google_monitoring_uptime_check_config",
+    file: "services/monitoring/resource_monitoring_uptime_check_config.go",
+    func: "ResourceMonitoringUptimeCheckConfig",
+  },
+  "gcp:projects/iAMCustomRole:IAMCustomRole": {
+    tf: "google_project_iam_custom_role",
+    file: "services/resourcemanager/resource_google_project_iam_custom_role.go",
+    func: "ResourceGoogleProjectIamCustomRole",
+  },
   "gcp:projects/iAMMember:IAMMember": { tf: "google_project_iam_member", file: "services/resourcemanager/iam_project.go", iamMember: "IamProjectSchema" },
-  "gcp:projects/service:Service": { tf: "google_project_service", file: "services/resourcemanager/resource_google_project_service.go", func: "ResourceGoogleProjectService" },
-  "gcp:pubsub/subscription:Subscription": { tf: "google_pubsub_subscription", file: "services/pubsub/resource_pubsub_subscription.go", func: "ResourcePubsubSubscription" },
+  "gcp:projects/service:Service": {
+    tf: "google_project_service",
+    file: "services/resourcemanager/resource_google_project_service.go",
+    func: "ResourceGoogleProjectService",
+  },
+  "gcp:pubsub/subscription:Subscription": {
+    tf: "google_pubsub_subscription",
+    file: "services/pubsub/resource_pubsub_subscription.go",
+    func: "ResourcePubsubSubscription",
+  },
   "gcp:pubsub/topic:Topic": { tf: "google_pubsub_topic", file: "services/pubsub/resource_pubsub_topic.go", func: "ResourcePubsubTopic" },
-  "gcp:pubsub/topicIAMMember:TopicIAMMember": { tf: "google_pubsub_topic_iam_member", file: "services/pubsub/iam_pubsub_topic.go", iamMember: "PubsubTopicIamSchema" },
-  "gcp:secretmanager/secret:Secret": { tf: "google_secret_manager_secret", file: "services/secretmanager/resource_secret_manager_secret.go", func: "ResourceSecretManagerSecret" },
-  "gcp:secretmanager/secretIamMember:SecretIamMember": { tf: "google_secret_manager_secret_iam_member", file: "services/secretmanager/iam_secret_manager_secret.go", iamMember: "SecretManagerSecretIamSchema" },
-  "gcp:secretmanager/secretVersion:SecretVersion": { tf: "google_secret_manager_secret_version", file: "services/secretmanager/resource_secret_manager_secret_version.go", func: "ResourceSecretManagerSecretVersion" },
-  "gcp:serviceaccount/account:Account": { tf: "google_service_account", file: "services/resourcemanager/resource_google_service_account.go", func: "ResourceGoogleServiceAccount" },
-  "gcp:serviceaccount/iAMMember:IAMMember": { tf: "google_service_account_iam_member", file: "services/resourcemanager/iam_service_account.go", iamMember: "IamServiceAccountSchema" },
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": {
+    tf: "google_pubsub_topic_iam_member",
+    file: "services/pubsub/iam_pubsub_topic.go",
+    iamMember: "PubsubTopicIamSchema",
+  },
+  "gcp:secretmanager/secret:Secret": {
+    tf: "google_secret_manager_secret",
+    file: "services/secretmanager/resource_secret_manager_secret.go",
+    func: "ResourceSecretManagerSecret",
+  },
+  "gcp:secretmanager/secretIamMember:SecretIamMember": {
+    tf: "google_secret_manager_secret_iam_member",
+    file: "services/secretmanager/iam_secret_manager_secret.go",
+    iamMember: "SecretManagerSecretIamSchema",
+  },
+  "gcp:secretmanager/secretVersion:SecretVersion": {
+    tf: "google_secret_manager_secret_version",
+    file: "services/secretmanager/resource_secret_manager_secret_version.go",
+    func: "ResourceSecretManagerSecretVersion",
+  },
+  "gcp:serviceaccount/account:Account": {
+    tf: "google_service_account",
+    file: "services/resourcemanager/resource_google_service_account.go",
+    func: "ResourceGoogleServiceAccount",
+  },
+  "gcp:serviceaccount/iAMMember:IAMMember": {
+    tf: "google_service_account_iam_member",
+    file: "services/resourcemanager/iam_service_account.go",
+    iamMember: "IamServiceAccountSchema",
+  },
   "gcp:storage/bucket:Bucket": { tf: "google_storage_bucket", file: "services/storage/resource_storage_bucket.go", func: "ResourceStorageBucket" },
-  "gcp:storage/bucketIAMMember:BucketIAMMember": { tf: "google_storage_bucket_iam_member", file: "services/storage/iam_storage_bucket.go", iamMember: "StorageBucketIamSchema" },
-  "gcp:storage/bucketObject:BucketObject": { tf: "google_storage_bucket_object", file: "services/storage/resource_storage_bucket_object.go", func: "ResourceStorageBucketObject" },
+  "gcp:storage/bucketIAMMember:BucketIAMMember": {
+    tf: "google_storage_bucket_iam_member",
+    file: "services/storage/iam_storage_bucket.go",
+    iamMember: "StorageBucketIamSchema",
+  },
+  "gcp:storage/bucketObject:BucketObject": {
+    tf: "google_storage_bucket_object",
+    file: "services/storage/resource_storage_bucket_object.go",
+    func: "ResourceStorageBucketObject",
+  },
 };
 const IAM_MEMBER_BASE = { file: "tpgiamresource/resource_iam_member.go", variable: "IamMemberBaseSchema" };
 const RANDOM_ID = { type: "random:index/randomId:RandomId", tf: "random_id", file: "internal/provider/resource_id.go" };
@@ -201,7 +295,9 @@ function schemaEntry(file: GoFile, at: number, field: string, find: FuncFinder, 
   const literal = /^&schema\.Resource\s*\{/.exec(rest);
   const call = /^(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)\(/.exec(rest);
   const target = literal ? { file, open: elemAt + literal[0].length - 1 } : call ? find(call[2], call[1], "Resource", file) : undefined;
-  const nested = target && /\bSchema:\s*map\[string\]\*schema\.Schema\s*\{/.exec(topLevel(target.file.blanked.slice(target.open + 1, closing(target.file.blanked, target.open))));
+  const nested =
+    target &&
+    /\bSchema:\s*map\[string\]\*schema\.Schema\s*\{/.exec(topLevel(target.file.blanked.slice(target.open + 1, closing(target.file.blanked, target.open))));
   if (!target || !nested) {
     found.opaque.push(field);
     return;
@@ -275,7 +371,9 @@ function main(): void {
     },
   });
   if (values.help || !values.provider || !values.tag || !values["pulumi-gcp"] || !values["pulumi-gcp-tag"] || !values.random || !values["random-tag"]) {
-    process.stderr.write("usage: tsx tools/generate-force-new.ts --provider GIT_DIR --tag TAG --pulumi-gcp GIT_DIR --pulumi-gcp-tag TAG --random GIT_DIR --random-tag TAG\n");
+    process.stderr.write(
+      "usage: tsx tools/generate-force-new.ts --provider GIT_DIR --tag TAG --pulumi-gcp GIT_DIR --pulumi-gcp-tag TAG --random GIT_DIR --random-tag TAG\n",
+    );
     process.exit(values.help ? 0 : 2);
   }
   const provider = values.provider;
@@ -309,7 +407,8 @@ function main(): void {
     const file = goFile(show(spec.file));
     let found: Found & { conditional?: string[] };
     if ("iamMember" in spec) {
-      if (!new RegExp(`ResourceIamMember\\(\\s*${spec.iamMember}\\b`).test(file.src)) throw new Error(`${spec.file}: no ResourceIamMember(${spec.iamMember}, …)`);
+      if (!new RegExp(`ResourceIamMember\\(\\s*${spec.iamMember}\\b`).test(file.src))
+        throw new Error(`${spec.file}: no ResourceIamMember(${spec.iamMember}, …)`);
       const parent = parseVariable(file, spec.iamMember, find);
       found = { forceNew: [...base.forceNew, ...parent.forceNew], opaque: [...base.opaque, ...parent.opaque], all: [...base.all, ...parent.all] };
     } else found = parseResource(file, spec.func, find);
@@ -325,9 +424,13 @@ function main(): void {
     file: RANDOM_ID.file,
     forceNew: parseFrameworkRequiresReplace(git(values.random, "show", `${values["random-tag"]}:${RANDOM_ID.file}`)),
   };
-  types[DOCKER_IMAGE] = { unparsed: "pulumi-docker's Image is built and pushed by the provider itself (no Terraform schema): any input change is treated as a rebuild, a replace" };
+  types[DOCKER_IMAGE] = {
+    unparsed: "pulumi-docker's Image is built and pushed by the provider itself (no Terraform schema): any input change is treated as a rebuild, a replace",
+  };
 
-  const sdkVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/gcp"];
+  const sdkVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies[
+    "@pulumi/gcp"
+  ];
   const sdkTag = git(pulumiGcp, "tag", "--list", `v${sdkVersion}`).trim();
   const catalog = {
     _generated: GENERATED,

@@ -32,13 +32,28 @@ export interface Inventory {
 /** The settings a reviewer checks, by resource type: dotted input paths (`[0]` for a list's first entry). */
 const KEY_SETTINGS: Record<string, string[]> = {
   "gcp:projects/service:Service": ["service", "disableOnDestroy"],
-  "gcp:storage/bucket:Bucket": ["name", "location", "forceDestroy", "publicAccessPrevention", "uniformBucketLevelAccess", "versioning.enabled", "softDeletePolicy.retentionDurationSeconds"],
+  "gcp:storage/bucket:Bucket": [
+    "name",
+    "location",
+    "forceDestroy",
+    "publicAccessPrevention",
+    "uniformBucketLevelAccess",
+    "versioning.enabled",
+    "softDeletePolicy.retentionDurationSeconds",
+  ],
   "gcp:artifactregistry/repository:Repository": ["repositoryId", "format", "cleanupPolicyDryRun"],
   "gcp:serviceaccount/account:Account": ["accountId"],
   "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ["workloadIdentityPoolId"],
   "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ["workloadIdentityPoolProviderId", "attributeCondition"],
   "gcp:secretmanager/secret:Secret": ["secretId"],
-  "gcp:cloudrunv2/service:Service": ["name", "ingress", "deletionProtection", "template.serviceAccount", "template.scaling.maxInstanceCount", "template.containers[0].image"],
+  "gcp:cloudrunv2/service:Service": [
+    "name",
+    "ingress",
+    "deletionProtection",
+    "template.serviceAccount",
+    "template.scaling.maxInstanceCount",
+    "template.containers[0].image",
+  ],
   "docker:index/image:Image": ["imageName", "build.context", "build.dockerfile"],
   "gcp:compute/network:Network": ["name", "autoCreateSubnetworks"],
   "gcp:compute/subnetwork:Subnetwork": ["name", "ipCidrRange", "privateIpGoogleAccess"],
@@ -50,7 +65,13 @@ const KEY_SETTINGS: Record<string, string[]> = {
   "gcp:monitoring/alertPolicy:AlertPolicy": ["displayName"],
   "gcp:billing/budget:Budget": ["displayName", "amount.specifiedAmount.units", "allUpdatesRule.pubsubTopic"],
   "gcp:pubsub/topic:Topic": ["name"],
-  "gcp:pubsub/subscription:Subscription": ["name", "ackDeadlineSeconds", "expirationPolicy.ttl", "pushConfig.oidcToken.serviceAccountEmail", "pushConfig.oidcToken.audience"],
+  "gcp:pubsub/subscription:Subscription": [
+    "name",
+    "ackDeadlineSeconds",
+    "expirationPolicy.ttl",
+    "pushConfig.oidcToken.serviceAccountEmail",
+    "pushConfig.oidcToken.audience",
+  ],
   "mlops:training:BatchJob": ["machineType", "gpus", "spot", "maxRunHours"],
   "mlops:training:VertexJob": ["machineType", "accelerator", "spot", "maxRunHours"],
 };
@@ -112,10 +133,13 @@ export function subsetProblems(expected: unknown, actual: unknown, where = ""): 
   if (expected && typeof expected === "object") {
     if (!actual || typeof actual !== "object") return [`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
     if (Array.isArray(expected)) {
-      if (!Array.isArray(actual) || actual.length !== expected.length) return [`${where}: expected a list of ${expected.length}, got ${JSON.stringify(actual)}`];
+      if (!Array.isArray(actual) || actual.length !== expected.length)
+        return [`${where}: expected a list of ${expected.length}, got ${JSON.stringify(actual)}`];
       return expected.flatMap((e, i) => subsetProblems(e, actual[i], `${where}[${i}]`));
     }
-    return Object.entries(expected as Record<string, unknown>).flatMap(([k, v]) => subsetProblems(v, (actual as Record<string, unknown>)[k], where ? `${where}.${k}` : k));
+    return Object.entries(expected as Record<string, unknown>).flatMap(([k, v]) =>
+      subsetProblems(v, (actual as Record<string, unknown>)[k], where ? `${where}.${k}` : k),
+    );
   }
   return expected === actual ? [] : [`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
 }
@@ -129,7 +153,10 @@ export function compareInventory(golden: Partial<Inventory>, actual: Inventory):
     if (expected === undefined) return [];
     const want = new Set(expected.map(show));
     const have = new Set(got.map(show));
-    return [...[...want].filter((x) => !have.has(x)).map((x) => `${what}: missing ${x}`), ...[...have].filter((x) => !want.has(x)).map((x) => `${what}: unexpected ${x}`)];
+    return [
+      ...[...want].filter((x) => !have.has(x)).map((x) => `${what}: missing ${x}`),
+      ...[...have].filter((x) => !want.has(x)).map((x) => `${what}: unexpected ${x}`),
+    ];
   };
   return [
     ...counts,

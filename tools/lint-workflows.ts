@@ -33,7 +33,11 @@ function workflows(): Array<{ file: string; text: string }> {
  * `sh -e {0}` for `sh`, and `bash -e {0}`, without pipefail, when no shell is set (workflow syntax,
  * jobs.<job_id>.steps[*].shell; github/docs#23853). Other shells (python, pwsh, custom commands) are skipped.
  */
-const SHELLS = { bash: { dialect: "bash", prelude: "set -eo pipefail" }, sh: { dialect: "sh", prelude: "set -e" }, unset: { dialect: "bash", prelude: "set -e" } } as const;
+const SHELLS = {
+  bash: { dialect: "bash", prelude: "set -eo pipefail" },
+  sh: { dialect: "sh", prelude: "set -e" },
+  unset: { dialect: "bash", prelude: "set -e" },
+} as const;
 
 interface RunScript {
   file: string;
@@ -55,7 +59,10 @@ export const placeholder = (expression: string) => `\${E${"_".repeat(Math.max(1,
 export function runScripts(file: string, text: string): RunScript[] {
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter: lines });
-  const workflow = doc.toJS() as { defaults?: { run?: { shell?: string } }; jobs?: Record<string, { defaults?: { run?: { shell?: string } }; steps?: Array<{ run?: string; shell?: string; name?: string; id?: string }> }> };
+  const workflow = doc.toJS() as {
+    defaults?: { run?: { shell?: string } };
+    jobs?: Record<string, { defaults?: { run?: { shell?: string } }; steps?: Array<{ run?: string; shell?: string; name?: string; id?: string }> }>;
+  };
   const scripts: RunScript[] = [];
   for (const [job, spec] of Object.entries(workflow.jobs ?? {})) {
     (spec.steps ?? []).forEach((step, i) => {
@@ -66,7 +73,14 @@ export function runScripts(file: string, text: string): RunScript[] {
       const at = lines.linePos(node.range![0]);
       const block = node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED";
       const indent = block ? /^ */.exec(text.split("\n")[at.line] ?? "")![0].length : at.col - 1;
-      scripts.push({ file, where: `${job}, step ${step.name ?? step.id ?? i + 1}`, shell, script: step.run, line: block ? at.line + 1 : at.line, column: indent + 1 });
+      scripts.push({
+        file,
+        where: `${job}, step ${step.name ?? step.id ?? i + 1}`,
+        shell,
+        script: step.run,
+        line: block ? at.line + 1 : at.line,
+        column: indent + 1,
+      });
     });
   }
   return scripts;
@@ -126,7 +140,10 @@ export function shellScripts(dir = ROOT): string[] {
 }
 
 /** The inputs of each pinned action, from its action.yml at the pinned commit (actionlint knows actions by tag only). */
-const ACTIONS = JSON.parse(fs.readFileSync(path.join(__dirname, "action-inputs.json"), "utf8")) as Record<string, { version: string; required: string[]; inputs: string[] }>;
+const ACTIONS = JSON.parse(fs.readFileSync(path.join(__dirname, "action-inputs.json"), "utf8")) as Record<
+  string,
+  { version: string; required: string[]; inputs: string[] }
+>;
 
 /** Each `with:` key that the pinned action does not declare (GitHub ignores it with a warning), and each required input left out. */
 export function actionInputFindings(file: string, text: string): string[] {
@@ -149,10 +166,12 @@ export function actionInputFindings(file: string, text: string): string[] {
       }
       const given = (step.get("with") as YAML.YAMLMap<YAML.Scalar<string>> | undefined)?.items ?? [];
       for (const { key } of given) {
-        if (!action.inputs.includes(key.value)) findings.push(`${at(key)}: ${uses.value} (${action.version}) has no input "${key.value}"; it has ${action.inputs.join(", ")} [action-inputs]`);
+        if (!action.inputs.includes(key.value))
+          findings.push(`${at(key)}: ${uses.value} (${action.version}) has no input "${key.value}"; it has ${action.inputs.join(", ")} [action-inputs]`);
       }
       for (const name of action.required) {
-        if (!given.some(({ key }) => key.value === name)) findings.push(`${at(uses)}: ${uses.value} (${action.version}) needs the input "${name}" [action-inputs]`);
+        if (!given.some(({ key }) => key.value === name))
+          findings.push(`${at(uses)}: ${uses.value} (${action.version}) needs the input "${name}" [action-inputs]`);
       }
     }
   }
@@ -178,7 +197,9 @@ async function main(): Promise<number> {
   const scripts = shellScripts().map(rel);
   const findings = [...(await Promise.all(files.map(({ file, text }) => lintWorkflow(file, text)))).flat(), ...lintShellScripts(scripts)];
   const runs = files.reduce((n, { file, text }) => n + runScripts(file, text).length, 0);
-  process.stdout.write(`actionlint: ${files.length} workflows; shellcheck: their ${runs} run: scripts and ${scripts.length} shell scripts (${scripts.join(", ")})\n`);
+  process.stdout.write(
+    `actionlint: ${files.length} workflows; shellcheck: their ${runs} run: scripts and ${scripts.length} shell scripts (${scripts.join(", ")})\n`,
+  );
   process.stdout.write(findings.length ? `${findings.join("\n")}\n${findings.length} findings\n` : "no findings\n");
   return findings.length ? 1 : 0;
 }

@@ -28,7 +28,9 @@ export function workloadNeeds(config: StackConfig, identities: Identities): Work
   const member = (who: string) => identities.accounts[who].member;
   const exposed = exposedServices(config.services);
   return [
-    ...(config.training ? [{ who: "trainer", member: member("trainer"), buckets: config.training.buckets, secrets: config.training.secrets, exposed: false }] : []),
+    ...(config.training
+      ? [{ who: "trainer", member: member("trainer"), buckets: config.training.buckets, secrets: config.training.secrets, exposed: false }]
+      : []),
     ...config.services.map((s) => ({ who: s.key, member: member(s.key), buckets: s.buckets, secrets: s.secrets, exposed: exposed.has(s.key) })),
   ];
 }
@@ -39,7 +41,7 @@ export function workloadNeeds(config: StackConfig, identities: Identities): Work
  */
 export function exposedServices(services: Array<{ key: string; public: boolean; callers: string[] }>): Set<string> {
   const exposed = new Set(services.filter((s) => s.public).map((s) => s.key));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     const next = services.filter((s) => !exposed.has(s.key) && s.callers.some((c) => exposed.has(c)));
     next.forEach((s) => exposed.add(s.key));
     grew = next.length > 0;
@@ -71,7 +73,10 @@ export function storageBuckets(config: StackConfig, deps: { apis: ProjectService
       keepVersions: config.storage.keepVersions,
       predictionsDays: config.storage.predictionsDays,
       grants: Object.fromEntries(
-        BUCKETS.map((b) => [b, deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b], createOnly: n.exposed }] : []))]),
+        BUCKETS.map((b) => [
+          b,
+          deps.needs.flatMap((n): BucketGrant[] => (n.buckets[b] ? [{ who: n.who, member: n.member, access: n.buckets[b], createOnly: n.exposed }] : [])),
+        ]),
       ),
       admins: ciDeployAdmins(deps.ci, Object.fromEntries(BUCKETS.map((b) => [b, `github-deploy-bucket-${b}`]))),
     },
@@ -103,7 +108,10 @@ export function imageRegistry(config: StackConfig, deps: { apis: ProjectServices
  * The declared secrets, each readable by the workloads that use it (a warning for each still without a
  * value), and each metrics sidecar's config: kept through a pause like them, and administered by ci-deploy.
  */
-export function declaredSecrets(config: StackConfig, deps: { apis: ProjectServices; needs: WorkloadNeeds[]; identities: Identities; ci?: GithubCi }): Secrets | undefined {
+export function declaredSecrets(
+  config: StackConfig,
+  deps: { apis: ProjectServices; needs: WorkloadNeeds[]; identities: Identities; ci?: GithubCi },
+): Secrets | undefined {
   const sidecars = config.services.filter((s) => s.metrics);
   const names = [...config.secrets.map((s) => s.name), ...sidecars.map((s) => sidecarSecret(s.key))];
   const created =

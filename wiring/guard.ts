@@ -70,7 +70,11 @@ export function atTheCap(config: StackConfig): string | undefined {
   const b = config.budget;
   if (b?.stopAt === undefined) return undefined;
   const cap = money(capMinorUnits({ amount: b.amount, stopAt: b.stopAt }), b.currency);
-  const jobs = config.training ? (config.training.kind === "vm" ? "deletes the running Cloud Batch jobs" : "cancels the running Vertex AI custom jobs") : undefined;
+  const jobs = config.training
+    ? config.training.kind === "vm"
+      ? "deletes the running Cloud Batch jobs"
+      : "cancels the running Vertex AI custom jobs"
+    : undefined;
   const services = config.services.length ? `deletes the Cloud Run services (${config.services.map((s) => s.name).join(", ")})` : undefined;
   const acts = [jobs, services].filter(Boolean).join(" and ") || "has nothing to stop (no training, no services)";
   return `when the budget reports ${cap} or more (stopAt ${b.stopAt} × ${b.amount} ${b.currency}, hours after the spending), the credit guard ${acts}, records the trip in the models bucket and mails the alert channels; data, images, secrets and identities stay, and the next pulumi up refuses to bring the services back until the cap is raised or the trip acknowledged`;
@@ -79,7 +83,11 @@ export function atTheCap(config: StackConfig): string | undefined {
 /** The budget's topic, made before the budget when the guard is on. */
 export function budgetTopic(config: StackConfig, apis: ProjectServices): BudgetTopic | undefined {
   if (config.budget?.stopAt === undefined) return undefined;
-  return new BudgetTopic("budget-topic", { project: config.project, name: config.names.guard.topic, labels: config.labels }, { dependsOn: apis.need("pubsub") });
+  return new BudgetTopic(
+    "budget-topic",
+    { project: config.project, name: config.names.guard.topic, labels: config.labels },
+    { dependsOn: apis.need("pubsub") },
+  );
 }
 
 /** The guard itself, when the guard is on: after the budget, whose id it reads, and after the services it is granted. */
@@ -123,7 +131,11 @@ export function tripGate(config: StackConfig, buckets: Buckets): pulumi.Output<p
   const cap = capMinorUnits({ amount: b.amount, stopAt: b.stopAt });
   const listed = gcp.storage.getBucketObjectsOutput({ bucket: buckets.names.models, prefix: GUARD_TRIPS_PREFIX });
   return listed.apply((found) => {
-    const trip = blockingTrip(found.bucketObjects.map((o) => o.name), cap, b.acknowledgedTrips);
+    const trip = blockingTrip(
+      found.bucketObjects.map((o) => o.name),
+      cap,
+      b.acknowledgedTrips,
+    );
     // RunError: Pulumi prints the message alone, without a stack trace.
     if (trip) throw new pulumi.RunError(tripMessage(trip, b.currency));
     return buckets.buckets.models as pulumi.Resource;

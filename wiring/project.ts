@@ -66,7 +66,11 @@ export function githubCi(config: StackConfig, deps: { apis: ProjectServices; ide
       ...roles,
       foundationRoles: Object.values(ciRoles([...ALWAYS_APIS, "iamcredentials", "sts"])).flat(),
       // Not the trainer: pulumi up deploys nothing as it; ci-train submits its runs.
-      runtimeAccounts: Object.fromEntries(Object.entries(deps.identities.accounts).filter(([w]) => w !== "trainer").map(([w, a]) => [w, a.name])),
+      runtimeAccounts: Object.fromEntries(
+        Object.entries(deps.identities.accounts)
+          .filter(([w]) => w !== "trainer")
+          .map(([w, a]) => [w, a.name]),
+      ),
       protect: config.protectData,
     },
     { dependsOn: deps.apis.need("iam", "cloudresourcemanager", "iamcredentials", "sts") },

@@ -65,7 +65,14 @@ export function cloudRunServices(config: StackConfig, platform: Platform, gate?:
   return { refs, watched, outputs: { serviceUrls: refs.services, serviceImages: images, curlCommands } };
 }
 
-function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Output<string>, refs: References, p: Platform, gate?: pulumi.Input<pulumi.Resource>): CloudRunService {
+function cloudRunService(
+  config: StackConfig,
+  s: ServiceConfig,
+  image: pulumi.Output<string>,
+  refs: References,
+  p: Platform,
+  gate?: pulumi.Input<pulumi.Resource>,
+): CloudRunService {
   const secrets = secretRefs(p.secrets, s.secrets);
   return new CloudRunService(s.key, {
     project: config.project,
@@ -88,7 +95,10 @@ function cloudRunService(config: StackConfig, s: ServiceConfig, image: pulumi.Ou
     access: s.public ? config.publicInvoker : "private",
     invokers: s.callers.map((c) => ({ who: c, member: p.identities.accounts[c].member })),
     labels: config.labels,
-    metrics: s.metrics && { collectorImage: p.image(`${s.key}-collector`, { ref: GMP_COLLECTOR_IMAGE }).ref, config: secretRefs(p.secrets, [sidecarSecret(s.key)]).refs[sidecarSecret(s.key)] },
+    metrics: s.metrics && {
+      collectorImage: p.image(`${s.key}-collector`, { ref: GMP_COLLECTOR_IMAGE }).ref,
+      config: secretRefs(p.secrets, [sidecarSecret(s.key)]).refs[sidecarSecret(s.key)],
+    },
     needs: [...p.apis.need("run"), ...p.buckets.grantsOf(s.key), ...p.identities.grantsOf(s.key), ...secrets.waitFor, ...(gate ? [gate] : [])],
   });
 }

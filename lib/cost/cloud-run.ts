@@ -39,7 +39,9 @@ export const CLOUD_RUN_PRICING: Record<string, Pricing> = {
           resource: r.name,
           kind: "idle",
           usd: round(min * idleHourly * HOURS_PER_MONTH),
-          basis: min ? `${min} warm instance(s) × ${usd(idleHourly)}/h × ${HOURS_PER_MONTH} h (instance-based rate, an upper bound)` : "scales to zero: nothing while idle",
+          basis: min
+            ? `${min} warm instance(s) × ${usd(idleHourly)}/h × ${HOURS_PER_MONTH} h (instance-based rate, an upper bound)`
+            : "scales to zero: nothing while idle",
         },
       ];
     },

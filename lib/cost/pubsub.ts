@@ -24,7 +24,10 @@ export function guardServiceItems(r: CostInput, cpu: number, memoryGib: number):
   const free = prices.cloudRun.freeTier;
   const within = cpu * seconds <= free.vcpuSeconds && memoryGib * seconds <= free.gibSeconds && PER_MONTH <= free.requests;
   const used = `${Math.round(PER_MONTH)} notifications a month × ${prices.budgetNotifications.assumedSecondsPerPush} s × ${cpu} vCPU, ${memoryGib} GiB = ${Math.round(cpu * seconds)} vCPU-s, ${Math.round(memoryGib * seconds)} GiB-s`;
-  const billed = round(Math.max(0, cpu * seconds - free.vcpuSeconds) * prices.cloudRun.requestBased.vcpuSecond + Math.max(0, memoryGib * seconds - free.gibSeconds) * prices.cloudRun.requestBased.gibSecond);
+  const billed = round(
+    Math.max(0, cpu * seconds - free.vcpuSeconds) * prices.cloudRun.requestBased.vcpuSecond +
+      Math.max(0, memoryGib * seconds - free.gibSeconds) * prices.cloudRun.requestBased.gibSecond,
+  );
   return [
     {
       resource: r.name,

@@ -53,7 +53,14 @@ async function quotaCheck(job: TrainingJobOutput, deps: TrainDeps): Promise<stri
   const project = (await deps.getJson(`${COMPUTE}/projects/${job.project}`)) as { quotas?: Quota[] };
   const instances = (job.spec.allocationPolicy as { instances?: Array<{ policy?: { provisioningModel?: string } }> } | undefined)?.instances;
   const spot = instances?.[0]?.policy?.provisioningModel === "SPOT";
-  return gpuQuotaProblem({ project: job.project, region: job.region, gpu: job.gpu, spot, regionQuotas: region.quotas ?? [], projectQuotas: project.quotas ?? [] });
+  return gpuQuotaProblem({
+    project: job.project,
+    region: job.region,
+    gpu: job.gpu,
+    spot,
+    regionQuotas: region.quotas ?? [],
+    projectQuotas: project.quotas ?? [],
+  });
 }
 
 /** Checks the quota, submits one run and returns what to print: how to follow it and where the model lands. */

@@ -56,7 +56,8 @@ const BOUND_TO_RUN = /\/attribute\.(workflow_event|workflow_file_event)\/[^/]+\/
 const PREVIEW_ACCOUNT = /^serviceAccount:[^@]+-ci-preview@/;
 const READ_ONLY_ROLE = /(viewer|Viewer|reader|Reader|securityReviewer)$/;
 
-const membersOf = (p: Props): string[] => [...(p.member ? [p.member] : []), ...(Array.isArray(p.members) ? p.members : [])].filter((m) => typeof m === "string");
+const membersOf = (p: Props): string[] =>
+  [...(p.member ? [p.member] : []), ...(Array.isArray(p.members) ? p.members : [])].filter((m) => typeof m === "string");
 const accountsOf = (p: Props) => membersOf(p).filter((m) => m.startsWith("serviceAccount:"));
 const is = (r: CheckedResource, types: string[]) => types.includes(r.type);
 
@@ -66,7 +67,8 @@ function grantableProblem(condition: Props | undefined): string | undefined {
   const list = GRANTABLE.exec(expression.trim());
   if (!list) return "no condition limiting the roles it may grant";
   const roles = [...list[1].matchAll(/'(roles\/[\w.]+)'/g)].map((m) => m[1]);
-  if (roles.length > MAX_GRANTABLE) return `a grantable list of ${roles.length} roles (Google allows at most ${MAX_GRANTABLE} per hasOnly list; split them into one binding per list)`;
+  if (roles.length > MAX_GRANTABLE)
+    return `a grantable list of ${roles.length} roles (Google allows at most ${MAX_GRANTABLE} per hasOnly list; split them into one binding per list)`;
   const unsafe = roles.filter((r) => NEVER_GRANTABLE.includes(r) || VERTEX_JOB_ROLES.includes(r));
   return unsafe.length ? `a grantable list holding ${unsafe.join(", ")}` : undefined;
 }
@@ -100,7 +102,8 @@ export const CI_RULES: Rule[] = [
     check: (r) => {
       if (r.type !== PROVIDER) return undefined;
       const condition = String(r.props.attributeCondition ?? "");
-      if (/\|\||!|\?/.test(condition)) return `${r.name} has an attributeCondition with an alternative or negation (${condition}); use only && of equality and startsWith checks`;
+      if (/\|\||!|\?/.test(condition))
+        return `${r.name} has an attributeCondition with an alternative or negation (${condition}); use only && of equality and startsWith checks`;
       // Anything but a plain conjunction (`x == x`, `in [true, false]`, parentheses) could always be true.
       if (condition && !condition.split(" && ").every((atom) => CONDITION_ATOM.test(atom.trim()))) {
         return `${r.name} has an attributeCondition that is not a plain && of claim checks (${condition}); use only assertion.CLAIM == 'value'`;
@@ -117,7 +120,9 @@ export const CI_RULES: Rule[] = [
     check: (r) => {
       if (!is(r, SA_IAM) || r.props.role !== "roles/iam.workloadIdentityUser") return undefined;
       const loose = membersOf(r.props).filter((m) => m.startsWith("principalSet://") && !BOUND_TO_RUN.test(m));
-      return loose.length ? `${r.name} lets ${loose.join(", ")} act as the account; bind attribute.workflow_event/OWNER/NAME/.github/workflows/FILE@refs/heads/BRANCH:EVENT instead` : undefined;
+      return loose.length
+        ? `${r.name} lets ${loose.join(", ")} act as the account; bind attribute.workflow_event/OWNER/NAME/.github/workflows/FILE@refs/heads/BRANCH:EVENT instead`
+        : undefined;
     },
   },
   {

@@ -19,7 +19,8 @@ export const COST_RULES: Rule[] = [
     why: "Images pile up with every push; only a DELETE cleanup policy with dry run off removes old ones (a KEEP rule alone deletes nothing).",
     check: forType(T.repo, (r) => {
       const policies = Array.isArray(r.props.cleanupPolicies) ? r.props.cleanupPolicies : [];
-      if (!policies.some((p: Props) => p.action === "DELETE")) return `repository ${r.name} must have a DELETE cleanup policy (e.g. untagged versions older than 7 days)`;
+      if (!policies.some((p: Props) => p.action === "DELETE"))
+        return `repository ${r.name} must have a DELETE cleanup policy (e.g. untagged versions older than 7 days)`;
       return r.props.cleanupPolicyDryRun === true ? `repository ${r.name} must set cleanupPolicyDryRun: false, or the cleanup only reports` : undefined;
     }),
   },

@@ -18,7 +18,10 @@ export const IDENTITY_RULES: Rule[] = [
     level: "mandatory",
     why: "A key file is a password that never expires and ends up in repositories and reports; workloads use their attached account, CI uses Workload Identity Federation.",
     reference: "CIS 1.4, Checkov CKV2_GCP_3",
-    check: forType(T.saKey, (r) => `${r.name} creates a service-account key; remove it and use Workload Identity Federation (GitHub) or the attached account (VM, Cloud Run)`),
+    check: forType(
+      T.saKey,
+      (r) => `${r.name} creates a service-account key; remove it and use Workload Identity Federation (GitHub) or the attached account (VM, Cloud Run)`,
+    ),
   },
   {
     name: "no-basic-roles",
@@ -27,7 +30,9 @@ export const IDENTITY_RULES: Rule[] = [
     reference: "CIS 1.5, Checkov CKV_GCP_117",
     check: (r) => {
       const accounts = basicRoleMembers(r, (m) => m.startsWith("serviceAccount:"));
-      return accounts.length ? `${r.name} grants the basic role ${r.props.role} to ${accounts.join(", ")}; grant the predefined roles it needs on the resources it uses` : undefined;
+      return accounts.length
+        ? `${r.name} grants the basic role ${r.props.role} to ${accounts.join(", ")}; grant the predefined roles it needs on the resources it uses`
+        : undefined;
     },
   },
   {
@@ -102,7 +107,9 @@ function guardGrantProblem(r: CheckedResource): string | undefined {
   if (!members.some((m) => GUARD_MEMBER.test(m))) return undefined;
   if (r.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && ["roles/storage.objectViewer", "roles/storage.objectCreator"].includes(role)) {
     const expression = (r.props.condition as Props | undefined)?.expression;
-    return RECORD_CONDITION.test(String(expression ?? "")) ? undefined : `${r.name} grants ${role} to the credit guard beyond its record; limit it with the condition on objects under credit-guard/`;
+    return RECORD_CONDITION.test(String(expression ?? ""))
+      ? undefined
+      : `${r.name} grants ${role} to the credit guard beyond its record; limit it with the condition on objects under credit-guard/`;
   }
   if (r.type === "gcp:projects/iAMMember:IAMMember" && /_guard_jobs_/.test(role) && CUSTOM_ROLE.test(role)) return undefined;
   if (r.type === "gcp:cloudrunv2/serviceIamMember:ServiceIamMember" && /_guard_run_/.test(role) && CUSTOM_ROLE.test(role)) return undefined;
@@ -116,7 +123,9 @@ IDENTITY_RULES.push({
   check: (r) => {
     if (r.type === "gcp:projects/iAMCustomRole:IAMCustomRole" && /_guard_/.test(String(r.props.roleId ?? ""))) {
       const extra = ((r.props.permissions as unknown[] | undefined) ?? []).map(String).filter((p) => !GUARD_PERMISSIONS.test(p));
-      return extra.length ? `${r.name} gives the credit guard ${extra.join(", ")}; its roles hold only the permissions that find and stop runs and delete services` : undefined;
+      return extra.length
+        ? `${r.name} gives the credit guard ${extra.join(", ")}; its roles hold only the permissions that find and stop runs and delete services`
+        : undefined;
     }
     return guardGrantProblem(r);
   },

@@ -50,7 +50,8 @@ export const T = {
 export type Props = Record<string, any>;
 
 /** The members an IAM member or binding grants to. */
-export const membersOf = (p: Props): string[] => [...(p.member ? [p.member] : []), ...(Array.isArray(p.members) ? p.members : [])].filter((m) => typeof m === "string");
+export const membersOf = (p: Props): string[] =>
+  [...(p.member ? [p.member] : []), ...(Array.isArray(p.members) ? p.members : [])].filter((m) => typeof m === "string");
 
 export const is = (r: CheckedResource, ...types: string[]) => types.includes(r.type);
 

@@ -12,7 +12,7 @@ export const SERVING_RULES: Rule[] = [
     name: "cloud-run-destroyable",
     level: "mandatory",
     why: "With deletionProtection on, `pulumi destroy` and pausing fail on the service; the value in state is what counts, so it must be false from the first deploy.",
-    check: forType(T.run, (r) => r.props.deletionProtection !== false ? `Cloud Run service ${r.name} must set deletionProtection: false` : undefined),
+    check: forType(T.run, (r) => (r.props.deletionProtection !== false ? `Cloud Run service ${r.name} must set deletionProtection: false` : undefined)),
   },
   {
     name: "cloud-run-instance-cap",
@@ -30,7 +30,9 @@ export const SERVING_RULES: Rule[] = [
     why: "A tag can move; an image pinned by digest makes every deploy reproducible.",
     check: forType(T.run, (r) => {
       const moving = containersOf(r.props).filter((c) => typeof c.image === "string" && !DIGEST.test(c.image));
-      return moving.length ? `Cloud Run service ${r.name} runs ${moving.map((c) => c.image).join(", ")}; use name@sha256:… (the stack's ContainerImage resolves tags)` : undefined;
+      return moving.length
+        ? `Cloud Run service ${r.name} runs ${moving.map((c) => c.image).join(", ")}; use name@sha256:… (the stack's ContainerImage resolves tags)`
+        : undefined;
     }),
   },
   {
@@ -39,9 +41,13 @@ export const SERVING_RULES: Rule[] = [
     why: "A key in a plain env value is visible to anyone who can read the service, and in every copy of its config.",
     check: forType(T.run, (r) => {
       const plain = containersOf(r.props).flatMap((c) =>
-        (Array.isArray(c.envs) ? c.envs : []).filter((e: Props) => SECRET_LIKE.test(String(e.name)) && e.value !== undefined && e.valueSource === undefined).map((e: Props) => e.name),
+        (Array.isArray(c.envs) ? c.envs : [])
+          .filter((e: Props) => SECRET_LIKE.test(String(e.name)) && e.value !== undefined && e.valueSource === undefined)
+          .map((e: Props) => e.name),
       );
-      return plain.length ? `Cloud Run service ${r.name} sets ${plain.join(", ")} as plain values; declare them in mlops:secrets and list them under the service's secrets` : undefined;
+      return plain.length
+        ? `Cloud Run service ${r.name} sets ${plain.join(", ")} as plain values; declare them in mlops:secrets and list them under the service's secrets`
+        : undefined;
     }),
   },
 ];

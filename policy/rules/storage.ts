@@ -21,7 +21,7 @@ export const STORAGE_RULES: Rule[] = [
     level: "mandatory",
     why: "Uniform bucket-level access turns off per-object ACLs, so bucket IAM is the only way in.",
     reference: "CIS 5.2, Checkov CKV_GCP_29",
-    check: forType(T.bucket, (r) => r.props.uniformBucketLevelAccess !== true ? `bucket ${r.name} must set uniformBucketLevelAccess: true` : undefined),
+    check: forType(T.bucket, (r) => (r.props.uniformBucketLevelAccess !== true ? `bucket ${r.name} must set uniformBucketLevelAccess: true` : undefined)),
   },
   {
     name: "bucket-not-public",
@@ -31,7 +31,9 @@ export const STORAGE_RULES: Rule[] = [
     check: (r) => {
       if (!BUCKET_IAM.includes(r.type)) return undefined;
       const open = membersOf(r.props).filter((m) => PUBLIC_MEMBERS.includes(m));
-      return open.length ? `${r.name} grants ${r.props.role} on a bucket to ${open.join(", ")}; grant it to the service account that needs it instead` : undefined;
+      return open.length
+        ? `${r.name} grants ${r.props.role} on a bucket to ${open.join(", ")}; grant it to the service account that needs it instead`
+        : undefined;
     },
   },
   {
