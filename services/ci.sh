@@ -43,9 +43,10 @@ for image in backend monitor trainer frontend guard; do
     "services/$image/requirements-test.lock.txt"
 done
 # Each image's tests in its own environment, first those that need no emulator (while it builds on a fresh
-# machine, about 2 CPU-minutes); services/tests/ (lock check, the emulator and end-to-end tests) last, in the
-# backend's, which pins every package of the monitor and trainer images at their versions.
-for image in monitor trainer frontend guard; do
+# machine, about 2 CPU-minutes); then the guard's (its record goes to the emulator) and services/tests/ (lock
+# check, the emulator and end-to-end tests) in the backend's, which pins every package of the monitor and
+# trainer images at their versions.
+for image in monitor trainer frontend; do
   "$SVC/$image/bin/python" -m pytest -q -p no:cacheprovider "services/$image/tests"
 done
 # The backend's contract checked by a peer tool: schemathesis generates bodies from its OpenAPI document and
@@ -76,3 +77,4 @@ if [ -n "$BUILD_PID" ]; then
   BUILD_PID=""
 fi
 "$SVC/backend/bin/python" -m pytest -q -p no:cacheprovider services/backend/tests services/tests
+"$SVC/guard/bin/python" -m pytest -q -p no:cacheprovider services/guard/tests
