@@ -29,6 +29,9 @@ export default defineConfig({
           // plans hundreds of stacks.
           name: "integration",
           include: ["test/**/*.integration.test.ts"],
+          // Two files at a time even on 2 cores (the default is one fewer than the cores): these tests mostly
+          // wait on child processes and npm, so the adoption test's install overlaps the others.
+          maxWorkers: 2,
         },
       },
     ],

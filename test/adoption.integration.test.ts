@@ -63,7 +63,9 @@ describe("a group adopting the packed package and the template", () => {
     });
     expect(up.status, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toContain("group-7: no change needs an Owner");
-    expect(fs.readFileSync(path.join(bin, "calls"), "utf8")).toMatch(/^pulumi preview --stack group-7 --refresh --json .*\npulumi up --stack group-7 --refresh --yes/);
+    expect(fs.readFileSync(path.join(bin, "calls"), "utf8")).toMatch(
+      /^pulumi preview --stack group-7 --refresh --json .*\npulumi up --stack group-7 --refresh --yes/,
+    );
   });
 
   it("ships the command line of cli/ as its bin, and none of this repository's generators (tools/)", () => {
