@@ -8,11 +8,17 @@ that was tested on fewer than $MIN_TEST_ROWS rows (default 10) is not published.
 gs://$MODELS_BUCKET/models/<UTC timestamp>/ and gs://$MODELS_BUCKET/models/latest/,
 plus $AIP_MODEL_DIR when Vertex AI sets it. reference.json carries up to 1000 training rows per
 feature, which the monitor compares logged inputs with.
+
+Arguments (mlops:training.args, appended to the image's ENTRYPOINT) override those variables and set the
+model's hyperparameters: --data PATH, --min-accuracy X, --min-test-rows N, --C X, --max-iter N. Any other
+argument fails the run at once (exit 2, with the usage), so a mistyped option is never silently ignored.
 """
 
+import argparse
 import csv
 import io
 import json
+import math
 import os
 import sys
 import traceback
@@ -101,13 +107,45 @@ def reference_for(model, X_train, feature_names, source, accuracy, n_test, versi
     }
 
 
-def main(storage: Optional[Storage] = None):
+def _bounded(kind, low, high=math.inf, low_open=False):
+    """An argparse type: a finite number of `kind` in [low, high] (or (low, high] when low_open)."""
+
+    def parse(raw):
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{raw!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if not math.isfinite(value) or value > high or value < low or (low_open and value == low):
+            bounds = f"{'>' if low_open else '>='} {low}" + (f" and <= {high}" if high != math.inf else "")
+            raise argparse.ArgumentTypeError(f"{raw!r} must be a finite number {bounds}")
+        return value
+
+    return parse
+
+
+def parse_args(argv):
+    """The run's command-line options; each overrides its variable, and an unknown one exits 2."""
+    parser = argparse.ArgumentParser(
+        prog="train.py", description="Fit the model on the group's data and publish it to the models bucket."
+    )
+    parser.add_argument("--data", help="object path in DATA_BUCKET (overrides TRAIN_DATA; default train.csv)")
+    parser.add_argument("--min-accuracy", type=_bounded(float, 0.0, 1.0), help="accuracy to publish (MIN_ACCURACY)")
+    parser.add_argument("--min-test-rows", type=_bounded(int, 1), help="test rows needed to publish (MIN_TEST_ROWS)")
+    parser.add_argument("--C", type=_bounded(float, 0.0, low_open=True), default=1.0, help="inverse regularisation")
+    parser.add_argument("--max-iter", type=_bounded(int, 1), default=1000, help="solver iterations")
+    return parser.parse_args(argv)
+
+
+def main(storage: Optional[Storage] = None, argv=()):
+    options = parse_args(list(argv))
     models_bucket = bucket_name(os.environ.get("MODELS_BUCKET"))
     data_bucket = bucket_name(os.environ.get("DATA_BUCKET"))
-    data_path = (os.environ.get("TRAIN_DATA") or "train.csv").strip("/")
+    data_path = (options.data or os.environ.get("TRAIN_DATA") or "train.csv").strip("/")
     aip_model_dir = os.environ.get("AIP_MODEL_DIR", "")
-    min_accuracy = number(os.environ.get("MIN_ACCURACY"), 0.7, "MIN_ACCURACY")
-    min_test_rows = int(number(os.environ.get("MIN_TEST_ROWS"), 10, "MIN_TEST_ROWS", 1))
+    min_accuracy = options.min_accuracy
+    if min_accuracy is None:
+        min_accuracy = number(os.environ.get("MIN_ACCURACY"), 0.7, "MIN_ACCURACY")
+    min_test_rows = options.min_test_rows or int(number(os.environ.get("MIN_TEST_ROWS"), 10, "MIN_TEST_ROWS", 1))
     if not models_bucket and not aip_model_dir.startswith("gs://"):
         raise TrainingError("nowhere to save the model: set MODELS_BUCKET (or AIP_MODEL_DIR=gs://...)")
 
@@ -116,7 +154,8 @@ def main(storage: Optional[Storage] = None):
     print(f"data: {source}, {X.shape[0]} rows, {X.shape[1]} features")
 
     X_train, X_test, y_train, y_test = split(X, y)
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    params = {"C": options.C, "max_iter": options.max_iter}
+    model = make_pipeline(StandardScaler(), LogisticRegression(**params))
     model.fit(X_train, y_train)
     accuracy = float(accuracy_score(y_test, model.predict(X_test)))
     print(f"test accuracy: {accuracy:.4f}")
@@ -128,6 +167,7 @@ def main(storage: Optional[Storage] = None):
 
     version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     reference = reference_for(model, X_train, feature_names, source, accuracy, int(X_test.shape[0]), version)
+    reference["params"] = params
     model_bytes = io.BytesIO()
     joblib.dump(model, model_bytes)
     files = {
@@ -148,7 +188,7 @@ def main(storage: Optional[Storage] = None):
 
 if __name__ == "__main__":
     try:
-        main()
+        main(argv=sys.argv[1:])
     except TrainingError as exc:
         print(f"training failed: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -1,9 +1,13 @@
 import io
 import json
+import os
+import subprocess
+import sys
 
 import joblib
 import pytest
 
+import common
 import train
 from common.storage import FakeStorage
 
@@ -117,3 +121,65 @@ def test_the_model_is_written_before_the_reference_that_names_it(env):
     train.main(storage)
     latest = [n for n in order if n.startswith("models/latest/")]
     assert latest == ["models/latest/model.joblib", "models/latest/reference.json"]
+
+
+def test_arguments_override_the_environment_and_set_the_hyperparameters(env):
+    env.setenv("DATA_BUCKET", "data")
+    env.setenv("TRAIN_DATA", "train.csv")
+    env.setenv("MIN_ACCURACY", "0.99")
+    storage = FakeStorage(buckets={"models", "data"})
+    rows = "\n".join(f"{i % 7},{(i * 3) % 11},{'a' if i % 2 else 'b'}" for i in range(200))
+    storage.write("data", "data/other.csv", f"x1,x2,label\n{rows}\n".encode(), "text/csv")
+    reference = train.main(storage, ["--data", "data/other.csv", "--min-accuracy", "0", "--C", "0.5", "--max-iter", "50"])
+    assert reference["data_source"] == "gs://data/data/other.csv"
+    assert reference["params"] == {"C": 0.5, "max_iter": 50}
+    model = joblib.load(io.BytesIO(storage.read("models", "models/latest/model.joblib")))
+    assert model[-1].C == 0.5 and model[-1].max_iter == 50
+
+
+def test_without_arguments_the_model_has_its_defaults(env):
+    storage = FakeStorage(buckets={"models"})
+    assert train.main(storage)["params"] == {"C": 1.0, "max_iter": 1000}
+
+
+def test_min_test_rows_argument_refuses_to_publish(env):
+    storage = FakeStorage(buckets={"models"})
+    with pytest.raises(train.TrainingError, match="MIN_TEST_ROWS=1000"):
+        train.main(storage, ["--min-test-rows", "1000"])
+    assert storage.list("models", "") == []
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--epochs", "3"], "unrecognized arguments: --epochs 3"),
+        (["--C", "0"], "argument --C: '0' must be a finite number > 0.0"),
+        (["--C", "nan"], "argument --C: 'nan' must be a finite number"),
+        (["--max-iter", "1.5"], "argument --max-iter: '1.5' is not an integer"),
+        (["--min-accuracy", "1.5"], "argument --min-accuracy: '1.5' must be a finite number >= 0.0 and <= 1.0"),
+        (["--min-test-rows", "0"], "argument --min-test-rows: '0' must be a finite number >= 1"),
+    ],
+)
+def test_a_bad_argument_exits_2_naming_it_before_anything_is_read(env, capsys, argv, message):
+    storage = FakeStorage(buckets={"models"})
+    with pytest.raises(SystemExit) as exit:
+        train.main(storage, argv)
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "usage: train.py" in err
+    assert storage.list("models", "") == []
+
+
+def test_the_image_entrypoint_passes_its_arguments_to_main():
+    """As Batch and Vertex AI run it: `python train.py ARGS`, in the image's /app or in services/trainer here."""
+    common_root = os.path.dirname(os.path.dirname(os.path.abspath(common.__file__)))
+    run = subprocess.run(
+        [sys.executable, "train.py", "--epochs", "3"],
+        cwd=os.path.dirname(os.path.abspath(train.__file__)),
+        env={**os.environ, "PYTHONPATH": common_root, "MODELS_BUCKET": "models"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    assert "unrecognized arguments: --epochs 3" in run.stderr
