@@ -42,7 +42,7 @@ export const training = z
       .array(z.string(), { error: "must be a list of strings" })
       .default([])
       .describe(
-        "Arguments appended to the training image's ENTRYPOINT; they replace its CMD. The sample trainer's ENTRYPOINT is python train.py; an image that starts its program through CMD alone needs an ENTRYPOINT for args (see docs/training.md).",
+        "Arguments appended to the training image's ENTRYPOINT; they replace its CMD. The sample trainer's ENTRYPOINT is python train.py, which takes --data, --min-accuracy, --min-test-rows, --C and --max-iter and refuses any other; an image that starts its program through CMD alone needs an ENTRYPOINT for args (see docs/training.md).",
       ),
     env: envVars().describe("Environment variables of the training container."),
     buckets: bucketAccess.default({ data: "read", models: "write" }).describe("Bucket access of the trainer account: read or write per bucket."),

@@ -206,3 +206,28 @@ describe("CPU between requests for services with background work (Cloud Run 'CPU
     expect(threaded.filter((t) => !t.endsWith("cpuIdle false"))).toEqual([]);
   });
 });
+
+// mlops:training.args reach the sample trainer's argparse (services/trainer/train.py); what it accepts is
+// read from there, so the docs and the key's description cannot promise an option it refuses.
+describe("the sample trainer's arguments (mlops:training.args)", () => {
+  const source = fs.readFileSync(path.join(SERVICES_ROOT, "trainer", "train.py"), "utf8");
+  const accepted = [...source.matchAll(/add_argument\(\s*"(--[\w-]+)"/g)].map((m) => m[1]);
+
+  it("are read from train.py", () => {
+    expect(accepted).toContain("--data");
+    expect(accepted.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("are each documented in docs/training.md's table, and it lists no other", () => {
+    const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "training.md"), "utf8");
+    const table = doc.slice(doc.indexOf("| argument | overrides | default |"));
+    const documented = [...table.split("\n\n")[0].matchAll(/^\| `(--[\w-]+)/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...accepted].sort());
+  });
+
+  it("are each named in the key's description (docs/config.md)", () => {
+    const description = fs.readFileSync(path.join(REPO_ROOT, "config", "training.ts"), "utf8");
+    const line = description.split("\n").find((l) => l.includes("The sample trainer's ENTRYPOINT")) ?? "";
+    expect(accepted.filter((a) => !line.includes(a))).toEqual([]);
+  });
+});
