@@ -105,11 +105,12 @@ export class GithubCi extends pulumi.ComponentResource {
     this.grantProjectRoles(args);
     this.grantTraining(args);
 
+    // Not protected: each goes with its workload's account, which the stack file can take away.
     for (const [workload, accountName] of Object.entries(args.runtimeAccounts)) {
       new gcp.serviceaccount.IAMMember(
         `${name}-deploy-actas-${workload}`,
         { serviceAccountId: accountName, role: "roles/iam.serviceAccountUser", member: this.deployAccount.member },
-        kept,
+        { ...kept, protect: false },
       );
     }
     if (args.stateBucket) {

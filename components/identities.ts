@@ -10,14 +10,16 @@ export interface IdentitiesArgs {
   accountIds: Record<string, string>;
   /** The group's people and the project roles they get. */
   team?: { members: string[]; roles: string[] };
-  /** Accounts survive `pulumi destroy --exclude-protected`, so a paused stack resumes as it was. */
-  protect: boolean;
 }
 
 /**
  * One service account per workload, so each can be granted exactly the resources it uses (on the bucket,
  * repository or secret, by the component that owns it). No keys are ever created: workloads use the
  * account they run as, CI uses Workload Identity Federation.
+ *
+ * Not protected, unlike CI's accounts: a workload's account follows the stack file (removing a service or
+ * training takes it away, which Pulumi refuses for a protected resource), and the stack recreates it and its
+ * grants under the same email (Google treats it as a new identity; a grant made by hand does not return).
  */
 export class Identities extends pulumi.ComponentResource {
   readonly accounts: Record<string, gcp.serviceaccount.Account> = {};
@@ -30,7 +32,7 @@ export class Identities extends pulumi.ComponentResource {
       const account = new gcp.serviceaccount.Account(
         `${name}-${workload}`,
         { project: args.project, accountId, displayName: `mlops ${workload}`, description: `Runs the ${workload} workload` },
-        { ...child, protect: args.protect },
+        child,
       );
       this.accounts[workload] = account;
       this.roles[workload] = RUNTIME_PROJECT_ROLES.map(

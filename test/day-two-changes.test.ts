@@ -87,13 +87,20 @@ const rotation =
     return versions.has(r.name) || (r.dependsOn ?? []).some((d) => versions.has(d));
   };
 
+/** What the stack file can take away with its workload: the workload's account, the suffix of ci-train's role. */
+const goesWithItsWorkload = (s: Step) =>
+  s.urn.startsWith("mlops:identity:Identities$gcp:serviceaccount/account:Account::") ||
+  (s.urn.startsWith("mlops:ci:GithubCi$random:index/randomId:RandomId::") && s.name.endsWith("-train-role-suffix"));
+
 /** What an auditor checks of an update: Pulumi runs it to the end, and no data or identity is lost. */
 function expectSafe(steps: Step[], after: Plan): void {
   const protectedNow = new Set(after.resources.filter((r) => r.protect).map((r) => r.name));
   const lines = (xs: Step[]) => xs.map(describeStep);
   expect(lines(steps.filter((s) => s.refused)), "steps Pulumi refuses (protected)").toEqual([]);
   expect(lines(steps.filter((s) => s.action === "replace" && s.protected)), "protected resources replaced").toEqual([]);
-  expect(lines(steps.filter((s) => s.holdsData && (s.action === "replace" || s.action === "delete"))), "data or identity deleted or replaced").toEqual([]);
+  // A workload's own account goes with the workload (components/identities.ts); it is never replaced.
+  const lost = steps.filter((s) => s.holdsData && (s.action === "replace" || (s.action === "delete" && !goesWithItsWorkload(s))));
+  expect(lines(lost), "data or identity deleted or replaced").toEqual([]);
   const knockOn = steps.filter((s) => (s.holdsData || protectedNow.has(s.name)) && s.replacedDependencies.length);
   expect(
     knockOn.map((s) => `${s.name} after ${s.replacedDependencies.join(", ")}`),
@@ -139,6 +146,22 @@ describe.each(stacks)("Pulumi.%s.yaml on day two", (stack) => {
     const [before, after] = await Promise.all([running(stack), planWith(stack, "service added", edits.addService)]);
     const steps = simulate(before, after);
     expect(did(steps, "create", "gcp:cloudrunv2/service:Service")).toEqual(["reports-service"]);
+    expectSafe(steps, after);
+  });
+
+  it("removing a service deletes it with its account and grants, and Pulumi refuses nothing", async () => {
+    const [before, after] = await Promise.all([planWith(stack, "service added", edits.addService), running(stack)]);
+    const steps = simulate(before, after);
+    expect(did(steps, "delete", "gcp:cloudrunv2/service:Service")).toEqual(["reports-service"]);
+    expect(did(steps, "delete", "gcp:serviceaccount/account:Account")).toEqual(["identities-reports"]);
+    expect(steps.filter((s) => s.action === "delete" && s.name.includes("reports")).length).toBeGreaterThan(2);
+    expectSafe(steps, after);
+  });
+
+  it.runIf(hasTraining)("turning training off deletes the trainer's account and spec, and Pulumi refuses nothing", async () => {
+    const [before, after] = await Promise.all([running(stack), planWith(stack, "no training", edits.withoutTraining)]);
+    const steps = simulate(before, after);
+    expect(did(steps, "delete", "gcp:serviceaccount/account:Account")).toEqual(["identities-trainer"]);
     expectSafe(steps, after);
   });
 

@@ -19,7 +19,7 @@ const COSTLY = [
   "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
   "gcp:monitoring/alertPolicy:AlertPolicy",
 ];
-/** Data and identity that must survive a pause: buckets, images, secrets, accounts, keyless CI. */
+/** Data and identity that must survive a pause: buckets, images, secrets, CI's accounts, keyless CI. */
 const KEPT = [
   "gcp:storage/bucket:Bucket",
   "gcp:artifactregistry/repository:Repository",
@@ -45,6 +45,7 @@ async function planOf(stack: string, changes: Record<string, unknown> = {}): Pro
 }
 
 const id = (r: PlannedResource) => `${r.type} ${r.name}`;
+const isRuntimeAccount = (r: PlannedResource) => r.type === "gcp:serviceaccount/account:Account" && r.parent === "identities";
 const protectedIn = (plan: Plan) => plan.resources.filter((r) => r.protect);
 
 /** What `pulumi destroy --exclude-protected` keeps: protected resources and everything they depend on or live in
@@ -98,18 +99,25 @@ describe.each(stacks)("Pulumi.%s.yaml", (stack) => {
     expect(protectedIn(paused).map(id)).toEqual(running);
   });
 
-  it("protects the buckets, the registry, the secrets, the service accounts and workload identity (protectData defaults to true)", async () => {
+  it("protects the buckets, the registry, the secrets, CI's accounts and workload identity (protectData defaults to true)", async () => {
     const { plan, config } = await planOf(stack);
-    // The credit guard's accounts are its own and go with it (mlops:budget.stopAt), unprotected.
-    const kept = plan.resources.filter((r) => KEPT.includes(r.type) && !isGuard(r));
+    // A workload's account, and the credit guard's, follow the stack file: unprotected (components/identities.ts).
+    const kept = plan.resources.filter((r) => KEPT.includes(r.type) && !isGuard(r) && !isRuntimeAccount(r));
     expect(kept.filter((r) => !r.protect).map(id)).toEqual([]);
     const count = (type: string) => kept.filter((r) => r.type === type).length;
     expect(count("gcp:storage/bucket:Bucket")).toBe(3);
     expect(count("gcp:artifactregistry/repository:Repository")).toBe(1);
     expect(count("gcp:secretmanager/secret:Secret")).toBe(config.secrets.length);
-    expect(count("gcp:serviceaccount/account:Account")).toBe(config.workloads.length + (config.github ? 3 : 0));
+    expect(count("gcp:serviceaccount/account:Account")).toBe(config.github ? 3 : 0);
     expect(count("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")).toBe(config.github ? 1 : 0);
     expect(count("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")).toBe(config.github ? 1 : 0);
+  });
+
+  it("leaves each workload's account unprotected, so removing the workload from the stack file can delete it", async () => {
+    const { plan, config } = await planOf(stack);
+    const runtime = plan.resources.filter(isRuntimeAccount);
+    expect(runtime.map((r) => r.inputs.accountId).sort()).toEqual(config.workloads.map((w) => config.names.serviceAccountId(w)).sort());
+    expect(runtime.filter((r) => r.protect).map(id)).toEqual([]);
   });
 
   it("`pulumi destroy --exclude-protected` (a pause by hand) removes everything that costs money", async () => {

@@ -30,7 +30,6 @@ export function workloadIdentities(config: StackConfig, apis: ProjectServices): 
       project: config.project,
       accountIds: Object.fromEntries(config.workloads.map((w) => [w, config.names.serviceAccountId(w)])),
       team: config.team,
-      protect: config.protectData,
     },
     { dependsOn: apis.need("iam", "cloudresourcemanager") },
   );
