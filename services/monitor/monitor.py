@@ -24,6 +24,7 @@ log = logging.getLogger("monitor")
 REFERENCE_PATH = f"{MODEL_PREFIX}/{REFERENCE_FILE}"
 MAX_OBJECTS = 2000  # log objects read per report; a busier window is read as a sample of its objects
 MAX_HOUR_LISTS = 168  # list calls for a busy window: one per sampled hour (a week's hours)
+GOLDEN_RATIO_CONJUGATE = (5 ** 0.5 - 1) / 2  # i × this, mod 1, spreads evenly over [0, 1) for any count
 MAX_ROWS = 20000  # rows kept per report (a uniform sample of the window's rows): bounded memory
 
 
@@ -72,8 +73,9 @@ class Sources:
         One listing from the window's first name on, stopped after MAX_OBJECTS + 1 names (at most two
         pages): when the window holds no more, that is all of it. A busier window (a backend flushing every
         2 s writes 43,200 objects a day) is sampled by hour instead: at most MAX_HOUR_LISTS hours spread
-        evenly over the window, the first objects of each, one list call per hour, so neither the calls
-        nor the names kept grow with the traffic or with `days`."""
+        evenly over the window, one list call per hour, so neither the calls nor the names kept grow with
+        the traffic or with `days`. Each hour's listing starts at a different minute (a golden-ratio
+        sequence over the hours), so the sample covers every part of the hour, not only its first minutes."""
         self.check_predictions()
         since = datetime.fromtimestamp(now - days * 86400, timezone.utc)
         first = f"{PREDICTIONS_PREFIX}{since:%Y-%m-%d}/{since:%H%M%S}"
@@ -87,13 +89,14 @@ class Sources:
             hours = [hours[int(i * step)] for i in range(MAX_HOUR_LISTS)]
         per_hour = -(-MAX_OBJECTS // len(hours))
 
-        def hour(start):
+        def hour(index, start):
             prefix = f"{PREDICTIONS_PREFIX}{start:%Y-%m-%d}/{start:%H}"
+            minute = int((index * GOLDEN_RATIO_CONJUGATE) % 1 * 60)
             return self._logs(self.storage.list(self.predictions, prefix, limit=per_hour,
-                                                start_offset=max(first, prefix)))
+                                                start_offset=max(first, f"{prefix}{minute:02d}")))
 
         with ThreadPoolExecutor(max_workers=8) as pool:
-            names = sorted(n for found in pool.map(hour, hours) for n in found)
+            names = sorted(n for found in pool.map(hour, range(len(hours)), hours) for n in found)
         if len(names) > MAX_OBJECTS:
             step = len(names) / MAX_OBJECTS
             names = [names[int(i * step)] for i in range(MAX_OBJECTS)]

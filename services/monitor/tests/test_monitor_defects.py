@@ -185,3 +185,18 @@ def test_a_report_is_cached_for_a_minute():
     calls = storage.list_calls
     client.get("/report")
     assert storage.list_calls == calls
+
+
+def test_a_busy_window_samples_every_part_of_the_hour_not_only_its_first_minutes(monkeypatch):
+    monkeypatch.setattr(monitor, "MAX_OBJECTS", 60)
+    monkeypatch.setattr(monitor, "MAX_HOUR_LISTS", 48)
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+    # One object a minute for two days: 2,880, far more than MAX_OBJECTS.
+    objects = [(now - timedelta(minutes=i, seconds=30), []) for i in range(1, 2 * 24 * 60)]
+    storage = storage_with(reference(1), objects)
+    names = monitor.Sources(storage, SETTINGS).window(days=2, now=now.timestamp())
+    assert 40 <= len(names) <= 60
+    minutes = [int(n.split("/")[2][2:4]) for n in names]
+    # Spread over the hour: each quarter holds some of the sample, none most of it.
+    quarters = [sum(1 for m in minutes if q * 15 <= m < (q + 1) * 15) for q in range(4)]
+    assert min(quarters) >= len(names) // 8 and max(quarters) <= len(names) // 2, quarters
