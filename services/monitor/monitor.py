@@ -3,9 +3,11 @@
 import html
 import json
 import logging
+import math
 import os
 import threading
 import time
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Literal, Optional
@@ -26,10 +28,19 @@ MAX_OBJECTS = 2000  # log objects read per report; a busier window is read as a 
 MAX_HOUR_LISTS = 168  # list calls for a busy window: one per sampled hour (a week's hours)
 GOLDEN_RATIO_CONJUGATE = (5 ** 0.5 - 1) / 2  # i × this, mod 1, spreads evenly over [0, 1) for any count
 MAX_ROWS = 20000  # rows kept per report (a uniform sample of the window's rows): bounded memory
+WINDOWS_KEPT = 8  # window samples kept for reuse (each up to MAX_ROWS rows)
 
 
 class Problem(Exception):
     """Why the monitor cannot report: answered as 503 with this message."""
+
+
+class Busy(Exception):
+    """This instance read its share of windows this minute: answered as 429 with Retry-After."""
+
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 def settings_from_env() -> dict:
@@ -39,6 +50,7 @@ def settings_from_env() -> dict:
         "min_samples": int(number(os.environ.get("DRIFT_MIN_SAMPLES"), 50, "DRIFT_MIN_SAMPLES", 2)),
         "min_effect": number(os.environ.get("DRIFT_MIN_EFFECT"), 0.1, "DRIFT_MIN_EFFECT"),
         "cache_seconds": number(os.environ.get("REPORT_CACHE_SECONDS"), 60, "REPORT_CACHE_SECONDS"),
+        "reads_per_minute": int(number(os.environ.get("REPORT_READS_PER_MINUTE"), 6, "REPORT_READS_PER_MINUTE", 1)),
     }
 
 
@@ -130,7 +142,34 @@ def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = Non
     settings = settings or settings_from_env()
     sources = Sources(storage or GcsStorage(), settings)
     app = FastAPI(title="Drift monitor")
-    cache: dict = {}  # (days, alpha) -> (time, report): the page is public, a reload must not re-read a week
+    # The page is public, and reading a window costs up to MAX_HOUR_LISTS + 2 list calls and MAX_OBJECTS reads,
+    # each billed: a window read is kept per `days` (any alpha reuses it), and at most `reads_per_minute` windows
+    # are read per minute by this instance, so a caller varying the query cannot turn requests into spending.
+    cache: dict = {}  # (days, alpha) -> (time, report)
+    windows: OrderedDict = OrderedDict()  # days -> (time, reference, sample), the newest last
+    reads: deque = deque()  # when this instance read a window, over the last minute
+    lock = threading.Lock()
+    fresh = settings.get("cache_seconds", 60)
+    per_minute = settings.get("reads_per_minute", 6)
+
+    def window(days: int, now: float):
+        with lock:
+            hit = windows.get(days)
+            if hit and now - hit[0] < fresh:
+                return hit[1], hit[2]
+            while reads and now - reads[0] >= 60:
+                reads.popleft()
+            if len(reads) >= per_minute:
+                raise Busy(max(1, math.ceil(60 - (now - reads[0]))))
+            reads.append(now)
+        reference = sources.reference()
+        sample = sources.sample(days, len(reference["feature_names"]))
+        with lock:
+            windows[days] = (now, reference, sample)
+            windows.move_to_end(days)
+            while len(windows) > WINDOWS_KEPT:  # each holds up to MAX_ROWS rows: bounded memory
+                windows.popitem(last=False)
+        return reference, sample
 
     @app.get("/health")
     def health():
@@ -151,14 +190,17 @@ def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = Non
                format: Literal["json", "html"] = "json"):
         key, now = (days, alpha), time.monotonic()
         hit = cache.get(key)
-        if hit and now - hit[0] < settings.get("cache_seconds", 60):
+        if hit and now - hit[0] < fresh:
             result = hit[1]
         else:
             try:
-                reference = sources.reference()
-                sample = sources.sample(days, len(reference["feature_names"]))
+                reference, sample = window(days, now)
             except Problem as exc:
                 return JSONResponse({"detail": str(exc)}, status_code=503)
+            except Busy as busy:
+                detail = (f"this monitor read {per_minute} windows in the last minute (REPORT_READS_PER_MINUTE); "
+                          f"retry in {busy.seconds} s, or ask for a window read recently")
+                return JSONResponse({"detail": detail}, status_code=429, headers={"Retry-After": str(busy.seconds)})
             result = drift_report(reference, sample.rows, alpha, settings["min_samples"],
                                   settings.get("min_effect", 0.1), rows_seen=sample.seen)
             result["days"] = days

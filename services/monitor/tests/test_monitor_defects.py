@@ -200,3 +200,39 @@ def test_a_busy_window_samples_every_part_of_the_hour_not_only_its_first_minutes
     # Spread over the hour: each quarter holds some of the sample, none most of it.
     quarters = [sum(1 for m in minutes if q * 15 <= m < (q + 1) * 15) for q in range(4)]
     assert min(quarters) >= len(names) // 8 and max(quarters) <= len(names) // 2, quarters
+
+
+def test_any_alpha_reuses_the_window_read_for_its_days():
+    storage = storage_with(reference(1), [(AGO, normal_rows(300, width=1, shift=0.4))])
+    client = TestClient(create_app(storage, SETTINGS))
+    first = client.get("/report?alpha=0.05").json()
+    calls, reads = storage.list_calls, counting(storage)
+    for alpha in (0.01, 0.011, 0.2, 1e-9):
+        body = client.get(f"/report?alpha={alpha}").json()
+        assert body["alpha"] == alpha and body["n_rows"] == first["n_rows"]
+    assert storage.list_calls == calls and reads == []
+
+
+def test_a_caller_varying_the_window_is_refused_429_once_the_minute_s_reads_are_spent(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(monitor.time, "monotonic", lambda: clock[0])
+    storage = storage_with(reference(1), [(AGO, normal_rows(60, 1))])
+    client = TestClient(create_app(storage, {**SETTINGS, "reads_per_minute": 3}))
+    assert [client.get(f"/report?days={d}").status_code for d in (1, 2, 3)] == [200, 200, 200]
+    calls = storage.list_calls
+    clock[0] += 20
+    busy = client.get("/report?days=4")
+    assert busy.status_code == 429 and busy.headers["Retry-After"] == "40"
+    assert "REPORT_READS_PER_MINUTE" in busy.json()["detail"]
+    assert storage.list_calls == calls  # refused before any list call
+    assert client.get("/report?days=2&alpha=0.01").status_code == 200  # a window read recently is still served
+    clock[0] += 41
+    assert client.get("/report?days=4").status_code == 200
+
+
+def test_reads_per_minute_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("REPORT_READS_PER_MINUTE", "2")
+    assert monitor.settings_from_env()["reads_per_minute"] == 2
+    monkeypatch.setenv("REPORT_READS_PER_MINUTE", "0")
+    with pytest.raises(ValueError, match="REPORT_READS_PER_MINUTE"):
+        monitor.settings_from_env()
