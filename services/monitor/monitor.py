@@ -28,7 +28,7 @@ MAX_OBJECTS = 2000  # log objects read per report; a busier window is read as a 
 MAX_HOUR_LISTS = 168  # list calls for a busy window: one per sampled hour (a week's hours)
 GOLDEN_RATIO_CONJUGATE = (5 ** 0.5 - 1) / 2  # i × this, mod 1, spreads evenly over [0, 1) for any count
 MAX_ROWS = 20000  # rows kept per report (a uniform sample of the window's rows): bounded memory
-WINDOWS_KEPT = 8  # window samples kept for reuse (each up to MAX_ROWS rows)
+WINDOWS_KEPT = 2  # window samples kept for reuse: each holds up to MAX_ROWS rows, in 512 MiB
 
 
 class Problem(Exception):
