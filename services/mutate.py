@@ -113,7 +113,8 @@ MUTANTS = [
      [("monitor/drift.py", "len(ref) < MIN_REFERENCE", "len(ref) < min_samples")],
      [M + "test_monitor_defects.py"]),
     ("no-report-cache", "every /report reloads the window",
-     [("monitor/monitor.py", 'now - hit[0] < settings.get("cache_seconds", 60)', "False")],
+     [("monitor/monitor.py", "        if hit and now - hit[0] < fresh:\n            result = hit[1]", "        if False:\n            result = hit[1]"),
+      ("monitor/monitor.py", "            if hit and now - hit[0] < fresh:\n                return hit[1], hit[2]", "            if False:\n                return hit[1], hit[2]")],
      [M + "test_monitor_defects.py"]),
     ("token-every-call", "the frontend fetches an ID token on every call",
      [("frontend/client.py", "if not self._credentials.valid:", "if True:")],
@@ -233,6 +234,18 @@ MUTANTS = [
      [("guard/guard.py", "if n.interval_start.timestamp() > self.clock() + 86400:", "if False:")],
      [G + "test_guard.py"]),
 ]
+
+
+def stale(mutant, root=HERE):
+    """Why a bug can no longer be planted in the sources as they are (its fixed text is gone), or None."""
+    ident, _, edits, tests = mutant
+    for path, fixed, _bug in edits:
+        with open(os.path.join(root, path), encoding="utf-8") as f:
+            count = f.read().count(fixed)
+        if count != 1:
+            return f"{ident}: {path} holds the fixed text {count} times (expected once): {fixed!r}"
+    missing = [t for t in tests if not os.path.exists(os.path.join(root, t))]
+    return f"{ident}: no test file {missing}" if missing else None
 
 
 def plant(root, edits):
