@@ -1,13 +1,17 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
-/** What every runtime account may do project-wide: write its logs and metrics, nothing more. */
-export const RUNTIME_PROJECT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"] as const;
+/** Writing log entries through the Logging API: a training run's VM needs it, Cloud Run sends stdout by itself. */
+export const LOG_WRITER = "roles/logging.logWriter";
+/** Writing metrics: a training run's VM, and a service's Managed Prometheus sidecar. */
+export const METRIC_WRITER = "roles/monitoring.metricWriter";
 
 export interface IdentitiesArgs {
   project: string;
   /** Service-account id per workload (trainer, each Cloud Run service). */
   accountIds: Record<string, string>;
+  /** The project roles each workload's code needs, of LOG_WRITER and METRIC_WRITER; none when it needs none. */
+  projectRoles: Record<string, readonly string[]>;
   /** The group's people and the project roles they get. */
   team?: { members: string[]; roles: string[] };
 }
@@ -35,7 +39,7 @@ export class Identities extends pulumi.ComponentResource {
         child,
       );
       this.accounts[workload] = account;
-      this.roles[workload] = RUNTIME_PROJECT_ROLES.map(
+      this.roles[workload] = (args.projectRoles[workload] ?? []).map(
         (role) => new gcp.projects.IAMMember(`${name}-${workload}-${role.split("/")[1]}`, { project: args.project, role, member: account.member }, child),
       );
     }

@@ -46,6 +46,26 @@ describe.each(stacks)("Pulumi.%s.yaml, as an auditor reads it", (stack) => {
     }
   });
 
+  // Cloud Run sends a container's stdout to Cloud Logging itself (cloud.google.com/run/docs/logging); a service
+  // that could write log entries through the API could forge any workload's, the credit guard's trip included.
+  it("gives a Cloud Run service's account no project role but metricWriter for its Prometheus sidecar, and the trainer log and metric writing", async () => {
+    const { plan, config } = await planned;
+    const projectRoles = (w: string) =>
+      ofType(plan, "gcp:projects/iAMMember:IAMMember")
+        .filter((r) => r.inputs.member === `serviceAccount:${config.names.serviceAccountEmail(w)}`)
+        .map((r) => String(r.inputs.role))
+        .sort();
+    const expected = (w: string) =>
+      w === "trainer"
+        ? ["roles/batch.agentReporter", "roles/logging.logWriter", "roles/monitoring.metricWriter"].filter(
+            (r) => config.training?.kind === "vm" || !r.includes("batch"),
+          )
+        : config.services.find((s) => s.key === w)?.metrics
+          ? ["roles/monitoring.metricWriter"]
+          : [];
+    expect(Object.fromEntries(config.workloads.map((w) => [w, projectRoles(w)]))).toEqual(Object.fromEntries(config.workloads.map((w) => [w, expected(w)])));
+  });
+
   it("admits only the group's repository into its workload identity pool, and the deploy account only from its workflows on one branch", async () => {
     const { plan, config } = await planned;
     const providers = ofType(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { GithubCi } from "../components/github-ci";
-import { Identities } from "../components/identities";
+import { Identities, LOG_WRITER, METRIC_WRITER } from "../components/identities";
 import { ALWAYS_APIS, ciRoles, ProjectServices, requiredApis, type ApiFeatures } from "../components/project-services";
 import { CI_WORKLOADS, type StackConfig } from "../config";
 
@@ -23,12 +23,24 @@ export function projectApis(config: StackConfig): ProjectServices {
   return new ProjectServices("apis", { project: config.project, apis: requiredApis(apiFeatures(config)) });
 }
 
+/**
+ * What a workload's account may do project-wide: a training run's VM writes its logs and metrics through the
+ * APIs; a Cloud Run service's stdout reaches Cloud Logging without any role (cloud.google.com/run/docs/logging),
+ * and it writes metrics only through the Managed Prometheus sidecar (`metrics`). A service with LOG_WRITER
+ * could write entries that look like any other workload's, the credit guard's trip among them.
+ */
+function runtimeProjectRoles(config: StackConfig, workload: string): string[] {
+  if (workload === "trainer") return [LOG_WRITER, METRIC_WRITER];
+  return config.services.find((s) => s.key === workload)?.metrics ? [METRIC_WRITER] : [];
+}
+
 export function workloadIdentities(config: StackConfig, apis: ProjectServices): Identities {
   return new Identities(
     "identities",
     {
       project: config.project,
       accountIds: Object.fromEntries(config.workloads.map((w) => [w, config.names.serviceAccountId(w)])),
+      projectRoles: Object.fromEntries(config.workloads.map((w) => [w, runtimeProjectRoles(config, w)])),
       team: config.team,
     },
     { dependsOn: apis.need("iam", "cloudresourcemanager") },
