@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
+import { TRUSTED_FILES } from "../components/ci-access";
 import { AUTH_ACTION } from "../components/github-ci";
 import ACTION_INPUTS from "../tools/action-inputs.json";
 import { actionInputFindings, lintShellScripts, lintWorkflow, runScripts, shellScripts } from "../tools/lint-workflows";
@@ -119,6 +120,26 @@ describe("deploy, pause and teardown, run with a stand-in pulumi", () => {
     expect(stackJob("pause").concurrency).toEqual(deploy);
     expect(stackJob("teardown").concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
     expect(stackJob("preview").concurrency.group).not.toBe(deploy.group);
+  });
+});
+
+// The federation trusts a run by the workflow file it runs (job_workflow_ref) and its event. A workflow on any
+// branch that called a trusted file as a reusable workflow would run under that file's job_workflow_ref with
+// the caller's event, ref and code ("Using OpenID Connect with reusable workflows", GitHub docs): only a
+// trusted file without a workflow_call trigger is safe from it, since GitHub refuses to call such a file.
+describe("the workflow files the federation trusts", () => {
+  const triggers = (file: string): string[] => {
+    const on = YAML.parse(fs.readFileSync(path.join(TEMPLATE_WORKFLOWS, file), "utf8")).on;
+    return typeof on === "string" ? [on] : Array.isArray(on) ? on : Object.keys(on ?? {});
+  };
+
+  it.each([...TRUSTED_FILES])("%s cannot be called as a reusable workflow (no workflow_call trigger)", (file) => {
+    expect(triggers(file).length).toBeGreaterThan(0);
+    expect(triggers(file)).not.toContain("workflow_call");
+  });
+
+  it("are each a workflow of the template", () => {
+    expect(TRUSTED_FILES.filter((f) => !fs.existsSync(path.join(TEMPLATE_WORKFLOWS, f)))).toEqual([]);
   });
 });
 
