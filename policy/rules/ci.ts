@@ -128,7 +128,7 @@ export const CI_RULES: Rule[] = [
   {
     name: "no-vertex-job-roles-for-ci",
     level: "mandatory",
-    why: "A role that creates Vertex AI custom jobs lets a CI account submit a job without a service account, which runs as the Custom Code Service Agent (project-wide storage); only ci-train's custom role submits jobs, and only as the trainer.",
+    why: "A role that creates Vertex AI custom jobs lets a CI account submit a job without a service account, which runs as the Custom Code Service Agent (project-wide storage); only ci-train's custom role submits jobs, and its workflow names the trainer (the residual risk is in docs/ci.md).",
     check: (r) => {
       if (!is(r, PROJECT_IAM) || !VERTEX_JOB_ROLES.includes(String(r.props.role))) return undefined;
       const ci = membersOf(r.props).filter((m) => CI_ACCOUNT.test(m));
