@@ -12,7 +12,7 @@ export type { Access, BucketName } from "../components/storage";
 export type { ImageSource } from "../components/container-image";
 export { CI_WORKLOADS } from "./github";
 export { readStackFile, rawConfigFromPulumi, stackNameOfFile, type StackFileResult } from "./load";
-export { deriveNames, SUFFIX_LENGTH, type Names } from "./names";
+export { deriveNames, GUARD_ACCOUNTS, SUFFIX_LENGTH, type Names } from "./names";
 export { RETIRED_KEYS, retiredKeyProblem, type RetiredKey } from "./retired";
 export { StackConfigSchema } from "./schema";
 export { SecretValue } from "./secrets";
