@@ -276,3 +276,35 @@ describe("the pull-request comment", () => {
     expect(calls[1][1]).toMatchObject({ comment_id: 2, owner: "alice", repo: "mlops" });
   });
 });
+
+describe("preview: the repository's ids in the stack files", () => {
+  const step = (workflows.preview.jobs.stacks.steps as any[]).find((s) => String(s.name).startsWith("the repository's ids"));
+  const ids = { REPOSITORY_ID: "901234567", OWNER_ID: "5566778" };
+  const github = (pins: string) => `config:\n  gcp:project: p\n  mlops:github:\n    repository: o/r\n${pins}  mlops:group: g\n`;
+
+  it("takes the ids from the run's own claims, which GitHub sets", () => {
+    expect(step.env).toEqual({ REPOSITORY_ID: "${{ github.repository_id }}", OWNER_ID: "${{ github.repository_owner_id }}" });
+  });
+
+  it("warns with the exact ids to add when a stack pins its repository by name only, and says nothing of the others", () => {
+    const { root, infra } = groupRepo();
+    fs.writeFileSync(path.join(infra, "Pulumi.group-1.yaml"), github(""));
+    fs.writeFileSync(path.join(infra, "Pulumi.group-2.yaml"), github(`    repositoryId: "901234567"\n    repositoryOwnerId: 5566778 # pinned\n`));
+    fs.writeFileSync(path.join(infra, "Pulumi.group-3.yaml"), "config:\n  gcp:project: p\n");
+    fs.writeFileSync(path.join(infra, "Pulumi.starter.yaml"), github(""));
+    const run = runWorkflowStep("preview", step, root, ids);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim().split("\n")).toEqual([
+      `::warning file=infra/Pulumi.group-1.yaml,title=repository pinned by name only::add under mlops:github: repositoryId: "901234567" and repositoryOwnerId: "5566778" (this repository's ids, which a recreated repository cannot take), then an Owner runs pulumi up (docs/ci.md)`,
+    ]);
+  });
+
+  it("fails naming the file when its ids are another repository's (recreated or transferred)", () => {
+    const { root, infra } = groupRepo();
+    fs.writeFileSync(path.join(infra, "Pulumi.group-1.yaml"), github(`    repositoryId: 111\n    repositoryOwnerId: 5566778\n`));
+    const run = runWorkflowStep("preview", step, root, ids);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("::error file=infra/Pulumi.group-1.yaml,title=not this repository's ids::");
+    expect(run.stdout).toContain("pins repositoryId 111");
+  });
+});
