@@ -126,6 +126,15 @@ describe("the policy rules", () => {
     expect(evaluate([change("provider", { oidc: { issuerUri: "https://gitlab.com" } })])[0].message).toContain("https://token.actions.githubusercontent.com");
   });
 
+  it.each([
+    "roles/iam.serviceAccountTokenCreator",
+    "roles/iam.serviceAccountOpenIdTokenCreator",
+    "roles/iam.workloadIdentityUser",
+    "roles/iam.serviceAccountKeyAdmin",
+  ])("refuse %s on the whole project", (role) => {
+    expect(evaluate([change("projectIam", { role })]).map((v) => v.policy)).toEqual(["no-project-level-impersonation"]);
+  });
+
   it("flag a Cloud Run service without its own account as running on the default compute account", () => {
     const noAccount = change("run", { template: { ...ok.run.props.template, serviceAccount: undefined } });
     expect(evaluate([noAccount]).map((v) => v.policy)).toEqual(["no-default-compute-account"]);

@@ -48,10 +48,10 @@ export const IDENTITY_RULES: Rule[] = [
   {
     name: "no-project-level-impersonation",
     level: "mandatory",
-    why: "serviceAccountUser or serviceAccountTokenCreator on the project lets a member act as every service account in it.",
+    why: "A role that acts as, mints tokens for or keys a service account, granted on the project, lets a member act as every service account in it.",
     reference: "CIS 1.6, Checkov CKV_GCP_41",
     check: (r) =>
-      PROJECT_IAM.includes(r.type) && ["roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator"].includes(String(r.props.role))
+      PROJECT_IAM.includes(r.type) && IMPERSONATING_ROLES.includes(String(r.props.role))
         ? `${r.name} grants ${r.props.role} on the whole project; grant it on the one service account that is needed`
         : undefined,
   },
@@ -82,6 +82,15 @@ export const IDENTITY_RULES: Rule[] = [
       return issuer !== GITHUB_ISSUER ? `${r.name} must use GitHub's issuer ${GITHUB_ISSUER} (it has ${issuer ?? "none"})` : undefined;
     }),
   },
+];
+
+/** Roles that let a member act as a service account (actAs, access or ID tokens, federation, keys). */
+const IMPERSONATING_ROLES = [
+  "roles/iam.serviceAccountUser",
+  "roles/iam.serviceAccountTokenCreator",
+  "roles/iam.serviceAccountOpenIdTokenCreator",
+  "roles/iam.workloadIdentityUser",
+  "roles/iam.serviceAccountKeyAdmin",
 ];
 
 /** The credit guard's accounts (`<prefix>-guard`, `<prefix>-guard-push`, config/names.ts). */
