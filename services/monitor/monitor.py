@@ -148,28 +148,41 @@ def create_app(storage: Optional[Storage] = None, settings: Optional[dict] = Non
     cache: dict = {}  # (days, alpha) -> (time, report)
     windows: OrderedDict = OrderedDict()  # days -> (time, reference, sample), the newest last
     reads: deque = deque()  # when this instance read a window, over the last minute
+    reading: dict = {}  # days -> Event set when the read under way ends: one read per window at a time
     lock = threading.Lock()
     fresh = settings.get("cache_seconds", 60)
     per_minute = settings.get("reads_per_minute", 6)
 
     def window(days: int, now: float):
-        with lock:
-            hit = windows.get(days)
-            if hit and now - hit[0] < fresh:
-                return hit[1], hit[2]
-            while reads and now - reads[0] >= 60:
-                reads.popleft()
-            if len(reads) >= per_minute:
-                raise Busy(max(1, math.ceil(60 - (now - reads[0]))))
-            reads.append(now)
-        reference = sources.reference()
-        sample = sources.sample(days, len(reference["feature_names"]))
-        with lock:
-            windows[days] = (now, reference, sample)
-            windows.move_to_end(days)
-            while len(windows) > WINDOWS_KEPT:  # each holds up to MAX_ROWS rows: bounded memory
-                windows.popitem(last=False)
-        return reference, sample
+        while True:
+            with lock:
+                hit = windows.get(days)
+                if hit and now - hit[0] < fresh:
+                    return hit[1], hit[2]
+                pending = reading.get(days)
+                if pending is None:
+                    while reads and now - reads[0] >= 60:
+                        reads.popleft()
+                    if len(reads) >= per_minute:
+                        raise Busy(max(1, math.ceil(60 - (now - reads[0]))))
+                    reads.append(now)
+                    done = reading[days] = threading.Event()
+                    break
+            # Requests for a window being read wait for that read (a page opened by many at once reads once).
+            pending.wait(timeout=120)
+        try:
+            reference = sources.reference()
+            sample = sources.sample(days, len(reference["feature_names"]))
+            with lock:
+                windows[days] = (now, reference, sample)
+                windows.move_to_end(days)
+                while len(windows) > WINDOWS_KEPT:  # each holds up to MAX_ROWS rows: bounded memory
+                    windows.popitem(last=False)
+            return reference, sample
+        finally:
+            with lock:
+                del reading[days]
+            done.set()
 
     @app.get("/health")
     def health():

@@ -1,6 +1,8 @@
 """Each defect of issue 21 in the monitor (services/mutate.py plants each one back)."""
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -236,3 +238,21 @@ def test_reads_per_minute_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("REPORT_READS_PER_MINUTE", "0")
     with pytest.raises(ValueError, match="REPORT_READS_PER_MINUTE"):
         monitor.settings_from_env()
+
+
+def test_many_requests_for_a_window_being_read_wait_for_that_one_read(monkeypatch):
+    storage = storage_with(reference(1), [(AGO, normal_rows(60, 1))])
+    app = create_app(storage, {**SETTINGS, "reads_per_minute": 2})
+    reads, original = [], monitor.Sources.sample
+
+    def slow_sample(self, days, width, now=None):
+        reads.append(days)
+        time.sleep(0.3)  # a window read takes a while: every request below arrives during it
+        return original(self, days, width, now)
+
+    monkeypatch.setattr(monitor.Sources, "sample", slow_sample)
+    client = TestClient(app)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda a: client.get(f"/report?days=7&alpha={a}"), [0.01 * (i + 1) for i in range(8)]))
+    assert [a.status_code for a in answers] == [200] * 8
+    assert reads == [7]
